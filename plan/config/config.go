@@ -1,0 +1,202 @@
+// Package config loads an evalplan configuration directory: every *.hcl file except
+// *.evalvars.hcl, variables from defaults, EVALPLAN_VAR_name, *.auto.evalvars.hcl, -var and
+// -var-file, locals, and the typed blocks of the eval.hcl language. Every problem is an
+// hcl.Diagnostic with a source range.
+//
+// It imports only schema/ and plan/result from evalplan; never providers/.
+package config
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Config is a loaded, validated configuration. Map keys are block names.
+type Config struct {
+	// Dir is the absolute configuration directory.
+	Dir string
+	// Files maps each configuration and variable file (path relative to Dir) to its bytes.
+	Files map[string][]byte
+	// Settings holds the evalplan block, with defaults applied and paths made absolute.
+	Settings Settings
+
+	Variables map[string]*Variable
+	GPUs      map[string]*GPU
+	Endpoints map[string]*Endpoint
+	Datasets  map[string]*Dataset
+	Tasks     map[string]*Task
+	Suites    map[string]*Suite
+	// Exporters is keyed by "TYPE.NAME", e.g. "mlflow.team".
+	Exporters map[string]*Exporter
+	Checks    map[string]*Check
+	Outputs   map[string]*Output
+
+	// Eval is the evaluation context with var, local and the functions (go-cty stdlib plus
+	// env, file, sha256). Use EvalContext to add run results for checks and outputs.
+	Eval *hcl.EvalContext
+}
+
+// Settings is the evalplan block.
+type Settings struct {
+	State       string // absolute path; default <dir>/evalplan.state.json
+	OutputDir   string // absolute path; default <dir>/output
+	CacheDir    string // absolute path; default <dir>/.evalplan/cache
+	Parallelism int    // default 4
+	ImageMirror string
+}
+
+// Variable is a declared input variable and its final value.
+type Variable struct {
+	Name        string
+	Description string
+	Sensitive   bool
+	Value       cty.Value
+	DeclRange   hcl.Range
+}
+
+// GPU is a gpu block.
+type GPU struct {
+	Name       string
+	Devices    []int // nil means "all"
+	MinFreeMiB int
+	DeclRange  hcl.Range
+}
+
+// Endpoint is an endpoint block, external (URL set, VLLM nil) or managed (VLLM set).
+type Endpoint struct {
+	Name  string
+	Model string
+	Type  string // "chat" (default) or "completions"
+	URL   string // base URL ending in /v1; empty for managed endpoints before start
+	// APIKey and Headers are sensitive: never written to state, plans or logs.
+	APIKey       string
+	Headers      map[string]string
+	Revision     string
+	Capabilities []string // sorted
+	VLLM         *VLLM
+	DeclRange    hcl.Range
+}
+
+// VLLM is the nested vllm block of a managed endpoint.
+type VLLM struct {
+	GPU                  string // gpu block name
+	Runtime              string // "docker" or "process"
+	Image                string
+	Command              []string
+	TensorParallelSize   int
+	GPUMemoryUtilization float64
+	MaxModelLen          int
+	ExtraArgs            []string
+	Env                  map[string]string
+	StartTimeout         time.Duration
+	KeepRunning          bool
+}
+
+// Dataset is a dataset block.
+type Dataset struct {
+	Name string
+	// Source is as written: a path or glob relative to Dir, file://, http(s)://, hf://.
+	Source    string
+	SHA256    string
+	Format    string // "" means from the extension
+	Header    *bool
+	Columns   []string
+	DeclRange hcl.Range
+}
+
+// Task is a user-defined native task. Per-record expressions are kept unevaluated; they are
+// evaluated with "record" in scope by the native runner.
+type Task struct {
+	Name           string
+	Dataset        string // dataset block name
+	Prompt         hcl.Expression
+	Target         hcl.Expression
+	Choices        hcl.Expression // nil when absent
+	SystemPrompt   string
+	Extract        string
+	FewShot        int
+	FewShotDataset string
+	Metric         string // default "exact_match"
+	Normalize      []string
+	// Canonical is the canonical source text of the whole block (for identity).
+	Canonical string
+	DeclRange hcl.Range
+}
+
+// Suite is a suite block: the matrix of benchmarks × endpoints.
+type Suite struct {
+	Name       string
+	Endpoints  []string // endpoint block names, in order
+	Benchmarks []BenchmarkRef
+	Preset     string
+	Categories []string
+	Exclude    []string
+	Params     Params
+	// Overrides maps a benchmark name as written in Benchmarks to its benchmark block.
+	Overrides map[string]*Override
+	DeclRange hcl.Range
+}
+
+// BenchmarkRef is one entry of a suite's benchmarks list: a catalog name ("harness.task",
+// "native.gsm8k", or an unambiguous bare task name) or "task.NAME".
+type BenchmarkRef struct {
+	Name  string
+	Range hcl.Range
+}
+
+// Params are run parameters; nil fields are unset (inherit). Fields marked I are part of a
+// run's identity, O are operational.
+type Params struct {
+	LimitSamples   *float64       `json:"limit_samples,omitempty"`   // I: integer ≥ 1 or 0 < f < 1
+	Temperature    *float64       `json:"temperature,omitempty"`     // I
+	TopP           *float64       `json:"top_p,omitempty"`           // I
+	MaxNewTokens   *int           `json:"max_new_tokens,omitempty"`  // I
+	Seed           *int           `json:"seed,omitempty"`            // I
+	Sample         *string        `json:"sample,omitempty"`          // I: "random" or "first"
+	Extra          map[string]any `json:"extra,omitempty"`           // I: merged key by key
+	Cache          *bool          `json:"cache,omitempty"`           // O
+	Parallelism    *int           `json:"parallelism,omitempty"`     // O
+	RequestTimeout *float64       `json:"request_timeout,omitempty"` // O: seconds
+	MaxRetries     *int           `json:"max_retries,omitempty"`     // O
+	Timeout        *float64       `json:"timeout,omitempty"`         // O: whole run, seconds
+}
+
+// Override is a benchmark block inside a suite.
+type Override struct {
+	Name      string
+	Params    Params
+	Dataset   string // dataset block name
+	Image     string // repo@sha256:…
+	Judge     string // endpoint block name
+	DeclRange hcl.Range
+}
+
+// Exporter is an exporter block.
+type Exporter struct {
+	Type   string // "mlflow" or "local"
+	Name   string
+	Suites []string // suite names
+	// Attrs holds the remaining attributes, evaluated (tracking_uri, experiment, path, ...).
+	Attrs map[string]cty.Value
+	// Server is the nested server block of an mlflow exporter, evaluated; nil when absent.
+	Server    map[string]cty.Value
+	DeclRange hcl.Range
+}
+
+// Check is a check block; its condition is evaluated after apply.
+type Check struct {
+	Name         string
+	Condition    hcl.Expression
+	ErrorMessage hcl.Expression
+	DeclRange    hcl.Range
+}
+
+// Output is an output block.
+type Output struct {
+	Name      string
+	Value     hcl.Expression
+	Sensitive bool
+	DeclRange hcl.Range
+}

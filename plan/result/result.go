@@ -1,0 +1,66 @@
+// Package result defines the result object of one benchmark run: the same shape in a run's
+// results.json, in the state file, and as suite.X.result[B][E] in expressions. It also
+// provides the streaming statistics (mean, stderr with n−1, 95% interval) behind it.
+//
+// It imports nothing from the rest of evalplan.
+package result
+
+import "math"
+
+// Result is the outcome of one run.
+type Result struct {
+	// Score is the value of the primary metric.
+	Score float64 `json:"score"`
+	// Primary names the primary metric.
+	Primary string `json:"primary"`
+	// N is the number of samples scored.
+	N int `json:"n"`
+	// Errors is the number of samples whose request failed (never scored).
+	Errors int `json:"errors"`
+	// Metrics maps metric name to its summary.
+	Metrics map[string]Metric `json:"metrics"`
+	// Subscores maps group (e.g. "subject") to name to summary.
+	Subscores map[string]map[string]Metric `json:"subscores,omitempty"`
+}
+
+// Metric summarises one metric over the scored samples.
+type Metric struct {
+	Value float64 `json:"value"`
+	// Stderr is the standard error of the mean (n−1 denominator); nil when N ≤ 1.
+	Stderr *float64 `json:"stderr"`
+	// CI95 is Value ± 1.96·Stderr; nil when N ≤ 1.
+	CI95 *[2]float64 `json:"ci95"`
+	N    int         `json:"n"`
+}
+
+// Mean accumulates per-sample scores in constant memory (Welford's algorithm).
+// The zero value is ready to use.
+type Mean struct {
+	n    int
+	mean float64
+	m2   float64
+}
+
+// Add records one sample's score.
+func (m *Mean) Add(x float64) {
+	m.n++
+	d := x - m.mean
+	m.mean += d / float64(m.n)
+	m.m2 += d * (x - m.mean)
+}
+
+// N reports how many scores were added.
+func (m *Mean) N() int { return m.n }
+
+// Metric returns the summary: the mean, its standard error with the n−1 denominator (as
+// lm-evaluation-harness computes it) and the normal 95% interval mean ± 1.96·stderr.
+func (m *Mean) Metric() Metric {
+	out := Metric{Value: m.mean, N: m.n}
+	if m.n <= 1 {
+		return out
+	}
+	se := math.Sqrt(m.m2/float64(m.n-1)) / math.Sqrt(float64(m.n))
+	out.Stderr = &se
+	out.CI95 = &[2]float64{m.mean - 1.96*se, m.mean + 1.96*se}
+	return out
+}
