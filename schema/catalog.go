@@ -1,22 +1,51 @@
 package schema
 
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+//go:generate go run ./internal/gencatalog -catalog ../../shared/data/nemo/catalog.json -suites ../../shared/data/nemo/suites.yaml -out catalog_data.json
+
+// catalogData is the generated catalog (see internal/gencatalog and docs/catalog.md). It is
+// read-only: LoadCatalog decodes it into fresh values on every call.
+//
+//go:embed catalog_data.json
+var catalogData []byte
+
+// catalogFormatVersion is the format_version of catalog_data.json that this package reads.
+const catalogFormatVersion = 1
+
 // Task is one benchmark of the catalog: a NeMo Evaluator container task or a native task.
 type Task struct {
 	// Name is the qualified name "harness.task", e.g. "simple_evals.mmlu_pro" or "native.gsm8k".
-	Name          string         `json:"name"`
-	Harness       string         `json:"harness"`
-	Task          string         `json:"task"`
-	Container     string         `json:"container,omitempty"`
-	Image         string         `json:"image,omitempty"`
-	Tag           string         `json:"tag,omitempty"`
-	Digest        string         `json:"digest,omitempty"`
-	EndpointTypes []string       `json:"endpoint_types"`
-	Capabilities  []string       `json:"capabilities,omitempty"`
-	Category      string         `json:"category"`
-	Defaults      map[string]any `json:"defaults,omitempty"`
-	Description   string         `json:"description,omitempty"`
+	Name    string `json:"name"`
+	Harness string `json:"harness"`
+	Task    string `json:"task"`
+	// Container, Image, Tag and Digest name the NeMo Evaluator image of a container task
+	// (empty for native tasks); Digest is "sha256:…".
+	Container string `json:"container,omitempty"`
+	Image     string `json:"image,omitempty"`
+	Tag       string `json:"tag,omitempty"`
+	Digest    string `json:"digest,omitempty"`
+	// EndpointTypes are the evalplan endpoint types (chat, completions) the task can run
+	// against; empty means any type (embedding tasks need a capability instead).
+	EndpointTypes []string `json:"endpoint_types"`
+	// Capabilities are the endpoint capabilities the task needs (logprobs, vision, embedding).
+	Capabilities []string `json:"capabilities,omitempty"`
+	// Category is the catalog's category ("language-models"); empty where the catalog has none.
+	Category string `json:"category"`
+	// Defaults are the default params (config.params of the NeMo contract); numbers are float64.
+	Defaults    map[string]any `json:"defaults,omitempty"`
+	Description string         `json:"description,omitempty"`
 	// Native is set for evalplan's own tasks.
 	Native *Native `json:"native,omitempty"`
+	// RawEndpointTypes are the catalog's endpoint_types as written (chat, completions, vlm,
+	// embedding), before the mapping of DESIGN §2; empty for native tasks.
+	RawEndpointTypes []string `json:"raw_endpoint_types,omitempty"`
 }
 
 // Native describes a native task's canonical dataset and scorer.
@@ -26,4 +55,138 @@ type Native struct {
 	Format string `json:"format"`
 	// Scorer is the scorer version, part of every run's identity ("gsm8k/1").
 	Scorer string `json:"scorer"`
+	// Origin names the upstream release when Source is a byte-identical mirror of it (or a
+	// conversion of it); empty when Source is the upstream file itself.
+	Origin string `json:"origin,omitempty"`
+	// License is the dataset's licence.
+	License string `json:"license,omitempty"`
+}
+
+// Catalog is the embedded benchmark catalog: container tasks, native tasks, suite presets and
+// categories. A Catalog is immutable after LoadCatalog and safe for concurrent use; callers must
+// not modify the Tasks it returns.
+type Catalog struct {
+	tasks       []*Task            // sorted by Name
+	byName      map[string]*Task   // qualified name → task
+	byTask      map[string][]*Task // bare task name → tasks, sorted by Name
+	presets     map[string][]string
+	presetDescs map[string]string
+	presetNames []string // sorted
+	categories  []string // sorted, hyphen form as in the catalog
+}
+
+// catalogFile is the layout of catalog_data.json.
+type catalogFile struct {
+	FormatVersion int          `json:"format_version"`
+	Presets       []presetData `json:"presets"`
+	Tasks         []*Task      `json:"tasks"`
+}
+
+// presetData is one suite preset in catalog_data.json.
+type presetData struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// All marks a preset of every catalog task (suites.yaml's `benchmarks: "all"`).
+	All        bool     `json:"all,omitempty"`
+	Benchmarks []string `json:"benchmarks"`
+}
+
+// LoadCatalog decodes the embedded catalog and adds the native tasks. It keeps no package-level
+// state: every call decodes anew (a few milliseconds, see BenchmarkLoadCatalog), so load once
+// per command and share the result.
+func LoadCatalog() (*Catalog, error) {
+	return loadCatalog(catalogData)
+}
+
+// loadCatalog builds a Catalog from catalog_data.json's bytes plus the native tasks.
+func loadCatalog(data []byte) (*Catalog, error) {
+	var f catalogFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	if f.FormatVersion != catalogFormatVersion {
+		return nil, fmt.Errorf("load catalog: format_version %d, want %d", f.FormatVersion, catalogFormatVersion)
+	}
+	c := &Catalog{
+		byName:      make(map[string]*Task, len(f.Tasks)+4),
+		byTask:      make(map[string][]*Task, len(f.Tasks)+4),
+		presets:     make(map[string][]string, len(f.Presets)),
+		presetDescs: make(map[string]string, len(f.Presets)),
+	}
+	tasks := append(f.Tasks, nativeTasks()...)
+	cats := map[string]bool{}
+	for _, t := range tasks {
+		if t == nil || t.Name != t.Harness+"."+t.Task {
+			return nil, fmt.Errorf("load catalog: malformed task %+v", t)
+		}
+		if _, dup := c.byName[t.Name]; dup {
+			return nil, fmt.Errorf("load catalog: task %q appears twice", t.Name)
+		}
+		c.byName[t.Name] = t
+		c.byTask[t.Task] = append(c.byTask[t.Task], t)
+		if t.Category != "" {
+			cats[t.Category] = true
+		}
+	}
+	c.tasks = slices.SortedFunc(slices.Values(tasks), byTaskName)
+	for _, ts := range c.byTask {
+		slices.SortFunc(ts, byTaskName)
+	}
+	for cat := range cats {
+		c.categories = append(c.categories, cat)
+	}
+	slices.Sort(c.categories)
+	if err := c.addPresets(f.Presets); err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	return c, nil
+}
+
+// byTaskName orders tasks by qualified name.
+func byTaskName(a, b *Task) int { return strings.Compare(a.Name, b.Name) }
+
+// Tasks returns every task, container and native, sorted by Name. The slice is the caller's;
+// the tasks are shared and must not be modified.
+func (c *Catalog) Tasks() []*Task {
+	return slices.Clone(c.tasks)
+}
+
+// Get returns the task with the qualified name "harness.task".
+func (c *Catalog) Get(qualified string) (*Task, bool) {
+	t, ok := c.byName[qualified]
+	return t, ok
+}
+
+// HasCategory reports whether name is a category of some task. The underscore form
+// ("language_models") is accepted for the catalog's hyphen form ("language-models").
+func (c *Catalog) HasCategory(name string) bool {
+	_, ok := slices.BinarySearch(c.categories, normalizeCategory(name))
+	return ok
+}
+
+// Categories returns the categories of the catalog's tasks, sorted, in the catalog's hyphen
+// form. Tasks without a category belong to none.
+func (c *Catalog) Categories() []string {
+	return slices.Clone(c.categories)
+}
+
+// InCategory returns the tasks of a category (hyphen or underscore form), sorted by Name; nil
+// for an unknown category.
+func (c *Catalog) InCategory(name string) []*Task {
+	name = normalizeCategory(name)
+	if name == "" {
+		return nil
+	}
+	var out []*Task
+	for _, t := range c.tasks {
+		if t.Category == name {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// normalizeCategory maps the underscore form of a category to the catalog's hyphen form.
+func normalizeCategory(name string) string {
+	return strings.ReplaceAll(name, "_", "-")
 }

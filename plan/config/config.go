@@ -36,6 +36,9 @@ type Config struct {
 	// Eval is the evaluation context with var, local and the functions (go-cty stdlib plus
 	// env, file, sha256). Use EvalContext to add run results for checks and outputs.
 	Eval *hcl.EvalContext
+
+	// hclFiles are the parsed files by diagnostic file name; see HCLFiles.
+	hclFiles map[string]*hcl.File
 }
 
 // Settings is the evalplan block.
@@ -142,8 +145,11 @@ type Suite struct {
 // BenchmarkRef is one entry of a suite's benchmarks list: a catalog name ("harness.task",
 // "native.gsm8k", or an unambiguous bare task name) or "task.NAME".
 type BenchmarkRef struct {
-	Name  string
-	Range hcl.Range
+	Name string
+	// Canonical is the catalog's qualified name for Name ("native.gsm8k" for "gsm8k"), or
+	// "task.NAME" for a task; equal to Name when no catalog was given to Load.
+	Canonical string
+	Range     hcl.Range
 }
 
 // Params are run parameters; nil fields are unset (inherit). Fields marked I are part of a

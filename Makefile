@@ -1,0 +1,39 @@
+# evalplan — build, test, demo, bench, lint. `make help` lists the targets.
+GO       ?= go
+BIN      := bin
+VERSION  ?= 0.1.0-dev
+LDFLAGS  := -X main.version=$(VERSION)
+STATICCHECK_VERSION := 2025.1.1
+
+.PHONY: help build test demo bench lint clean
+
+help:
+	@echo "make build   build bin/evalplan and bin/evalplan-sim"
+	@echo "make demo    build, start the simulated endpoint, plan and apply examples/quickstart"
+	@echo "make test    lint, then every test (the race detector on the engine and harness)"
+	@echo "make bench   run the Go benchmarks"
+	@echo "make lint    gofmt, go vet, staticcheck"
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/evalplan ./cmd/evalplan
+	$(GO) build -o $(BIN)/evalplan-sim ./cmd/evalplan-sim
+
+demo: build
+	./examples/quickstart/demo.sh
+
+test: lint
+	.ci/services.sh
+	$(GO) test -count=1 ./...
+	CGO_ENABLED=1 $(GO) test -count=1 -race ./plan/... ./providers/...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+clean:
+	rm -rf $(BIN)

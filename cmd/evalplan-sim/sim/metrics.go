@@ -1,0 +1,190 @@
+package sim
+
+import (
+	"bytes"
+	"strconv"
+	"sync/atomic"
+)
+
+// Routes, as labelled in metrics.
+const (
+	RouteChat        = "/v1/chat/completions"
+	RouteCompletions = "/v1/completions"
+	RouteModels      = "/v1/models"
+	RouteHealth      = "/health"
+	RouteMetrics     = "/metrics"
+	// RouteOther labels requests to any other path.
+	RouteOther = "other"
+)
+
+// route indexes.
+const (
+	rChat = iota
+	rCompletions
+	rModels
+	rHealth
+	rMetrics
+	rOther
+	numRoutes
+)
+
+var routeNames = [numRoutes]string{RouteChat, RouteCompletions, RouteModels, RouteHealth, RouteMetrics, RouteOther}
+
+// codeNone records a request that got no HTTP response (dropped, hung, client gone).
+const codeNone = 0
+
+// statusCodes are the codes counted individually; others count under "other".
+var statusCodes = [...]int{200, 400, 401, 404, 405, 413, 429, 500, 503, codeNone}
+
+const numCodes = len(statusCodes) + 1
+
+// Fault kinds, as labelled in metrics.
+const (
+	Fault429       = "429"
+	Fault500       = "500"
+	FaultHang      = "hang"
+	FaultMalformed = "malformed"
+	FaultDrop      = "drop"
+)
+
+// fault indexes; faultNone means no fault.
+const (
+	faultNone = iota
+	f429
+	f500
+	fHang
+	fMalformed
+	fDrop
+	numFaults
+)
+
+var faultNames = [numFaults]string{"", Fault429, Fault500, FaultHang, FaultMalformed, FaultDrop}
+
+// metrics are the server's counters.
+type metrics struct {
+	requests    [numRoutes][numCodes]atomic.Int64
+	faults      [numFaults]atomic.Int64
+	inflight    atomic.Int64
+	queued      atomic.Int64
+	maxInflight atomic.Int64
+}
+
+func routeIndex(path string) int {
+	switch path {
+	case RouteChat:
+		return rChat
+	case RouteCompletions:
+		return rCompletions
+	case RouteModels:
+		return rModels
+	case RouteHealth:
+		return rHealth
+	case RouteMetrics:
+		return rMetrics
+	}
+	return rOther
+}
+
+func codeIndex(code int) int {
+	for i, c := range statusCodes {
+		if c == code {
+			return i
+		}
+	}
+	return len(statusCodes)
+}
+
+func codeLabel(i int) string {
+	switch {
+	case i == len(statusCodes):
+		return "other"
+	case statusCodes[i] == codeNone:
+		return "none"
+	}
+	return strconv.Itoa(statusCodes[i])
+}
+
+// enter marks a request as processing and records the highest concurrency.
+func (m *metrics) enter() {
+	n := m.inflight.Add(1)
+	for {
+		old := m.maxInflight.Load()
+		if n <= old || m.maxInflight.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// Count returns the number of requests answered on route (a path such as RouteChat, or
+// RouteOther), whatever their status.
+func (s *Server) Count(route string) int64 {
+	var n int64
+	r := routeIndex(route)
+	for i := range s.m.requests[r] {
+		n += s.m.requests[r][i].Load()
+	}
+	return n
+}
+
+// CountCode returns the number of requests on route answered with status code; code 0
+// counts requests that got no response (dropped or hung).
+func (s *Server) CountCode(route string, code int) int64 {
+	return s.m.requests[routeIndex(route)][codeIndex(code)].Load()
+}
+
+// FaultCount returns how many faults of kind (Fault429, FaultHang, ...) were injected.
+func (s *Server) FaultCount(kind string) int64 {
+	for i, name := range faultNames {
+		if i != faultNone && name == kind {
+			return s.m.faults[i].Load()
+		}
+	}
+	return 0
+}
+
+// Inflight returns the number of generation requests being processed now.
+func (s *Server) Inflight() int64 { return s.m.inflight.Load() }
+
+// Queued returns the number of generation requests waiting for a slot now.
+func (s *Server) Queued() int64 { return s.m.queued.Load() }
+
+// MaxInflight returns the highest number of generation requests processed at once.
+func (s *Server) MaxInflight() int64 { return s.m.maxInflight.Load() }
+
+// appendMetrics writes the Prometheus text exposition of the counters.
+func (s *Server) appendMetrics(b *bytes.Buffer) {
+	b.WriteString("# HELP evalplan_sim_requests_total Requests answered, by route and status code (none: no response).\n")
+	b.WriteString("# TYPE evalplan_sim_requests_total counter\n")
+	for r := range numRoutes {
+		for c := range numCodes {
+			n := s.m.requests[r][c].Load()
+			if n == 0 {
+				continue
+			}
+			b.WriteString(`evalplan_sim_requests_total{route="`)
+			b.WriteString(routeNames[r])
+			b.WriteString(`",code="`)
+			b.WriteString(codeLabel(c))
+			b.WriteString(`"} `)
+			b.WriteString(strconv.FormatInt(n, 10))
+			b.WriteByte('\n')
+		}
+	}
+	b.WriteString("# HELP evalplan_sim_faults_total Faults injected, by kind.\n")
+	b.WriteString("# TYPE evalplan_sim_faults_total counter\n")
+	for f := faultNone + 1; f < numFaults; f++ {
+		b.WriteString(`evalplan_sim_faults_total{kind="`)
+		b.WriteString(faultNames[f])
+		b.WriteString(`"} `)
+		b.WriteString(strconv.FormatInt(s.m.faults[f].Load(), 10))
+		b.WriteByte('\n')
+	}
+	gauge := func(name, help string, v int64) {
+		b.WriteString("# HELP " + name + " " + help + "\n")
+		b.WriteString("# TYPE " + name + " gauge\n")
+		b.WriteString(name + " " + strconv.FormatInt(v, 10) + "\n")
+	}
+	gauge("evalplan_sim_inflight", "Generation requests being processed.", s.m.inflight.Load())
+	gauge("evalplan_sim_queued", "Generation requests waiting for a slot.", s.m.queued.Load())
+	gauge("evalplan_sim_max_inflight", "Highest number of generation requests processed at once.", s.m.maxInflight.Load())
+}

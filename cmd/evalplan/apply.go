@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+func cmdApply(c *cli, args []string) int {
+	var (
+		f           planFlags
+		autoApprove bool
+		parallelism int
+		noCache     bool
+	)
+	fs := newFlagSet(c, "apply", "apply [options] [PLANFILE]")
+	f.registerVars(fs)
+	f.registerLock(fs)
+	fs.Var(&f.targets, "target", "apply only this address and what it encloses (repeatable)")
+	fs.Var(&f.replace, "replace", "force a re-run of this address (repeatable)")
+	fs.BoolVar(&f.refresh, "refresh", true, "probe endpoints; -refresh=false uses recorded fingerprints")
+	fs.BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	fs.IntVar(&parallelism, "parallelism", 0, "graph nodes at work at once (default: the evalplan block's parallelism)")
+	fs.BoolVar(&noCache, "no-cache", false, "do not read or write the response cache")
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(c.stderr, "Error: apply takes at most one PLANFILE, got %q\n", pos)
+		return exitError
+	}
+	if parallelism < 0 {
+		fmt.Fprintln(c.stderr, "Error: -parallelism must be at least 1")
+		return exitError
+	}
+	color := c.useColor(f.noColor)
+
+	var saved *plan.Plan
+	if len(pos) == 1 {
+		p, err := plan.ReadPlan(c.abs(pos[0]))
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			return exitError
+		}
+		vars, err := savedVars(p, f.vars, c.environ)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			return exitError
+		}
+		f.vars = vars
+		saved = p
+	}
+	l, ok := c.load(f.vars, color)
+	if !ok {
+		return exitError
+	}
+	lock, code, ok := c.lockState(l.cfg.Settings.State, commandLine(append([]string{"apply"}, args...)), &f.commonFlags)
+	if !ok {
+		return code
+	}
+	if lock != nil {
+		defer lock.Release()
+	}
+	st, exists, err := c.readState(l.cfg.Settings.State)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+
+	p := saved
+	if p != nil {
+		if code, ok := c.checkSaved(l, st, exists, p, color); !ok {
+			return code
+		}
+	} else {
+		var code int
+		p, _, code, ok = c.makePlan(l, &f, color)
+		if !ok {
+			return code
+		}
+		plan.Render(c.stdout, p, color)
+		if p.Summary.Changes() && !autoApprove {
+			if !c.stdinTTY {
+				fmt.Fprintln(c.stderr, "\nError: apply needs confirmation, and standard input is not a terminal.\nRun 'evalplan apply -auto-approve', or save a plan with 'evalplan plan -out=FILE' and apply that.")
+				return exitError
+			}
+			fmt.Fprint(c.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+			line, _ := bufio.NewReader(c.stdin).ReadString('\n')
+			if strings.TrimSpace(line) != "yes" {
+				fmt.Fprintln(c.stdout, "\nApply cancelled.")
+				return exitError
+			}
+		}
+	}
+	store := state.NewStore(l.cfg.Settings.State, st)
+	prog := newProgress(c, color)
+	res, diags := l.engine.Apply(c.ctx, l.cfg, p, store, plan.ApplyOptions{Parallelism: parallelism, NoCache: noCache, Progress: prog})
+	prog.Stop()
+	if len(diags) > 0 {
+		c.printDiags(l.cfg.HCLFiles(), diags, color)
+	}
+	if res == nil {
+		return exitError
+	}
+	return c.reportApply(l, store.Snapshot(), p, res, color)
+}
+
+// checkSaved refuses a saved plan that no longer matches the state, files or endpoints.
+func (c *cli) checkSaved(l *loaded, st *state.File, exists bool, p *plan.Plan, color bool) (int, bool) {
+	cur := *st
+	if !exists {
+		cur.Lineage = ""
+	}
+	fps, diags := l.engine.Refresh(c.ctx, l.cfg, st, true)
+	if diags.HasErrors() {
+		c.printDiags(l.cfg.HCLFiles(), diags, color)
+		return exitError, false
+	}
+	if err := plan.CheckStale(l.cfg, &cur, p, fps); err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError, false
+	}
+	return exitOK, true
+}
+
+// savedVars turns the non-sensitive variables stored in a plan into -var arguments (before
+// the command line's own), and checks that every sensitive one is supplied again.
+func savedVars(p *plan.Plan, cmdline []config.VarArg, environ []string) ([]config.VarArg, error) {
+	given := map[string]bool{}
+	for _, v := range cmdline {
+		if v.Name != "" {
+			given[v.Name] = true
+		}
+	}
+	env := map[string]bool{}
+	for _, kv := range environ {
+		if k, _, ok := strings.Cut(kv, "="); ok {
+			env[k] = true
+		}
+	}
+	var out []config.VarArg
+	var missing []string
+	for _, name := range sortedNames(p.Variables) {
+		v := p.Variables[name]
+		if v.Sensitive {
+			if !given[name] && !env["EVALPLAN_VAR_"+name] {
+				missing = append(missing, name)
+			}
+			continue
+		}
+		if s, ok := v.Value.(string); ok {
+			out = append(out, config.VarArg{Name: name, Value: s})
+			continue
+		}
+		b, err := json.Marshal(v.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, config.VarArg{Name: name, Value: string(b)})
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("the saved plan uses sensitive variable(s) %s, which plans never store: set them again with -var or EVALPLAN_VAR_NAME", strings.Join(missing, ", "))
+	}
+	return append(out, cmdline...), nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}

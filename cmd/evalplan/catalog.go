@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/evalplan/evalplan/schema"
+)
+
+func cmdCatalog(c *cli, args []string) int {
+	sub := "list"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	var q schema.Query
+	var asJSON bool
+	fs := newFlagSet(c, "catalog "+sub, "catalog list|search WORD|show NAME [options]")
+	fs.StringVar(&q.Category, "category", "", "only this category")
+	fs.StringVar(&q.Harness, "harness", "", "only this harness")
+	fs.StringVar(&q.EndpointType, "endpoint-type", "", "only tasks for this endpoint type (chat, completions, vlm, embedding)")
+	fs.StringVar(&q.Capability, "capability", "", "only tasks needing this capability (logprobs, vision, embedding)")
+	fs.StringVar(&q.Container, "container", "", "only tasks in this container")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	cat, err := schema.LoadCatalog()
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	switch sub {
+	case "list", "search":
+		if sub == "search" {
+			if len(pos) == 0 {
+				fmt.Fprintln(c.stderr, "Error: catalog search needs a WORD")
+				return exitError
+			}
+			q.Text = strings.Join(pos, " ")
+		}
+		tasks := cat.Search(q)
+		if asJSON {
+			return printJSON(c, tasks)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tCATEGORY\tENDPOINT\tCAPABILITIES")
+		for _, t := range tasks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Category, strings.Join(t.EndpointTypes, ","), strings.Join(t.Capabilities, ","))
+		}
+		tw.Flush()
+		fmt.Fprintf(c.stdout, "%d benchmark(s)\n", len(tasks))
+		return exitOK
+	case "show":
+		if len(pos) != 1 {
+			fmt.Fprintln(c.stderr, "Error: catalog show needs one NAME")
+			return exitError
+		}
+		canon, err := cat.Lookup(pos[0])
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			return exitError
+		}
+		t, _ := cat.Get(canon)
+		if asJSON {
+			return printJSON(c, t)
+		}
+		fmt.Fprintf(c.stdout, "%s\n  harness:   %s\n  task:      %s\n  category:  %s\n  endpoints: %s\n", t.Name, t.Harness, t.Task, t.Category, strings.Join(t.EndpointTypes, ", "))
+		if len(t.Capabilities) > 0 {
+			fmt.Fprintf(c.stdout, "  needs:     %s\n", strings.Join(t.Capabilities, ", "))
+		}
+		if t.Image != "" {
+			fmt.Fprintf(c.stdout, "  image:     %s:%s@%s\n", t.Image, t.Tag, t.Digest)
+		}
+		if t.Native != nil {
+			fmt.Fprintf(c.stdout, "  dataset:   %s (sha256 %s)\n  scorer:    %s\n", t.Native.Source, t.Native.SHA256, t.Native.Scorer)
+		}
+		if len(t.Defaults) > 0 {
+			b, _ := json.Marshal(t.Defaults)
+			fmt.Fprintf(c.stdout, "  defaults:  %s\n", b)
+		}
+		if t.Description != "" {
+			fmt.Fprintf(c.stdout, "\n%s\n", t.Description)
+		}
+		return exitOK
+	}
+	fmt.Fprintf(c.stderr, "Error: unknown catalog subcommand %q; use list, search or show\n", sub)
+	return exitError
+}
+
+func printJSON(c *cli, v any) int {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	fmt.Fprintln(c.stdout, string(b))
+	return exitOK
+}

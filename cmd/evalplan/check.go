@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/evalplan/evalplan/plan"
+)
+
+func cmdCheck(c *cli, args []string) int {
+	var f commonFlags
+	fs := newFlagSet(c, "check", "check [options]")
+	f.registerVars(fs)
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintln(c.stderr, "Error: check takes no arguments")
+		return exitError
+	}
+	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	if !ok {
+		return exitError
+	}
+	st, _, err := c.readState(l.cfg.Settings.State)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	failed := false
+	for _, name := range sortedNames(l.cfg.Checks) {
+		r := plan.EvalCheck(l.cfg, st, l.cfg.Checks[name], nil, false)
+		if r.Status == plan.CheckPass {
+			fmt.Fprintf(c.stdout, "pass  %s\n", r.Address)
+			continue
+		}
+		failed = true
+		fmt.Fprintf(c.stdout, "%-5s %s: %s\n", r.Status, r.Address, r.Message)
+	}
+	if failed {
+		return exitCheckFailed
+	}
+	return exitOK
+}

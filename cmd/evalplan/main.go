@@ -1,0 +1,201 @@
+// Command evalplan is Terraform for LLM evaluation: it plans and applies benchmark runs
+// declared in eval.hcl and records them in a state file.
+//
+// This package holds only the command line: one file per command, no business logic.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+)
+
+// version is evalplan's version, set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes (DESIGN §5).
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitChanges     = 2
+	exitFmtChanges  = 3
+	exitCheckFailed = 4
+	exitLocked      = 5
+	exitInterrupted = 130
+)
+
+// cli is what every command gets: streams, the working directory and the environment.
+type cli struct {
+	ctx     context.Context
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	dir     string // configuration directory (after -chdir)
+	environ []string
+	stdinTTY  bool
+	stdoutTTY bool
+	color     bool
+}
+
+type command struct {
+	synopsis string
+	run      func(c *cli, args []string) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"validate": {"Check the configuration for errors", cmdValidate},
+		"fmt":      {"Rewrite configuration files in the canonical format", cmdFmt},
+		"plan":     {"Show what apply would run and why", cmdPlan},
+		"apply":    {"Run what changed and record it in state", cmdApply},
+		"show":     {"Show the state or a saved plan", cmdShow},
+		"state":    {"Inspect and edit the state (list, show, rm)", cmdState},
+		"output":   {"Show output values from the state", cmdOutput},
+		"graph":    {"Print the dependency graph in DOT", cmdGraph},
+		"datasets": {"Dataset cache: status, preload, clear", cmdDatasets},
+		"catalog":  {"Browse the benchmark catalog (list, search, show)", cmdCatalog},
+		"check":    {"Evaluate check blocks against the state", cmdCheck},
+		"schema":   {"Print the eval.hcl language schema as JSON", cmdSchema},
+		"version":  {"Print evalplan's version", cmdVersion},
+	}
+}
+
+func main() {
+	os.Exit(run())
+}
+
+// run is main without os.Exit, for testscript.
+func run() int {
+	ctx, stop := interruptContext()
+	defer stop()
+	c := &cli{
+		ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ(),
+		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+	}
+	c.color = c.stdoutTTY && os.Getenv("NO_COLOR") == ""
+	return c.main(os.Args[1:])
+}
+
+// interruptContext is cancelled by the first SIGINT/SIGTERM; a second one exits at once.
+func interruptContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		n := 0
+		for range ch {
+			n++
+			if n == 1 {
+				fmt.Fprintln(os.Stderr, "\nInterrupt received: stopping gracefully (finished samples are kept). Press Ctrl-C again to exit at once.")
+				cancel()
+				continue
+			}
+			os.Exit(exitInterrupted)
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+func (c *cli) main(args []string) int {
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	c.dir = wd
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		a := strings.TrimPrefix(strings.TrimPrefix(args[0], "-"), "-")
+		switch {
+		case strings.HasPrefix(a, "chdir="):
+			dir := strings.TrimPrefix(a, "chdir=")
+			if !isAbs(dir) {
+				dir = wd + "/" + dir
+			}
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				fmt.Fprintf(c.stderr, "Error: -chdir=%s: not a directory\n", strings.TrimPrefix(a, "chdir="))
+				return exitError
+			}
+			c.dir = dir
+		case a == "help" || a == "h":
+			c.usage(c.stdout)
+			return exitOK
+		case a == "version" || a == "v":
+			return cmdVersion(c, nil)
+		default:
+			fmt.Fprintf(c.stderr, "Error: unknown global flag %s; global flags are -chdir=DIR, -help and -version\n", args[0])
+			return exitError
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		c.usage(c.stderr)
+		return exitError
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(c.stderr, "Error: unknown command %q%s\n\n", args[0], suggestCommand(args[0]))
+		c.usage(c.stderr)
+		return exitError
+	}
+	return cmd.run(c, args[1:])
+}
+
+func isAbs(p string) bool { return strings.HasPrefix(p, "/") }
+
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: evalplan [-chdir=DIR] COMMAND [options] [args]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].synopsis)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'evalplan COMMAND -help' for a command's options.")
+}
+
+func suggestCommand(name string) string {
+	best, bestD := "", 3
+	for n := range commands() {
+		if d := levenshtein(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+func cmdOutput(c *cli, args []string) int {
+	var asJSON bool
+	fs := newFlagSet(c, "output", "output [-json] [NAME]")
+	fs.BoolVar(&asJSON, "json", false, "print JSON (sensitive values included, as Terraform does)")
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintln(c.stderr, "Error: output takes at most one NAME")
+		return exitError
+	}
+	path, ok := c.statePath()
+	if !ok {
+		return exitError
+	}
+	st, _, err := c.readState(path)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	if len(pos) == 1 {
+		o, found := st.Outputs[pos[0]]
+		if !found {
+			fmt.Fprintf(c.stderr, "Error: no output %q in the state; outputs are recorded by apply\n", pos[0])
+			return exitError
+		}
+		if asJSON {
+			b, _ := json.Marshal(o.Value)
+			fmt.Fprintln(c.stdout, string(b))
+			return exitOK
+		}
+		fmt.Fprintln(c.stdout, renderOutput(o))
+		return exitOK
+	}
+	if asJSON {
+		b, err := json.MarshalIndent(st.Outputs, "", "  ")
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			return exitError
+		}
+		fmt.Fprintln(c.stdout, string(b))
+		return exitOK
+	}
+	for _, name := range sortedNames(st.Outputs) {
+		fmt.Fprintf(c.stdout, "%s = %s\n", name, renderOutput(st.Outputs[name]))
+	}
+	return exitOK
+}

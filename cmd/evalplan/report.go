@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/graph"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+// reportApply prints what an apply did and returns the exit code (DESIGN §5).
+func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.ApplyResult, color bool) int {
+	counts := map[string]int{}
+	for _, s := range res.Outcomes {
+		counts[s]++
+	}
+	fmt.Fprintln(c.stdout)
+	for _, addr := range res.FailedAddrs() {
+		err := res.Errors[addr]
+		var up *graph.UpstreamError
+		switch {
+		case errors.As(err, &up):
+			fmt.Fprintf(c.stderr, "Skipped: %s: %v\n", addr, err)
+		case errors.Is(err, graph.ErrNotStarted):
+			fmt.Fprintf(c.stderr, "Not started: %s (interrupted)\n", addr)
+		default:
+			status := res.Outcomes[addr]
+			if status == "" {
+				status = "failed"
+			}
+			fmt.Fprintf(c.stderr, "Error: %s %s: %v\n", addr, status, err)
+		}
+	}
+	verb := "Apply complete!"
+	if res.Interrupted {
+		verb = "Apply interrupted."
+	} else if len(res.Errors) > 0 {
+		verb = "Apply finished with errors."
+	}
+	fmt.Fprintf(c.stdout, "%s Runs: %d complete, %d partial, %d failed.", verb, counts[state.StatusComplete], counts[state.StatusPartial], counts[state.StatusFailed])
+	if p.Summary.Forget > 0 {
+		fmt.Fprintf(c.stdout, " Forgotten: %d.", p.Summary.Forget)
+	}
+	fmt.Fprintln(c.stdout)
+	if len(res.Outcomes) > 0 {
+		fmt.Fprintf(c.stdout, "Results are in %s (run directories) and %s (summary).\n", rel(c.dir, l.cfg.Settings.OutputDir), rel(c.dir, l.cfg.Settings.State))
+	}
+	checkFailed := false
+	for _, ch := range res.Checks {
+		switch ch.Status {
+		case plan.CheckPass:
+			fmt.Fprintf(c.stdout, "Check passed: %s\n", ch.Address)
+		default:
+			checkFailed = true
+			fmt.Fprintf(c.stderr, "Check failed: %s: %s\n", ch.Address, ch.Message)
+		}
+	}
+	printOutputs(c, st, color)
+	switch {
+	case res.Interrupted:
+		return exitInterrupted
+	case len(res.Errors) > 0:
+		return exitError
+	case checkFailed:
+		return exitCheckFailed
+	}
+	return exitOK
+}
+
+func printOutputs(c *cli, st *state.File, color bool) {
+	if len(st.Outputs) == 0 {
+		return
+	}
+	fmt.Fprintln(c.stdout, "\nOutputs:")
+	for _, name := range sortedNames(st.Outputs) {
+		fmt.Fprintf(c.stdout, "  %s = %s\n", name, renderOutput(st.Outputs[name]))
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+func cmdShow(c *cli, args []string) int {
+	var asJSON, noColor bool
+	fs := newFlagSet(c, "show", "show [-json] [PLANFILE]")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	fs.BoolVar(&noColor, "no-color", false, "disable colour")
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(c.stderr, "Error: show takes at most one PLANFILE, got %q\n", pos)
+		return exitError
+	}
+	if len(pos) == 1 {
+		p, err := plan.ReadPlan(c.abs(pos[0]))
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			return exitError
+		}
+		if asJSON {
+			b, err := plan.MarshalPlan(p)
+			if err != nil {
+				fmt.Fprintln(c.stderr, "Error:", err)
+				return exitError
+			}
+			c.stdout.Write(b)
+			return exitOK
+		}
+		plan.Render(c.stdout, p, c.useColor(noColor))
+		return exitOK
+	}
+	path, ok := c.statePath()
+	if !ok {
+		return exitError
+	}
+	st, exists, err := c.readState(path)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	if asJSON {
+		if !exists {
+			fmt.Fprintln(c.stdout, "{}")
+			return exitOK
+		}
+		b, err := state.Marshal(st)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			return exitError
+		}
+		c.stdout.Write(b)
+		return exitOK
+	}
+	if !exists || len(st.Resources) == 0 {
+		fmt.Fprintln(c.stdout, "The state is empty: nothing has been applied yet.")
+		return exitOK
+	}
+	for _, addr := range sortedNames(st.Resources) {
+		showResource(c, addr, st.Resources[addr])
+	}
+	printOutputs(c, st, false)
+	return exitOK
+}
+
+func showResource(c *cli, addr string, r *state.Resource) {
+	fmt.Fprintf(c.stdout, "# %s:\n", addr)
+	fmt.Fprintf(c.stdout, "  type     = %s\n", r.Type)
+	if r.Status != "" {
+		fmt.Fprintf(c.stdout, "  status   = %s\n", r.Status)
+	}
+	fmt.Fprintf(c.stdout, "  identity = %s\n", r.Identity)
+	if r.RunDir != "" {
+		fmt.Fprintf(c.stdout, "  run_dir  = %s\n", r.RunDir)
+	}
+	if r.Result != nil {
+		fmt.Fprintf(c.stdout, "  score    = %s (%s, n=%d, errors=%d)\n", formatScore(r.Result.Score, r.Result.Metrics[r.Result.Primary].Stderr), r.Result.Primary, r.Result.N, r.Result.Errors)
+		for _, m := range sortedNames(r.Result.Metrics) {
+			fmt.Fprintf(c.stdout, "    %s = %s\n", m, formatScore(r.Result.Metrics[m].Value, r.Result.Metrics[m].Stderr))
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintf(c.stdout, "  error    = %s\n", r.Error)
+	}
+	fmt.Fprintln(c.stdout)
+}
+
+func formatScore(v float64, stderr *float64) string {
+	if stderr == nil {
+		return fmt.Sprintf("%.4f", v)
+	}
+	return fmt.Sprintf("%.4f ± %.4f", v, *stderr)
+}
+
+func renderOutput(o state.Output) string {
+	if o.Sensitive {
+		return "(sensitive)"
+	}
+	b, err := json.Marshal(o.Value)
+	if err != nil {
+		return fmt.Sprint(o.Value)
+	}
+	return string(b)
+}
+
+// statePath finds the state file without validating the whole configuration when possible:
+// the evalplan block's state setting needs the configuration, so load it quietly.
+func (c *cli) statePath() (string, bool) {
+	l, ok := c.load(nil, false)
+	if !ok {
+		return "", false
+	}
+	return l.cfg.Settings.State, true
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+func cmdState(c *cli, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(c.stderr, "Usage: evalplan state list | show ADDRESS | rm ADDRESS...")
+		return exitError
+	}
+	switch args[0] {
+	case "list":
+		return stateList(c, args[1:])
+	case "show":
+		return stateShow(c, args[1:])
+	case "rm":
+		return stateRm(c, args[1:])
+	}
+	fmt.Fprintf(c.stderr, "Error: unknown state subcommand %q; use list, show or rm\n", args[0])
+	return exitError
+}
+
+func stateList(c *cli, args []string) int {
+	fs := newFlagSet(c, "state list", "state list [ADDRESS...]")
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	path, ok := c.statePath()
+	if !ok {
+		return exitError
+	}
+	st, _, err := c.readState(path)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	for _, addr := range sortedNames(st.Resources) {
+		if matchAny(pos, addr) {
+			fmt.Fprintln(c.stdout, addr)
+		}
+	}
+	return exitOK
+}
+
+func matchAny(patterns []string, addr string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if plan.MatchTarget(p, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+func stateShow(c *cli, args []string) int {
+	var asJSON bool
+	fs := newFlagSet(c, "state show", "state show [-json] ADDRESS")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(c.stderr, "Error: state show takes exactly one ADDRESS; see 'evalplan state list'")
+		return exitError
+	}
+	path, ok := c.statePath()
+	if !ok {
+		return exitError
+	}
+	st, _, err := c.readState(path)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	r := st.Resources[pos[0]]
+	if r == nil {
+		fmt.Fprintf(c.stderr, "Error: no resource %s in the state; see 'evalplan state list'\n", pos[0])
+		return exitError
+	}
+	if asJSON {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			return exitError
+		}
+		fmt.Fprintln(c.stdout, string(b))
+		return exitOK
+	}
+	showResource(c, pos[0], r)
+	return exitOK
+}
+
+func stateRm(c *cli, args []string) int {
+	var f commonFlags
+	fs := newFlagSet(c, "state rm", "state rm ADDRESS...")
+	f.registerLock(fs)
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 {
+		fmt.Fprintln(c.stderr, "Error: state rm needs at least one ADDRESS")
+		return exitError
+	}
+	path, ok := c.statePath()
+	if !ok {
+		return exitError
+	}
+	lock, code, ok := c.lockState(path, commandLine(append([]string{"state", "rm"}, args...)), &f)
+	if !ok {
+		return code
+	}
+	if lock != nil {
+		defer lock.Release()
+	}
+	st, exists, err := c.readState(path)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	var removed []string
+	for _, addr := range sortedNames(st.Resources) {
+		if matchAny(pos, addr) {
+			removed = append(removed, addr)
+		}
+	}
+	if !exists || len(removed) == 0 {
+		fmt.Fprintf(c.stderr, "Error: no resource matches %q; see 'evalplan state list'\n", pos)
+		return exitError
+	}
+	store := state.NewStore(path, st)
+	if err := store.Update(func(f *state.File) {
+		for _, a := range removed {
+			delete(f.Resources, a)
+		}
+	}); err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	for _, a := range removed {
+		fmt.Fprintf(c.stdout, "Removed %s\n", a)
+	}
+	fmt.Fprintf(c.stdout, "Removed %d resource(s) from the state; their run directories are kept.\n", len(removed))
+	return exitOK
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+func cmdValidate(c *cli, args []string) int {
+	var f commonFlags
+	fs := newFlagSet(c, "validate", "validate [options]")
+	f.registerVars(fs)
+	pos, code, ok := parseArgs(c, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintln(c.stderr, "Error: validate takes no arguments")
+		return exitError
+	}
+	color := c.useColor(f.noColor)
+	l, ok := c.load(f.vars, color)
+	if !ok {
+		return exitError
+	}
+	// The suite matrix (benchmark/endpoint compatibility) is checked offline, as plan
+	// -refresh=false would, against an empty state.
+	_, diags := l.engine.Graph(c.ctx, l.cfg, state.New(version))
+	if len(diags) > 0 {
+		c.printDiags(l.cfg.HCLFiles(), diags, color)
+	}
+	if diags.HasErrors() {
+		return exitError
+	}
+	fmt.Fprintln(c.stdout, "Success! The configuration is valid.")
+	return exitOK
+}
+
+var _ = plan.FormatVersion

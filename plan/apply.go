@@ -1,0 +1,332 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/graph"
+	"github.com/evalplan/evalplan/plan/state"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// ApplyOptions tune an apply.
+type ApplyOptions struct {
+	// Parallelism bounds the graph nodes at work at once (default: the evalplan block's).
+	Parallelism int
+	// NoCache turns the response cache off for every run.
+	NoCache bool
+	// Progress receives progress events; nil discards them.
+	Progress Progress
+}
+
+// ApplyResult is what an apply did.
+type ApplyResult struct {
+	// Errors maps each address that did not succeed to its error.
+	Errors map[string]error
+	// Outcomes maps each run address that ran to its final status.
+	Outcomes map[string]string
+	// Checks are the check results after apply.
+	Checks []CheckResult
+	// Interrupted is true when the apply was cancelled.
+	Interrupted bool
+}
+
+// maxHistory bounds the history kept per run in state.
+const maxHistory = 20
+
+// ErrStalePlan is returned when a saved plan no longer matches the state or configuration.
+var ErrStalePlan = errors.New("saved plan is stale; run plan again")
+
+// CheckStale verifies that a saved plan still matches the state, configuration files and
+// endpoint fingerprints (fps, freshly refreshed).
+func CheckStale(cfg *config.Config, st *state.File, p *Plan, fps map[string]Fingerprint) error {
+	switch {
+	case p.Lineage != st.Lineage:
+		return fmt.Errorf("%w: it was made for state lineage %s, the state is %s", ErrStalePlan, p.Lineage, st.Lineage)
+	case p.Serial != st.Serial:
+		return fmt.Errorf("%w: the state changed since (serial %d → %d)", ErrStalePlan, p.Serial, st.Serial)
+	case p.ConfigHash != ConfigHash(cfg):
+		return fmt.Errorf("%w: the configuration files changed since it was made", ErrStalePlan)
+	}
+	for _, name := range sortedKeys(p.Fingerprints) {
+		if got, ok := fps[name]; ok && !sameFingerprint(got, p.Fingerprints[name]) {
+			return fmt.Errorf("%w: endpoint.%s changed (%s)", ErrStalePlan, name, got.Model)
+		}
+	}
+	return nil
+}
+
+func sameFingerprint(a, b Fingerprint) bool {
+	ia, _ := toInputs(a)
+	ib, _ := toInputs(b)
+	return len(DiffInputs(ia, ib)) == 0
+}
+
+// Refresh returns the current endpoint fingerprints (for CheckStale).
+func (e *Engine) Refresh(ctx context.Context, cfg *config.Config, st *state.File, on bool) (map[string]Fingerprint, hcl.Diagnostics) {
+	return e.refresh(ctx, cfg, priorFingerprints(st), on)
+}
+
+// Apply carries out a plan: it fetches datasets, performs runs as a dependency graph with
+// bounded parallelism, records every change in the store as it happens, then evaluates checks
+// and outputs. A failed node skips only its dependents.
+func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *state.Store, opts ApplyOptions) (*ApplyResult, hcl.Diagnostics) {
+	if opts.Progress == nil {
+		opts.Progress = NopProgress{}
+	}
+	if opts.Parallelism < 1 {
+		opts.Parallelism = cfg.Settings.Parallelism
+	}
+	runs, _, _, diags := e.expand(ctx, cfg, p.Fingerprints)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	byAddr := make(map[string]*Run, len(runs))
+	for _, r := range runs {
+		byAddr[r.Addr] = r
+	}
+	w := &walker{e: e, cfg: cfg, store: store, opts: opts, runs: byAddr, actions: map[string]*Action{}, files: map[string]DatasetFile{}, outcomes: map[string]string{}}
+	g := graph.New()
+	for _, a := range p.Actions {
+		if a.Action == ActionNone {
+			continue
+		}
+		w.actions[a.Address] = a
+		g.Add(a.Address)
+		if a.Action == ActionForget || a.Action == ActionReuse {
+			continue
+		}
+		r := byAddr[a.Address]
+		if r == nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stale plan", Detail: fmt.Sprintf("%v: %s is no longer in the configuration", ErrStalePlan, a.Address)}}
+		}
+		if a.Identity != "" && r.Identity != a.Identity {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stale plan", Detail: fmt.Sprintf("%v: the identity of %s changed", ErrStalePlan, a.Address)}}
+		}
+		if r.Dataset != nil {
+			dsAddr := DatasetAddr(r.Dataset.Name)
+			w.datasets.Store(dsAddr, r.Dataset)
+			g.Connect(a.Address, dsAddr)
+		}
+	}
+	if err := e.recordEndpoints(store, p.Fingerprints); err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error()}}
+	}
+	errs := g.Walk(ctx, opts.Parallelism, w.node)
+	res := &ApplyResult{Errors: errs, Outcomes: w.outcomes, Interrupted: ctx.Err() != nil}
+
+	snap := store.Snapshot()
+	outputs, odiags := EvalOutputs(cfg, snap)
+	diags = append(diags, odiags...)
+	if err := store.Update(func(f *state.File) { f.Outputs = outputs }); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error()})
+	}
+	for _, name := range sortedKeys(cfg.Checks) {
+		res.Checks = append(res.Checks, EvalCheck(cfg, snap, cfg.Checks[name], nil, false))
+	}
+	return res, diags
+}
+
+// recordEndpoints keeps each endpoint's fingerprint in state, for -refresh=false.
+func (e *Engine) recordEndpoints(store *state.Store, fps map[string]Fingerprint) error {
+	return store.Update(func(f *state.File) {
+		for name, fp := range fps {
+			in, err := toInputs(fp)
+			if err != nil {
+				continue
+			}
+			id, _ := Identity(in)
+			f.Resources[EndpointAddr(name)] = &state.Resource{Type: "endpoint", Identity: id, Inputs: in}
+		}
+	})
+}
+
+type walker struct {
+	e        *Engine
+	cfg      *config.Config
+	store    *state.Store
+	opts     ApplyOptions
+	runs     map[string]*Run
+	actions  map[string]*Action
+	datasets sync.Map // address → *config.Dataset
+
+	mu       sync.Mutex
+	files    map[string]DatasetFile // dataset address → fetched file
+	outcomes map[string]string
+}
+
+func (w *walker) node(ctx context.Context, addr string) error {
+	if v, ok := w.datasets.Load(addr); ok {
+		return w.fetch(ctx, addr, v.(*config.Dataset))
+	}
+	a := w.actions[addr]
+	switch a.Action {
+	case ActionForget:
+		return w.store.Update(func(f *state.File) { delete(f.Resources, addr) })
+	case ActionReuse:
+		return w.reuse(a)
+	}
+	return w.run(ctx, a, w.runs[addr])
+}
+
+func (w *walker) fetch(ctx context.Context, addr string, ds *config.Dataset) error {
+	if w.e.Datasets == nil {
+		return fmt.Errorf("%s: no dataset provider", addr)
+	}
+	f, err := w.e.Datasets.Fetch(ctx, ds, w.cfg.Settings.CacheDir, w.opts.Progress)
+	if err != nil {
+		return fmt.Errorf("%s: %w", addr, err)
+	}
+	w.mu.Lock()
+	w.files[addr] = f
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *walker) reuse(a *Action) error {
+	return w.store.Update(func(f *state.File) {
+		src := f.Resources[a.ReuseFrom]
+		if src == nil {
+			return
+		}
+		cp := src.Clone()
+		cp.History = nil
+		cp.Exports = nil
+		if prev := f.Resources[a.Address]; prev != nil {
+			cp.History = appendHistory(prev)
+		}
+		f.Resources[a.Address] = cp
+		w.mu.Lock()
+		w.outcomes[a.Address] = cp.Status
+		w.mu.Unlock()
+	})
+}
+
+func appendHistory(prev *state.Resource) []state.HistoryEntry {
+	h := append([]state.HistoryEntry(nil), prev.History...)
+	if prev.Identity != "" {
+		h = append(h, state.HistoryEntry{Identity: prev.Identity, Status: prev.Status, Result: prev.Result, RunDir: prev.RunDir, FinishedAt: prev.FinishedAt})
+	}
+	if len(h) > maxHistory {
+		h = h[len(h)-maxHistory:]
+	}
+	return h
+}
+
+func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
+	var file DatasetFile
+	if r.Dataset != nil {
+		w.mu.Lock()
+		file = w.files[DatasetAddr(r.Dataset.Name)]
+		w.mu.Unlock()
+		if r.Identity == "" {
+			r.DatasetSHA = file.SHA256
+			r.Inputs["dataset"] = file.SHA256
+			id, err := Identity(r.Inputs)
+			if err != nil {
+				return err
+			}
+			r.Identity = id
+		}
+	}
+	runDir := RunDir(w.cfg, r)
+	rel, err := filepath.Rel(w.cfg.Dir, runDir)
+	if err != nil {
+		rel = runDir
+	}
+	if a.Action == ActionReplace {
+		if _, err := os.Stat(runDir); err == nil {
+			aside := fmt.Sprintf("%s.replaced-%s", runDir, w.e.now().Format("20060102T150405Z"))
+			if err := os.Rename(runDir, aside); err != nil {
+				return fmt.Errorf("%s: keep the old run directory: %w", a.Address, err)
+			}
+		}
+	}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", a.Address, err)
+	}
+	started := w.e.now()
+	err = w.store.Update(func(f *state.File) {
+		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: r.Inputs, Status: state.StatusRunning, RunDir: filepath.ToSlash(rel), StartedAt: &started}
+		if prev := f.Resources[a.Address]; prev != nil {
+			res.Exports = prev.Exports
+			res.History = prev.History
+			if prev.Identity != r.Identity || a.Action == ActionReplace {
+				res.History = appendHistory(prev)
+				res.Exports = nil
+			}
+		}
+		f.Resources[a.Address] = res
+	})
+	if err != nil {
+		return err
+	}
+	out, runErr := w.execute(ctx, a, r, file, runDir)
+	finished := w.e.now()
+	if err := w.store.Update(func(f *state.File) {
+		res := f.Resources[a.Address]
+		res.Status, res.Result, res.Error, res.FinishedAt = out.Status, out.Result, out.Error, &finished
+	}); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.outcomes[a.Address] = out.Status
+	w.mu.Unlock()
+	if out.Status == StatusComplete {
+		return nil
+	}
+	if runErr != nil {
+		return runErr
+	}
+	return fmt.Errorf("%s", out.Error)
+}
+
+// execute calls the runner for a run and always returns an outcome.
+func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFile, runDir string) (*Outcome, error) {
+	kind := harnessKind(r.Task)
+	runner := w.e.Runners[kind]
+	if runner == nil {
+		return &Outcome{Status: StatusFailed, Error: fmt.Sprintf("the %s runner is not yet supported", kind)}, nil
+	}
+	if r.Params.Timeout != nil && *r.Params.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*r.Params.Timeout*float64(time.Second)))
+		defer cancel()
+	}
+	spec := &RunSpec{
+		Address: a.Address, Suite: r.Suite, Benchmark: r.Benchmark, Task: r.Task, UserTask: r.UserTask,
+		Endpoint: r.EP, Dataset: file, Params: r.Params, Identity: r.Identity, RunDir: runDir,
+		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume, NoCache: w.opts.NoCache,
+	}
+	out, err := runner.Run(ctx, spec, w.opts.Progress)
+	if out == nil {
+		out = &Outcome{Status: StatusFailed}
+		if err != nil {
+			out.Error = err.Error()
+		}
+	}
+	if out.Status == StatusFailed && out.Error == "" && err != nil {
+		out.Error = err.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && out.Status != StatusComplete {
+		out.Error = fmt.Sprintf("run timed out after %gs (timeout): %s", *r.Params.Timeout, out.Error)
+	}
+	return out, err
+}
+
+// FailedAddrs returns the addresses that did not succeed, sorted.
+func (r *ApplyResult) FailedAddrs() []string {
+	out := make([]string, 0, len(r.Errors))
+	for a := range r.Errors {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}

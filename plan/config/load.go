@@ -1,0 +1,347 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/evalplan/evalplan/schema"
+)
+
+// Settings defaults, relative to the configuration directory.
+const (
+	DefaultState       = "evalplan.state.json"
+	DefaultOutputDir   = "output"
+	DefaultCacheDir    = ".evalplan/cache"
+	DefaultParallelism = 4
+)
+
+// errMark marks values that stand in for something that already failed with a diagnostic, so
+// that later uses of them stay quiet instead of repeating the error.
+const errMark Mark = "errored"
+
+// loader holds the state of one Load call.
+type loader struct {
+	dir    string
+	opts   LoadOptions
+	parser *hclparse.Parser
+	cfg    *Config
+	diags  hcl.Diagnostics
+	funcs  map[string]function.Function
+
+	// blocks holds the top-level blocks by type, duplicates already removed.
+	blocks map[string][]*hcl.Block
+	// declared maps a reference root (var, local, endpoint, ...) to its declared names.
+	declared map[string]map[string]hcl.Range
+	// exporters maps exporter type to declared names.
+	exporters  map[string]map[string]hcl.Range
+	localAttrs map[string]*hcl.Attribute
+	localVals  map[string]cty.Value
+	vars       map[string]*varDecl
+	// syntaxErrors holds the files that failed to parse: their placeholder expressions stay
+	// quiet instead of reporting follow-on errors.
+	syntaxErrors map[string]bool
+	ctx          *hcl.EvalContext
+}
+
+// Load reads the configuration in dir: every *.hcl file except *.evalvars.hcl in name order,
+// the variables (defaults < EVALPLAN_VAR_name < *.auto.evalvars.hcl < -var/-var-file in order),
+// locals, and every block. It reports all problems it finds, and returns the best Config it
+// could build even when there are errors (never nil).
+func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	l := &loader{
+		dir:          abs,
+		opts:         opts,
+		parser:       hclparse.NewParser(),
+		funcs:        functions(abs, opts.Environ),
+		blocks:       map[string][]*hcl.Block{},
+		declared:     map[string]map[string]hcl.Range{},
+		exporters:    map[string]map[string]hcl.Range{},
+		syntaxErrors: map[string]bool{},
+		cfg: &Config{
+			Dir:       abs,
+			Files:     map[string][]byte{},
+			Variables: map[string]*Variable{},
+			GPUs:      map[string]*GPU{},
+			Endpoints: map[string]*Endpoint{},
+			Datasets:  map[string]*Dataset{},
+			Tasks:     map[string]*Task{},
+			Suites:    map[string]*Suite{},
+			Exporters: map[string]*Exporter{},
+			Checks:    map[string]*Check{},
+			Outputs:   map[string]*Output{},
+		},
+	}
+	l.load()
+	l.cfg.hclFiles = l.parser.Files()
+	sortDiagnostics(l.diags)
+	return l.cfg, l.diags
+}
+
+// sortDiagnostics orders diagnostics by file and position; those without a source come first.
+func sortDiagnostics(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+}
+
+// HCLFiles returns the parsed configuration and variable files by the file name used in
+// diagnostic ranges, for WriteDiagnostics.
+func (c *Config) HCLFiles() map[string]*hcl.File { return c.hclFiles }
+
+// EvalContext returns a child of c.Eval with extra root variables, e.g. "suite" with run
+// results for checks and outputs, or "record" for a task's per-record expressions.
+func (c *Config) EvalContext(extra map[string]cty.Value) *hcl.EvalContext {
+	parent := c.Eval
+	if parent == nil {
+		parent = &hcl.EvalContext{}
+	}
+	child := parent.NewChild()
+	child.Variables = extra
+	return child
+}
+
+func (l *loader) addDiags(d hcl.Diagnostics) { l.diags = append(l.diags, d...) }
+
+func (l *loader) errorf(rng *hcl.Range, summary, detail string, args ...any) {
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng,
+	})
+}
+
+func (l *loader) warnf(rng *hcl.Range, summary, detail string, args ...any) {
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: rng,
+	})
+}
+
+func (l *loader) load() {
+	configFiles, autoVarFiles, ok := l.listFiles()
+	if !ok {
+		return
+	}
+	for _, name := range configFiles {
+		l.parseConfigFile(name)
+	}
+	l.declareVariables()
+	l.assignVariables(autoVarFiles)
+	l.evalLocals()
+	l.buildContext()
+	l.decodeSettings()
+	l.decodeBlocks()
+}
+
+// listFiles returns the configuration files and the *.auto.evalvars.hcl files of l.dir, each
+// in name order.
+func (l *loader) listFiles() (configs, autoVars []string, ok bool) {
+	entries, err := os.ReadDir(l.dir)
+	if err != nil {
+		l.errorf(nil, "Cannot read configuration directory", "Reading %s failed: %s. Run evalplan in a directory that holds eval.hcl, or pass the right directory.", l.dir, err)
+		return nil, nil, false
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".hcl") {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(name, ".auto.evalvars.hcl"):
+			autoVars = append(autoVars, name)
+		case strings.HasSuffix(name, ".evalvars.hcl"):
+		default:
+			configs = append(configs, name)
+		}
+	}
+	sort.Strings(configs)
+	sort.Strings(autoVars)
+	if len(configs) == 0 {
+		l.errorf(nil, "No configuration files", "The directory %s has no *.hcl configuration files. Create eval.hcl there (see `evalplan init`), or run evalplan in the directory that holds it.", l.dir)
+		return nil, nil, false
+	}
+	return configs, autoVars, true
+}
+
+// readFile reads a file named relative to l.dir (or absolute) and records it in Config.Files
+// under the name used in diagnostics.
+func (l *loader) readFile(path string) (key string, src []byte, ok bool) {
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(l.dir, path)
+	}
+	key = path
+	if rel, err := filepath.Rel(l.dir, full); err == nil && !strings.HasPrefix(rel, "..") {
+		key = filepath.ToSlash(rel)
+	}
+	src, err := os.ReadFile(full)
+	if err != nil {
+		l.errorf(nil, "Cannot read file", "Reading %s failed: %s.", path, err)
+		return key, nil, false
+	}
+	l.cfg.Files[key] = src
+	return key, src, true
+}
+
+func (l *loader) parseConfigFile(name string) {
+	key, src, ok := l.readFile(name)
+	if !ok {
+		return
+	}
+	f, diags := l.parser.ParseHCL(src, key)
+	l.addDiags(diags)
+	if diags.HasErrors() {
+		l.syntaxErrors[key] = true
+	}
+	if f == nil || f.Body == nil {
+		return
+	}
+	content, diags := f.Body.Content(schema.FileBody())
+	l.addDiags(diags)
+	for _, b := range content.Blocks {
+		l.addBlock(b)
+	}
+}
+
+// refRoot returns the root name that blocks of a type are referenced by (var for variable,
+// the block type itself otherwise).
+func refRoot(blockType string) string {
+	if blockType == schema.BlockVariable {
+		return "var"
+	}
+	return blockType
+}
+
+// addBlock records a top-level block, rejecting a second block of the same type and name.
+func (l *loader) addBlock(b *hcl.Block) {
+	switch b.Type {
+	case schema.BlockLocals:
+		l.blocks[b.Type] = append(l.blocks[b.Type], b)
+		return
+	case schema.BlockEvalplan:
+		if prev := l.blocks[b.Type]; len(prev) > 0 {
+			l.errorf(b.DefRange.Ptr(), "Duplicate evalplan block",
+				"An evalplan settings block was already declared at %s. Only one is allowed; merge the two.", rangeString(prev[0].DefRange))
+			return
+		}
+		l.blocks[b.Type] = append(l.blocks[b.Type], b)
+		return
+	case schema.BlockExporter:
+		typ, name := b.Labels[0], b.Labels[1]
+		if l.exporters[typ] == nil {
+			l.exporters[typ] = map[string]hcl.Range{}
+		}
+		if prev, dup := l.exporters[typ][name]; dup {
+			l.errorf(b.DefRange.Ptr(), "Duplicate exporter block",
+				"An exporter %q %q was already declared at %s. Exporter names must be unique within a type; rename or remove one.", typ, name, rangeString(prev))
+			return
+		}
+		l.exporters[typ][name] = b.DefRange
+		l.blocks[b.Type] = append(l.blocks[b.Type], b)
+		return
+	}
+	root := refRoot(b.Type)
+	name := b.Labels[0]
+	if l.declared[root] == nil {
+		l.declared[root] = map[string]hcl.Range{}
+	}
+	if prev, dup := l.declared[root][name]; dup {
+		l.errorf(b.DefRange.Ptr(), fmt.Sprintf("Duplicate %s block", b.Type),
+			"%s %s named %q was already declared at %s. Names must be unique within a block type; rename or remove one.",
+			strings.ToUpper(article(b.Type)[:1])+article(b.Type)[1:], b.Type, name, rangeString(prev))
+		return
+	}
+	if !validName(name) {
+		l.errorf(b.LabelRanges[0].Ptr(), "Invalid name",
+			"%q is not a valid %s name. A name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", name, b.Type)
+	}
+	l.declared[root][name] = b.DefRange
+	l.blocks[b.Type] = append(l.blocks[b.Type], b)
+}
+
+// validName reports whether s is a valid HCL identifier, so that it can be referenced.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		letter := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if i == 0 && !letter {
+			return false
+		}
+		if !letter && r != '-' && !(r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// rangeString renders a range as FILE:LINE:COL.
+func rangeString(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// names returns the sorted keys of a set of declared names.
+func names[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// buildContext builds l.ctx: var, local, objects for every block type (so that references
+// type-check) and the functions. task.X evaluates to the string "task.X", a benchmark key.
+func (l *loader) buildContext() {
+	vars := map[string]cty.Value{
+		"var":   objectOf(l.varValues()),
+		"local": objectOf(l.localValues()),
+	}
+	for _, root := range []string{"endpoint", "dataset", "gpu", "suite"} {
+		m := map[string]cty.Value{}
+		for n := range l.declared[root] {
+			m[n] = cty.DynamicVal
+		}
+		vars[root] = objectOf(m)
+	}
+	tasks := map[string]cty.Value{}
+	for n := range l.declared["task"] {
+		tasks[n] = cty.StringVal("task." + n)
+	}
+	vars["task"] = objectOf(tasks)
+	exp := map[string]cty.Value{}
+	for typ, ns := range l.exporters {
+		m := map[string]cty.Value{}
+		for n := range ns {
+			m[n] = cty.DynamicVal
+		}
+		exp[typ] = objectOf(m)
+	}
+	vars["exporter"] = objectOf(exp)
+	l.ctx = &hcl.EvalContext{Variables: vars, Functions: l.funcs}
+	l.cfg.Eval = l.ctx
+}
+
+func objectOf(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}

@@ -1,0 +1,4 @@
+endpoint "a" {
+  modle = "m"
+  url   = "http://127.0.0.1:8000/v1"
+}

@@ -1,0 +1,3 @@
+endpont "a" {
+  model = "m"
+}

@@ -1,0 +1,116 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestVariablePrecedence(t *testing.T) {
+	// Each variable is last set by a different source:
+	// default < EVALPLAN_VAR_name < *.auto.evalvars.hcl (name order) < -var/-var-file in order.
+	files := map[string]string{
+		"eval.hcl": `
+variable "a" { default = "default" }
+variable "b" { default = "default" }
+variable "c" { default = "default" }
+variable "d" { default = "default" }
+variable "e" { default = "default" }
+variable "f" { default = "default" }
+variable "n" {
+  type    = number
+  default = 1
+}
+variable "l" {
+  type    = list(string)
+  default = []
+}
+`,
+		"1.auto.evalvars.hcl": "c = \"auto1\"\nd = \"auto1\"\ne = \"auto1\"\nf = \"auto1\"\n",
+		"2.auto.evalvars.hcl": "c = \"auto2\"\n",
+		"manual.evalvars.hcl": "d = \"never loaded\"\n",
+		"x.evalvars.hcl":      "e = \"file\"\nf = \"file\"\nundeclared = 1\n",
+	}
+	dir := writeDir(t, files)
+	cfg, diags := Load(dir, LoadOptions{
+		Environ: []string{"EVALPLAN_VAR_b=env", "EVALPLAN_VAR_c=env", "EVALPLAN_VAR_d=env", "EVALPLAN_VAR_e=env", "EVALPLAN_VAR_n=7"},
+		Vars: []VarArg{
+			{Name: "e", Value: "cli"},
+			{File: dir + "/x.evalvars.hcl"},
+			{Name: "f", Value: "cli"},
+			{Name: "l", Value: `["x", "y"]`},
+		},
+	})
+	want := []diag{{"warning", "x.evalvars.hcl:3:1", "Value for undeclared variable", `declares no variable of that name`}}
+	if diff := cmp.Diff(want, simplify(diags, want)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	got := map[string]cty.Value{}
+	for n, v := range cfg.Variables {
+		got[n] = v.Value
+	}
+	wantVals := map[string]cty.Value{
+		"a": cty.StringVal("default"),
+		"b": cty.StringVal("env"),
+		"c": cty.StringVal("auto2"),
+		"d": cty.StringVal("auto1"),
+		"e": cty.StringVal("file"), // -var e=cli came before -var-file
+		"f": cty.StringVal("cli"),
+		"n": cty.NumberIntVal(7),
+		"l": cty.ListVal([]cty.Value{cty.StringVal("x"), cty.StringVal("y")}),
+	}
+	if diff := cmp.Diff(wantVals, got, cmp.Comparer(cty.Value.RawEquals)); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
+	}
+	for _, f := range []string{"eval.hcl", "1.auto.evalvars.hcl", "2.auto.evalvars.hcl", "x.evalvars.hcl"} {
+		if _, ok := cfg.Files[f]; !ok {
+			t.Errorf("Files lacks %s; has %v", f, names(cfg.Files))
+		}
+	}
+	if _, ok := cfg.Files["manual.evalvars.hcl"]; ok {
+		t.Error("manual.evalvars.hcl was loaded without -var-file")
+	}
+}
+
+func TestVariableErrors(t *testing.T) {
+	src := `
+variable "n" {
+  type    = number
+  default = 1
+}
+variable "size" {
+  type    = string
+  default = "small"
+  validation {
+    condition     = contains(["small", "large"], var.size)
+    error_message = "size must be small or large."
+  }
+}
+`
+	tests := []struct {
+		name string
+		opts LoadOptions
+		want []diag
+	}{
+		{"undeclared -var", LoadOptions{Vars: []VarArg{{Name: "sise", Value: "x"}}}, []diag{
+			{"error", "", "Value for undeclared variable", `Did you mean "size"? Declare it with a variable "sise" block, or remove the -var argument.`},
+		}},
+		{"wrong type", LoadOptions{Vars: []VarArg{{Name: "n", Value: `"abc"`}}}, []diag{
+			{"error", "", "Invalid value for variable", "The value for var.n from -var n is not compatible with its type: a number is required. Give a value of type number."},
+		}},
+		{"validation", LoadOptions{Environ: []string{"EVALPLAN_VAR_size=medium"}}, []diag{
+			{"error", "eval.hcl:6:1", "Invalid value for variable", "size must be small or large.\n\nThis was checked by the validation rule at eval.hcl:10:5 (var.size)."},
+		}},
+		{"valid", LoadOptions{Vars: []VarArg{{Name: "size", Value: "large"}, {Name: "n", Value: "2.5"}}}, []diag{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeDir(t, map[string]string{"eval.hcl": src})
+			_, diags := Load(dir, tt.opts)
+			if diff := cmp.Diff(tt.want, simplify(diags, tt.want)); diff != "" {
+				t.Errorf("diagnostics (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

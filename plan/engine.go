@@ -1,0 +1,454 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/schema"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Catalog is what the engine needs from the benchmark catalog.
+type Catalog interface {
+	Get(qualified string) (*schema.Task, bool)
+	Lookup(name string) (string, error)
+	Preset(name string) ([]string, error)
+	InCategory(name string) []*schema.Task
+}
+
+// Engine plans and applies configurations. Its fields are the providers that cmd/ wires in.
+type Engine struct {
+	Catalog   Catalog
+	Endpoints Endpoints
+	Datasets  Datasets
+	// Runners maps a harness kind ("native", "container") to its runner.
+	Runners map[string]Runner
+	// Version is evalplan's version, recorded in plans and state.
+	Version string
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Run is one planned unit of work: a benchmark against an endpoint within a suite.
+type Run struct {
+	Addr      string
+	Suite     string
+	Benchmark string // key as written in the suite
+	Endpoint  string
+	Task      *schema.Task
+	UserTask  *config.Task
+	EP        *config.Endpoint
+	// Dataset is the dataset of a native task (nil for container tasks).
+	Dataset *config.Dataset
+	// DatasetSHA is the dataset's sha256, "" while unknown (remote source without sha256,
+	// not fetched yet).
+	DatasetSHA string
+	Params     config.Params
+	Inputs     Inputs
+	Identity   string // "" while the dataset is unknown
+}
+
+// harnessKind is the runner kind of a task.
+func harnessKind(t *schema.Task) string {
+	if t.Native != nil || t.Harness == "native" {
+		return "native"
+	}
+	return "container"
+}
+
+// userTaskEntry is the catalog entry synthesised for a task block.
+func userTaskEntry(name string) *schema.Task {
+	return &schema.Task{
+		Name: "task." + name, Harness: "native", Task: name,
+		EndpointTypes: []string{"chat", "completions"}, Category: "custom",
+	}
+}
+
+// nativeDataset is the synthetic dataset of a native task's canonical source.
+func nativeDataset(t *schema.Task) *config.Dataset {
+	return &config.Dataset{Name: t.Name, Source: t.Native.Source, SHA256: t.Native.SHA256, Format: t.Native.Format}
+}
+
+// fingerprintFromConfig is an endpoint's fingerprint as far as the configuration tells.
+func fingerprintFromConfig(ep *config.Endpoint) Fingerprint {
+	caps := append([]string(nil), ep.Capabilities...)
+	sort.Strings(caps)
+	return Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, Capabilities: caps}
+}
+
+// selected reports which endpoints some suite uses.
+func usedEndpoints(cfg *config.Config) []string {
+	seen := map[string]bool{}
+	for _, s := range cfg.Suites {
+		for _, e := range s.Endpoints {
+			seen[e] = true
+		}
+		for _, o := range s.Overrides {
+			if o.Judge != "" {
+				seen[o.Judge] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for e := range seen {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// refresh probes every used external endpoint concurrently. Managed endpoints and, with
+// refresh off, every endpoint take their fingerprint from prior (state) or the configuration.
+func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[string]Fingerprint, on bool) (map[string]Fingerprint, hcl.Diagnostics) {
+	names := usedEndpoints(cfg)
+	out := make(map[string]Fingerprint, len(names))
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		diags hcl.Diagnostics
+	)
+	for _, name := range names {
+		ep := cfg.Endpoints[name]
+		if ep == nil {
+			continue
+		}
+		fp := fingerprintFromConfig(ep)
+		if p, ok := prior[name]; ok && p.Model == fp.Model && p.Type == fp.Type && p.Revision == fp.Revision {
+			fp = p
+			fp.Capabilities = fingerprintFromConfig(ep).Capabilities
+		}
+		out[name] = fp
+		if !on || ep.VLLM != nil || e.Endpoints == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := e.Endpoints.Probe(ctx, ep)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Endpoint unreachable",
+					Detail:   err.Error() + " (plan with -refresh=false to use the last known fingerprint)",
+					Subject:  ep.DeclRange.Ptr(),
+				})
+				return
+			}
+			out[ep.Name] = got
+		}()
+	}
+	wg.Wait()
+	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Detail < diags[j].Detail })
+	return out, diags
+}
+
+// Skip is a benchmark left out of a suite for an endpoint, with the reason.
+type Skip struct {
+	Suite     string `json:"suite"`
+	Benchmark string `json:"benchmark"`
+	Endpoint  string `json:"endpoint"`
+	Reason    string `json:"reason"`
+}
+
+// expand builds every run of every suite, in address order.
+func (e *Engine) expand(ctx context.Context, cfg *config.Config, fps map[string]Fingerprint) ([]*Run, []Skip, []string, hcl.Diagnostics) {
+	var (
+		runs     []*Run
+		skips    []Skip
+		warnings []string
+		diags    hcl.Diagnostics
+	)
+	shas := map[string]string{} // dataset name → sha256
+	for _, sname := range sortedKeys(cfg.Suites) {
+		s := cfg.Suites[sname]
+		entries, d := e.suiteBenchmarks(s)
+		diags = append(diags, d...)
+		for _, ent := range entries {
+			for _, epName := range s.Endpoints {
+				ep := cfg.Endpoints[epName]
+				if ep == nil {
+					continue
+				}
+				r, skip, d := e.buildRun(ctx, cfg, s, ent, ep, fps, shas, &warnings)
+				diags = append(diags, d...)
+				if skip != "" {
+					skips = append(skips, Skip{Suite: s.Name, Benchmark: ent.key, Endpoint: epName, Reason: skip})
+				}
+				if r != nil {
+					runs = append(runs, r)
+				}
+			}
+		}
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Addr < runs[j].Addr })
+	return runs, skips, dedupe(warnings), diags
+}
+
+type suiteEntry struct {
+	key      string // as written
+	task     *schema.Task
+	userTask string
+	explicit bool
+	rng      hcl.Range
+}
+
+// suiteBenchmarks lists a suite's benchmarks: explicit ones, then preset and categories,
+// minus exclusions, each once.
+func (e *Engine) suiteBenchmarks(s *config.Suite) ([]suiteEntry, hcl.Diagnostics) {
+	var (
+		out   []suiteEntry
+		diags hcl.Diagnostics
+		seen  = map[string]bool{} // canonical names
+	)
+	excluded := map[string]bool{}
+	for _, x := range s.Exclude {
+		excluded[x] = true
+		if c, err := e.Catalog.Lookup(x); err == nil {
+			excluded[c] = true
+		}
+	}
+	add := func(key string, t *schema.Task, user string, explicit bool, rng hcl.Range) {
+		if seen[t.Name] || excluded[key] || excluded[t.Name] {
+			return
+		}
+		seen[t.Name] = true
+		out = append(out, suiteEntry{key: key, task: t, userTask: user, explicit: explicit, rng: rng})
+	}
+	for _, b := range s.Benchmarks {
+		if name, ok := strings.CutPrefix(b.Name, "task."); ok {
+			add(b.Name, userTaskEntry(name), name, true, b.Range)
+			continue
+		}
+		canon, err := e.Catalog.Lookup(b.Name)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown benchmark", Detail: err.Error(), Subject: b.Range.Ptr()})
+			continue
+		}
+		t, _ := e.Catalog.Get(canon)
+		add(b.Name, t, "", true, b.Range)
+	}
+	if s.Preset != "" {
+		names, err := e.Catalog.Preset(s.Preset)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown preset", Detail: err.Error(), Subject: s.DeclRange.Ptr()})
+		}
+		for _, n := range names {
+			if t, ok := e.Catalog.Get(n); ok {
+				add(n, t, "", false, s.DeclRange)
+			}
+		}
+	}
+	for _, c := range s.Categories {
+		for _, t := range e.Catalog.InCategory(c) {
+			add(t.Name, t, "", false, s.DeclRange)
+		}
+	}
+	return out, diags
+}
+
+// supports reports whether an endpoint can serve a task.
+func supports(t *schema.Task, ep *config.Endpoint) (bool, string) {
+	typeOK := len(t.EndpointTypes) == 0
+	for _, et := range t.EndpointTypes {
+		if et == ep.Type || (et == "vlm" && ep.Type == "chat") {
+			typeOK = true
+		}
+	}
+	if !typeOK {
+		return false, fmt.Sprintf("needs a %s endpoint, and endpoint.%s is %s", strings.Join(t.EndpointTypes, " or "), ep.Name, ep.Type)
+	}
+	have := map[string]bool{}
+	for _, c := range ep.Capabilities {
+		have[c] = true
+	}
+	for _, c := range t.Capabilities {
+		if !have[c] {
+			return false, fmt.Sprintf("needs capability %s, which endpoint.%s does not declare (capabilities = [...])", c, ep.Name)
+		}
+	}
+	return true, ""
+}
+
+func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Suite, ent suiteEntry, ep *config.Endpoint, fps map[string]Fingerprint, shas map[string]string, warnings *[]string) (*Run, string, hcl.Diagnostics) {
+	if ok, why := supports(ent.task, ep); !ok {
+		if ent.explicit {
+			return nil, "", hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Benchmark incompatible with endpoint",
+				Detail:   fmt.Sprintf("%s %s. Remove it from suite %q or use a suitable endpoint.", ent.key, why, s.Name),
+				Subject:  ent.rng.Ptr(),
+			}}
+		}
+		return nil, why, nil
+	}
+	ov := s.Overrides[ent.key]
+	if ov == nil {
+		ov = s.Overrides[ent.task.Name]
+	}
+	params := mergeParams(paramsFromDefaults(ent.task.Defaults), s.Params)
+	r := &Run{
+		Addr: RunAddr(s.Name, ent.key, ep.Name), Suite: s.Name, Benchmark: ent.key, Endpoint: ep.Name,
+		Task: ent.task, EP: ep,
+	}
+	in := RunInputs{
+		Benchmark: BenchmarkInputs{Name: ent.task.Name, Harness: ent.task.Harness, Task: ent.task.Task},
+		Endpoint:  fps[ep.Name],
+	}
+	if ent.userTask != "" {
+		r.UserTask = cfg.Tasks[ent.userTask]
+		if r.UserTask != nil {
+			in.Task = r.UserTask.Canonical
+			r.Dataset = cfg.Datasets[r.UserTask.Dataset]
+		}
+	}
+	if ent.task.Native != nil {
+		r.Dataset = nativeDataset(ent.task)
+		in.Scorer = ent.task.Native.Scorer
+	}
+	if harnessKind(ent.task) == "container" && ent.task.Image != "" {
+		in.Benchmark.Image = imageRef(cfg.Settings.ImageMirror, ent.task.Image, ent.task.Digest)
+	}
+	if ov != nil {
+		params = mergeParams(params, ov.Params)
+		if ov.Dataset != "" {
+			r.Dataset = cfg.Datasets[ov.Dataset]
+		}
+		if ov.Image != "" {
+			in.Benchmark.Image = ov.Image
+		}
+		if ov.Judge != "" {
+			fp := fps[ov.Judge]
+			in.Judge = &fp
+		}
+	}
+	r.Params = params
+	in.Params = identityParams(params)
+	if r.Dataset != nil {
+		sha, warn, err := e.datasetSHA(ctx, cfg, r.Dataset, shas)
+		if err != nil {
+			return nil, "", hcl.Diagnostics{{
+				Severity: hcl.DiagError, Summary: "Dataset unavailable",
+				Detail: fmt.Sprintf("%s: %v", DatasetAddr(r.Dataset.Name), err), Subject: datasetRange(r.Dataset, s),
+			}}
+		}
+		if warn != "" {
+			*warnings = append(*warnings, warn)
+		}
+		r.DatasetSHA = sha
+		in.Dataset = sha
+	}
+	var err error
+	if r.Inputs, err = toInputs(in); err != nil {
+		return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()}}
+	}
+	if r.Dataset == nil || r.DatasetSHA != "" {
+		if r.Identity, err = Identity(r.Inputs); err != nil {
+			return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()}}
+		}
+	}
+	return r, "", nil
+}
+
+func datasetRange(ds *config.Dataset, s *config.Suite) *hcl.Range {
+	if ds.DeclRange.Filename != "" {
+		return ds.DeclRange.Ptr()
+	}
+	return s.DeclRange.Ptr()
+}
+
+// imageRef pins an image by digest, rewriting the registry prefix through a mirror.
+func imageRef(mirror, image, digest string) string {
+	if mirror != "" {
+		const prefix = "nvcr.io/nvidia/eval-factory/"
+		if rest, ok := strings.CutPrefix(image, prefix); ok {
+			image = strings.TrimRight(mirror, "/") + "/" + rest
+		}
+	}
+	if digest == "" {
+		return image
+	}
+	return image + "@" + digest
+}
+
+// datasetSHA returns a dataset's sha256 for identities: declared, hashed (local sources) or
+// from the cache (remote sources fetched before). Remote sources never fetched and without a
+// declared sha256 return "" and a warning.
+func (e *Engine) datasetSHA(ctx context.Context, cfg *config.Config, ds *config.Dataset, memo map[string]string) (string, string, error) {
+	if ds.SHA256 != "" {
+		return ds.SHA256, "", nil
+	}
+	if sha, ok := memo[ds.Name]; ok {
+		return sha, "", nil
+	}
+	if e.Datasets == nil {
+		return "", "", fmt.Errorf("no dataset provider")
+	}
+	if isLocalSource(ds.Source) {
+		f, err := e.Datasets.Fetch(ctx, ds, cfg.Settings.CacheDir, NopProgress{})
+		if err != nil {
+			return "", "", err
+		}
+		memo[ds.Name] = f.SHA256
+		return f.SHA256, "", nil
+	}
+	if f, ok := e.Datasets.Cached(ds, cfg.Settings.CacheDir); ok {
+		memo[ds.Name] = f.SHA256
+		return f.SHA256, fmt.Sprintf("%s has no sha256: its identity is the sha256 of the fetched bytes (%s); pin it with sha256 = %q", DatasetAddr(ds.Name), short(f.SHA256), f.SHA256), nil
+	}
+	memo[ds.Name] = ""
+	return "", fmt.Sprintf("%s has no sha256 and is not fetched yet: its identity is known only after apply fetches it; pin it with sha256 = \"...\"", DatasetAddr(ds.Name)), nil
+}
+
+func isLocalSource(src string) bool {
+	u, err := url.Parse(src)
+	return err != nil || u.Scheme == "" || u.Scheme == "file" || len(u.Scheme) == 1 // a Windows drive letter
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// RunDir is the run directory of a run: <output_dir>/<suite>/<benchmark>/<endpoint>/<identity[:12]>.
+func RunDir(cfg *config.Config, r *Run) string {
+	return filepath.Join(cfg.Settings.OutputDir, r.Suite, r.Benchmark, r.Endpoint, short(r.Identity))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

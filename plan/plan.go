@@ -1,0 +1,354 @@
+package plan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
+	"github.com/hashicorp/hcl/v2"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// FormatVersion is the version of the plan JSON document.
+const FormatVersion = "1"
+
+// Actions of a plan entry.
+const (
+	ActionNone    = "none"
+	ActionRun     = "run"
+	ActionRerun   = "re-run"
+	ActionReplace = "replace"
+	ActionResume  = "resume"
+	ActionReuse   = "reuse"
+	ActionForget  = "forget"
+)
+
+// Plan is a saved or displayed plan: the same versioned JSON document that `show -json`
+// prints. It is deterministic for the same configuration, state and endpoints.
+type Plan struct {
+	FormatVersion   string                  `json:"format_version"`
+	EvalplanVersion string                  `json:"evalplan_version"`
+	Lineage         string                  `json:"lineage"`
+	Serial          int64                   `json:"serial"`
+	ConfigHash      string                  `json:"config_hash"`
+	Variables       map[string]PlanVariable `json:"variables"`
+	Fingerprints    map[string]Fingerprint  `json:"fingerprints"`
+	Targets         []string                `json:"targets,omitempty"`
+	Replace         []string                `json:"replace,omitempty"`
+	Actions         []*Action               `json:"actions"`
+	Skipped         []Skip                  `json:"skipped,omitempty"`
+	Checks          []CheckResult           `json:"checks,omitempty"`
+	Warnings        []string                `json:"warnings,omitempty"`
+	Summary         Summary                 `json:"summary"`
+}
+
+// PlanVariable is a variable's value in a plan; sensitive variables are stored by name only.
+type PlanVariable struct {
+	Value     any  `json:"value,omitempty"`
+	Sensitive bool `json:"sensitive,omitempty"`
+}
+
+// Action is what a plan will do to one address.
+type Action struct {
+	Address   string   `json:"address"`
+	Action    string   `json:"action"`
+	Reason    string   `json:"reason,omitempty"`
+	Suite     string   `json:"suite,omitempty"`
+	Benchmark string   `json:"benchmark,omitempty"`
+	Endpoint  string   `json:"endpoint,omitempty"`
+	Identity  string   `json:"identity,omitempty"`
+	Prior     string   `json:"prior_identity,omitempty"`
+	ReuseFrom string   `json:"reuse_from,omitempty"`
+	Changes   []Change `json:"changes,omitempty"`
+	Inputs    Inputs   `json:"inputs,omitempty"`
+}
+
+// Summary counts actions by kind.
+type Summary struct {
+	Run    int `json:"run"`
+	Rerun  int `json:"rerun"`
+	Resume int `json:"resume"`
+	Reuse  int `json:"reuse"`
+	Forget int `json:"forget"`
+	None   int `json:"none"`
+}
+
+// Changes reports whether the plan would do anything.
+func (s Summary) Changes() bool {
+	return s.Run+s.Rerun+s.Resume+s.Reuse+s.Forget > 0
+}
+
+// Options select what a plan considers.
+type Options struct {
+	// Refresh probes endpoints (default true in the CLI).
+	Refresh bool
+	// Targets limits the plan to these addresses and what they enclose.
+	Targets []string
+	// Replace forces a re-run of these addresses.
+	Replace []string
+}
+
+// Plan computes the actions that bring state in line with the configuration.
+// It writes nothing.
+func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, opts Options) (*Plan, hcl.Diagnostics) {
+	fps, diags := e.refresh(ctx, cfg, priorFingerprints(st), opts.Refresh)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	runs, skips, warnings, d := e.expand(ctx, cfg, fps)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	p := &Plan{
+		FormatVersion:   FormatVersion,
+		EvalplanVersion: e.Version,
+		Lineage:         st.Lineage,
+		Serial:          st.Serial,
+		ConfigHash:      ConfigHash(cfg),
+		Variables:       planVariables(cfg),
+		Fingerprints:    fps,
+		Targets:         opts.Targets,
+		Replace:         opts.Replace,
+		Skipped:         skips,
+		Warnings:        warnings,
+	}
+	for _, r := range e.kindWarnings(runs) {
+		p.Warnings = append(p.Warnings, r)
+	}
+	inConfig := map[string]bool{}
+	byIdentity := completedByIdentity(cfg, st)
+	for _, r := range runs {
+		inConfig[r.Addr] = true
+		if !targeted(opts.Targets, r.Addr) {
+			continue
+		}
+		p.Actions = append(p.Actions, decide(cfg, st.Resources[r.Addr], r, opts, byIdentity))
+	}
+	for _, addr := range sortedKeys(st.Resources) {
+		res := st.Resources[addr]
+		if res.Type != "run" || inConfig[addr] || !targeted(opts.Targets, addr) {
+			continue
+		}
+		p.Actions = append(p.Actions, &Action{Address: addr, Action: ActionForget, Reason: "no longer in the configuration; artifacts are kept", Identity: res.Identity})
+	}
+	sort.SliceStable(p.Actions, func(i, j int) bool { return p.Actions[i].Address < p.Actions[j].Address })
+	p.Summary = summarize(p.Actions)
+	p.Checks = e.planChecks(cfg, st, p)
+	return p, diags
+}
+
+// kindWarnings warns about runs whose runner is not available in this build.
+func (e *Engine) kindWarnings(runs []*Run) []string {
+	missing := map[string]int{}
+	for _, r := range runs {
+		if e.Runners[harnessKind(r.Task)] == nil {
+			missing[harnessKind(r.Task)]++
+		}
+	}
+	var out []string
+	for _, k := range sortedKeys(missing) {
+		out = append(out, fmt.Sprintf("%d %s benchmark run(s) are planned, but the %s runner is not yet supported: apply will fail them", missing[k], k, k))
+	}
+	return out
+}
+
+func targeted(targets []string, addr string) bool {
+	if len(targets) == 0 {
+		return true
+	}
+	for _, t := range targets {
+		if MatchTarget(t, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// completedByIdentity maps identity → address of a complete run whose artifacts exist.
+func completedByIdentity(cfg *config.Config, st *state.File) map[string]string {
+	out := map[string]string{}
+	for _, addr := range sortedKeys(st.Resources) {
+		res := st.Resources[addr]
+		if res.Type == "run" && res.Status == state.StatusComplete && res.Result != nil && artifactsExist(cfg, res) {
+			if _, ok := out[res.Identity]; !ok {
+				out[res.Identity] = addr
+			}
+		}
+	}
+	return out
+}
+
+// artifactsExist reports whether a recorded run still has its results.json.
+func artifactsExist(cfg *config.Config, res *state.Resource) bool {
+	if res.RunDir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(absRunDir(cfg, res.RunDir), "results.json"))
+	return err == nil
+}
+
+// absRunDir resolves a run directory recorded relative to the configuration directory.
+func absRunDir(cfg *config.Config, dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(cfg.Dir, dir)
+}
+
+func decide(cfg *config.Config, res *state.Resource, r *Run, opts Options, byIdentity map[string]string) *Action {
+	a := &Action{Address: r.Addr, Suite: r.Suite, Benchmark: r.Benchmark, Endpoint: r.Endpoint, Identity: r.Identity, Inputs: r.Inputs}
+	replace := false
+	for _, p := range opts.Replace {
+		if MatchTarget(p, r.Addr) {
+			replace = true
+		}
+	}
+	switch {
+	case replace:
+		a.Action, a.Reason = ActionReplace, "forced by -replace"
+		if res != nil {
+			a.Prior = res.Identity
+		}
+	case res == nil:
+		if from, ok := byIdentity[r.Identity]; ok && r.Identity != "" {
+			a.Action, a.ReuseFrom, a.Reason = ActionReuse, from, "a complete result with the same identity exists at "+from
+			break
+		}
+		a.Action, a.Reason = ActionRun, "not yet run"
+	case r.Identity == "" || res.Identity != r.Identity:
+		a.Action, a.Prior = ActionRerun, res.Identity
+		a.Changes = DiffInputs(Inputs(res.Inputs), r.Inputs)
+		a.Reason = "identity changed"
+		if r.Identity == "" {
+			a.Reason = "dataset identity known after fetch"
+		}
+		if from, ok := byIdentity[r.Identity]; ok && r.Identity != "" {
+			a.Action, a.ReuseFrom = ActionReuse, from
+		}
+	case res.Status == state.StatusPartial || res.Status == state.StatusRunning:
+		a.Action, a.Prior = ActionResume, res.Identity
+		a.Reason = "last run " + map[string]string{state.StatusPartial: "ended partial", state.StatusRunning: "was interrupted"}[res.Status] + ": only missing or errored samples will be requested"
+	case res.Status == state.StatusFailed:
+		a.Action, a.Prior, a.Reason = ActionRerun, res.Identity, "last attempt failed"
+		if res.Error != "" {
+			a.Reason += ": " + firstLine(res.Error)
+		}
+	case !artifactsExist(cfg, res):
+		a.Action, a.Prior, a.Reason = ActionRerun, res.Identity, "artifacts missing"
+	default:
+		a.Action, a.Reason = ActionNone, ""
+	}
+	return a
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func summarize(actions []*Action) Summary {
+	var s Summary
+	for _, a := range actions {
+		switch a.Action {
+		case ActionRun:
+			s.Run++
+		case ActionRerun, ActionReplace:
+			s.Rerun++
+		case ActionResume:
+			s.Resume++
+		case ActionReuse:
+			s.Reuse++
+		case ActionForget:
+			s.Forget++
+		default:
+			s.None++
+		}
+	}
+	return s
+}
+
+// priorFingerprints reads recorded endpoint fingerprints from state.
+func priorFingerprints(st *state.File) map[string]Fingerprint {
+	out := map[string]Fingerprint{}
+	for addr, res := range st.Resources {
+		name, ok := strings.CutPrefix(addr, "endpoint.")
+		if !ok || res.Type != "endpoint" {
+			continue
+		}
+		b, err := json.Marshal(res.Inputs)
+		if err != nil {
+			continue
+		}
+		var fp Fingerprint
+		if json.Unmarshal(b, &fp) == nil {
+			out[name] = fp
+		}
+	}
+	return out
+}
+
+// ConfigHash is the sha256 over the sorted (path, sha256) pairs of every configuration and
+// variable file.
+func ConfigHash(cfg *config.Config) string {
+	h := sha256.New()
+	for _, name := range sortedKeys(cfg.Files) {
+		sum := sha256.Sum256(cfg.Files[name])
+		fmt.Fprintf(h, "%s  %s\n", hex.EncodeToString(sum[:]), filepath.ToSlash(name))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// planVariables records variable values; sensitive ones by name only.
+func planVariables(cfg *config.Config) map[string]PlanVariable {
+	out := map[string]PlanVariable{}
+	for name, v := range cfg.Variables {
+		if v.Sensitive {
+			out[name] = PlanVariable{Sensitive: true}
+			continue
+		}
+		val, _ := v.Value.UnmarkDeep()
+		b, err := ctyjson.Marshal(val, val.Type())
+		if err != nil {
+			continue
+		}
+		var plain any
+		if json.Unmarshal(b, &plain) == nil {
+			out[name] = PlanVariable{Value: plain}
+		}
+	}
+	return out
+}
+
+// MarshalPlan returns the plan's deterministic JSON with a trailing newline.
+func MarshalPlan(p *Plan) ([]byte, error) {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode plan: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// ReadPlan reads a saved plan file.
+func ReadPlan(path string) (*Plan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	var p Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("%s is not an evalplan plan file: %w", path, err)
+	}
+	if p.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%s has plan format %q; this evalplan reads format %q", path, p.FormatVersion, FormatVersion)
+	}
+	return &p, nil
+}

@@ -1,0 +1,125 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Colors used by the human rendering; empty strings when colour is off.
+type palette struct{ green, yellow, red, cyan, bold, dim, reset string }
+
+func newPalette(color bool) palette {
+	if !color {
+		return palette{}
+	}
+	return palette{green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", cyan: "\x1b[36m", bold: "\x1b[1m", dim: "\x1b[2m", reset: "\x1b[0m"}
+}
+
+// symbols and verbs of each action, as Terraform renders them.
+var actionStyle = map[string]struct{ sym, verb string }{
+	ActionRun:     {"+", "will be run"},
+	ActionRerun:   {"~", "will be re-run"},
+	ActionReplace: {"-/+", "will be re-run (forced)"},
+	ActionResume:  {"!", "will be resumed"},
+	ActionReuse:   {"=", "will reuse a recorded result"},
+	ActionForget:  {"-", "will be forgotten"},
+}
+
+// Render writes the human form of a plan. It is built only from the Plan document, so the
+// saved JSON and what people read always agree.
+func Render(w io.Writer, p *Plan, color bool) {
+	c := newPalette(color)
+	for _, wmsg := range p.Warnings {
+		fmt.Fprintf(w, "%sWarning:%s %s\n", c.yellow, c.reset, wmsg)
+	}
+	if len(p.Warnings) > 0 {
+		fmt.Fprintln(w)
+	}
+	if !p.Summary.Changes() {
+		fmt.Fprintf(w, "%sNo changes.%s Every run is up to date (%d runs).\n", c.green+c.bold, c.reset, p.Summary.None)
+		renderSkipped(w, p, c)
+		renderChecks(w, p, c)
+		return
+	}
+	fmt.Fprintln(w, "evalplan will perform the following actions:")
+	for _, a := range p.Actions {
+		st, ok := actionStyle[a.Action]
+		if !ok {
+			continue
+		}
+		col := actionColor(a.Action, c)
+		fmt.Fprintln(w)
+		reason := ""
+		if a.Reason != "" {
+			reason = ": " + a.Reason
+		}
+		fmt.Fprintf(w, "  %s# %s %s%s%s\n", c.bold, a.Address, st.verb, reason, c.reset)
+		fmt.Fprintf(w, "  %s%s %s%s %s\n", col, st.sym, a.Action, c.reset, a.Address)
+		for _, ch := range a.Changes {
+			fmt.Fprintf(w, "      %s~%s %s: %s → %s\n", c.yellow, c.reset, ch.Path, renderValue(ch.Old), renderValue(ch.New))
+		}
+		if a.ReuseFrom != "" {
+			fmt.Fprintf(w, "      = copied from %s (no requests)\n", a.ReuseFrom)
+		}
+		if a.Identity != "" && (a.Action == ActionRun || a.Action == ActionRerun || a.Action == ActionReplace) {
+			fmt.Fprintf(w, "      %sidentity: %s%s\n", c.dim, short(a.Identity), c.reset)
+		}
+	}
+	fmt.Fprintln(w)
+	renderSkipped(w, p, c)
+	renderChecks(w, p, c)
+	s := p.Summary
+	fmt.Fprintf(w, "%sPlan:%s %d to run, %d to re-run, %d to resume, %d to reuse, %d to forget.\n",
+		c.bold, c.reset, s.Run, s.Rerun, s.Resume, s.Reuse, s.Forget)
+}
+
+func actionColor(action string, c palette) string {
+	switch action {
+	case ActionRun, ActionReuse:
+		return c.green
+	case ActionForget, ActionReplace:
+		return c.red
+	default:
+		return c.yellow
+	}
+}
+
+func renderSkipped(w io.Writer, p *Plan, c palette) {
+	if len(p.Skipped) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Skipped %d benchmark run(s) that an endpoint cannot serve:\n", len(p.Skipped))
+	for _, s := range p.Skipped {
+		fmt.Fprintf(w, "  %s- %s on endpoint.%s (suite %s): %s%s\n", c.dim, s.Benchmark, s.Endpoint, s.Suite, s.Reason, c.reset)
+	}
+	fmt.Fprintln(w)
+}
+
+func renderChecks(w io.Writer, p *Plan, c palette) {
+	for _, ch := range p.Checks {
+		switch ch.Status {
+		case CheckFail, CheckError:
+			fmt.Fprintf(w, "%sWarning:%s %s would fail on recorded results: %s\n", c.yellow, c.reset, ch.Address, ch.Message)
+		case CheckDeferred:
+			fmt.Fprintf(w, "%s%s is evaluated after apply (%s)%s\n", c.dim, ch.Address, ch.Message, c.reset)
+		}
+	}
+}
+
+// renderValue prints an identity value compactly: numbers and strings as JSON, absent as (none).
+func renderValue(v any) string {
+	if v == nil {
+		return "(none)"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	s := string(b)
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return strings.ReplaceAll(s, "\n", " ")
+}

@@ -1,0 +1,128 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// BackupPath returns where [WriteAtomic] keeps the previous version of the file at path.
+func BackupPath(path string) string { return path + ".backup" }
+
+// WriteAtomic replaces the file at path with data so that a crash at any moment leaves
+// either the old or the new content, never a mix: it writes a temporary file in the same
+// directory, fsyncs it, renames it over path and fsyncs the directory. Before replacing an
+// existing file it keeps that file's content in BackupPath(path). The file keeps its
+// permissions; a new one gets 0644.
+func WriteAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	mode := fs.FileMode(0o644)
+	st, err := os.Stat(path)
+	switch {
+	case err == nil:
+		mode = st.Mode().Perm()
+		if err := backup(path); err != nil {
+			return fmt.Errorf("write %s: keep backup: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := writeTemp(dir, filepath.Base(path), mode, data)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeTemp writes data to a new, fsynced temporary file in dir and returns its name.
+func writeTemp(dir, base string, mode fs.FileMode, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	name := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return "", err
+	}
+	return name, nil
+}
+
+// backup makes BackupPath(path) hold the current content of path, replacing it atomically.
+// The state file is only ever replaced, never written in place, so a hard link is a faithful
+// and cheap copy; where links are not supported it copies the bytes.
+func backup(path string) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	tmp, err := os.CreateTemp(dir, "."+base+".backup-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	tmp.Close()
+	os.Remove(name)
+	if err := os.Link(path, name); err != nil {
+		if err := copyTemp(path, name); err != nil {
+			os.Remove(name)
+			return err
+		}
+	}
+	if err := os.Rename(name, BackupPath(path)); err != nil {
+		os.Remove(name)
+		return err
+	}
+	return nil
+}
+
+// copyTemp copies the file src to the new file dst and fsyncs it.
+func copyTemp(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDir fsyncs a directory so that a rename inside it is durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

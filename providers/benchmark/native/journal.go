@@ -1,0 +1,178 @@
+package native
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+
+	"github.com/evalplan/evalplan/providers/openai"
+)
+
+// JournalFile is the name of the journal in a run directory.
+const JournalFile = "samples.jsonl"
+
+// syncEvery is how many journal lines are written between two fsyncs.
+const syncEvery = 256
+
+// Record is one line of samples.jsonl: one finished sample, answered or failed.
+type Record struct {
+	ID string `json:"id"`
+	// Prompt is []openai.Message for chat endpoints and a string for completions.
+	Prompt any `json:"prompt"`
+	// Response is nil when the request failed.
+	Response *string `json:"response"`
+	Target   string  `json:"target"`
+	// Extracted maps metric name to the extracted answer as the reference yields it
+	// (GSM8K's no-match is "[invalid]"); empty for a failed request.
+	Extracted map[string]*string `json:"extracted"`
+	// Score maps metric name to the sample's score; empty for a failed request.
+	Score map[string]float64 `json:"score"`
+	// Error is nil for an answered request.
+	Error     *string      `json:"error"`
+	LatencyMS float64      `json:"latency_ms"`
+	Usage     openai.Usage `json:"usage"`
+	Attempts  int          `json:"attempts"`
+}
+
+// ReadJournal calls fn for every line of the journal at path, in order. Lines that do not
+// parse (such as a last line cut short by a crash) are skipped. A missing file has no lines.
+// For each id the last line wins.
+func ReadJournal(path string, fn func(*Record) error) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	for {
+		line, rerr := br.ReadBytes('\n')
+		var rec Record
+		if len(line) > 0 && json.Unmarshal(line, &rec) == nil && rec.ID != "" {
+			if err := fn(&rec); err != nil {
+				return err
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			return nil
+		}
+		if rerr != nil {
+			return fmt.Errorf("read journal: %w", rerr)
+		}
+	}
+}
+
+// outcome is what the journal says about one sample: its last line.
+type outcome struct {
+	err    string // "" when answered
+	scores map[string]float64
+}
+
+// lastOutcomes reads the journal and keeps each id's last line, without the texts.
+func lastOutcomes(path string) (map[string]outcome, error) {
+	last := map[string]outcome{}
+	err := ReadJournal(path, func(r *Record) error {
+		o := outcome{scores: r.Score}
+		if r.Error != nil {
+			o = outcome{err: *r.Error}
+			if o.err == "" {
+				o.err = "unknown error"
+			}
+		}
+		last[r.ID] = o
+		return nil
+	})
+	return last, err
+}
+
+// journal appends records to samples.jsonl, one write call per line, and fsyncs every
+// syncEvery lines. It is safe for concurrent use.
+type journal struct {
+	mu       sync.Mutex
+	f        *os.File
+	unsynced int
+}
+
+// openJournal opens path for appending, creating it. When the file ends in a line cut
+// short, a newline is written first so the next record starts on a line of its own.
+func openJournal(path string) (*journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	j := &journal{f: f}
+	if err := j.terminateLastLine(path); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+func (j *journal) terminateLastLine(path string) error {
+	r, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open journal: %w", err)
+	}
+	defer r.Close()
+	st, err := r.Stat()
+	if err != nil {
+		return fmt.Errorf("stat journal: %w", err)
+	}
+	if st.Size() == 0 {
+		return nil
+	}
+	last := make([]byte, 1)
+	if _, err := r.ReadAt(last, st.Size()-1); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	if _, err := j.f.Write([]byte{'\n'}); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	return nil
+}
+
+// append writes rec as one line with a single write call.
+func (j *journal) append(rec *Record) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil { // Encode ends the line with "\n"
+		return fmt.Errorf("encode sample %s: %w", rec.ID, err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	j.unsynced++
+	if j.unsynced >= syncEvery {
+		j.unsynced = 0
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
+	}
+	return nil
+}
+
+// close fsyncs and closes the journal.
+func (j *journal) close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	serr := j.f.Sync()
+	cerr := j.f.Close()
+	if err := errors.Join(serr, cerr); err != nil {
+		return fmt.Errorf("close journal: %w", err)
+	}
+	return nil
+}

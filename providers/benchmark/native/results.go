@@ -1,0 +1,155 @@
+package native
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/result"
+)
+
+// Files of a run directory besides the journal.
+const (
+	ResultsFile   = "results.json"
+	RunConfigFile = "run_config.json"
+)
+
+// summary is a run's result and its first error, in file order.
+type summary struct {
+	result     *result.Result
+	firstErr   string
+	firstErrID string
+}
+
+// summarise computes the result of the selected rows from the journal: each id's last line
+// counts, in file order, so a resumed run and an uninterrupted one give the same numbers.
+func summarise(journalPath string, t task, rows []int) (*summary, error) {
+	last, err := lastOutcomes(journalPath)
+	if err != nil {
+		return nil, err
+	}
+	names := t.metrics()
+	means := make([]result.Mean, len(names))
+	res := &result.Result{Primary: names[0], Metrics: make(map[string]result.Metric, len(names))}
+	s := &summary{result: res}
+	for _, row := range rows {
+		id := sampleID(row)
+		o, ok := last[id]
+		switch {
+		case !ok:
+			continue
+		case o.err != "":
+			res.Errors++
+			if s.firstErr == "" {
+				s.firstErr, s.firstErrID = o.err, id
+			}
+			continue
+		}
+		res.N++
+		for i, name := range names {
+			means[i].Add(o.scores[name])
+		}
+	}
+	for i, name := range names {
+		res.Metrics[name] = means[i].Metric()
+	}
+	res.Score = res.Metrics[res.Primary].Value
+	return s, nil
+}
+
+// writeResults writes results.json atomically.
+func writeResults(dir string, res *result.Result) error {
+	return writeJSON(filepath.Join(dir, ResultsFile), res)
+}
+
+// runConfig is the content of run_config.json. It never holds the endpoint's key or headers.
+type runConfig struct {
+	Address   string        `json:"address"`
+	Suite     string        `json:"suite"`
+	Benchmark string        `json:"benchmark"`
+	Scorer    string        `json:"scorer"`
+	Identity  string        `json:"identity"`
+	Endpoint  runEndpoint   `json:"endpoint"`
+	Params    config.Params `json:"params"`
+	Dataset   runDataset    `json:"dataset"`
+	Selection runSelection  `json:"selection"`
+}
+
+type runEndpoint struct {
+	Name     string `json:"name"`
+	Model    string `json:"model"`
+	Type     string `json:"type"`
+	URL      string `json:"url"`
+	Revision string `json:"revision,omitempty"`
+}
+
+type runDataset struct {
+	SHA256 string `json:"sha256"`
+	Rows   int    `json:"rows"`
+}
+
+type runSelection struct {
+	Sample       string   `json:"sample"`
+	Seed         int      `json:"seed"`
+	LimitSamples *float64 `json:"limit_samples"`
+	N            int      `json:"n"`
+}
+
+// writeRunConfig writes run_config.json atomically.
+func writeRunConfig(spec *plan.RunSpec, t task, s *settings, sel *selection) error {
+	kind, _ := requestKind(spec.Endpoint.Type)
+	rc := runConfig{
+		Address:   spec.Address,
+		Suite:     spec.Suite,
+		Benchmark: spec.Benchmark,
+		Scorer:    t.scorer(),
+		Identity:  spec.Identity,
+		Endpoint: runEndpoint{
+			Name:     spec.Endpoint.Name,
+			Model:    spec.Endpoint.Model,
+			Type:     kind,
+			URL:      spec.Endpoint.URL,
+			Revision: spec.Endpoint.Revision,
+		},
+		Params:    spec.Params,
+		Dataset:   runDataset{SHA256: sel.sha256, Rows: sel.total},
+		Selection: runSelection{Sample: s.sample, Seed: s.seed, LimitSamples: s.limit, N: len(sel.rows)},
+	}
+	return writeJSON(filepath.Join(spec.RunDir, RunConfigFile), rc)
+}
+
+// writeJSON writes v as indented JSON to path atomically: a temporary file in the same
+// directory, fsynced, then renamed over path.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	data = append(data, '\n')
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", filepath.Base(path), werr)
+	}
+	return nil
+}

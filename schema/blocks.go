@@ -1,0 +1,249 @@
+package schema
+
+import "github.com/hashicorp/hcl/v2"
+
+// Each function below returns a fresh hcl.BodySchema for one body of the eval.hcl language
+// (DESIGN §2, "Blocks and attributes"). They are functions rather than package variables so
+// that no caller can change the language for another. plan/config decodes with them; the
+// `evalplan schema` command can describe the language from them.
+
+// Block type names of the top level of a configuration file.
+const (
+	BlockEvalplan = "evalplan"
+	BlockVariable = "variable"
+	BlockLocals   = "locals"
+	BlockGPU      = "gpu"
+	BlockEndpoint = "endpoint"
+	BlockDataset  = "dataset"
+	BlockTask     = "task"
+	BlockSuite    = "suite"
+	BlockExporter = "exporter"
+	BlockCheck    = "check"
+	BlockOutput   = "output"
+)
+
+// Exporter types accepted as the first label of an exporter block.
+const (
+	ExporterMLflow = "mlflow"
+	ExporterLocal  = "local"
+)
+
+// FileBody is the schema of a configuration file's top level.
+func FileBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+		{Type: BlockEvalplan},
+		{Type: BlockVariable, LabelNames: []string{"name"}},
+		{Type: BlockLocals},
+		{Type: BlockGPU, LabelNames: []string{"name"}},
+		{Type: BlockEndpoint, LabelNames: []string{"name"}},
+		{Type: BlockDataset, LabelNames: []string{"name"}},
+		{Type: BlockTask, LabelNames: []string{"name"}},
+		{Type: BlockSuite, LabelNames: []string{"name"}},
+		{Type: BlockExporter, LabelNames: []string{"type", "name"}},
+		{Type: BlockCheck, LabelNames: []string{"name"}},
+		{Type: BlockOutput, LabelNames: []string{"name"}},
+	}}
+}
+
+// EvalplanBody is the schema of the evalplan settings block.
+func EvalplanBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "state"},
+		{Name: "output_dir"},
+		{Name: "cache_dir"},
+		{Name: "parallelism"},
+		{Name: "image_mirror"},
+	}}
+}
+
+// VariableBody is the schema of a variable block.
+func VariableBody() *hcl.BodySchema {
+	return &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "type"},
+			{Name: "default"},
+			{Name: "description"},
+			{Name: "sensitive"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "validation"}},
+	}
+}
+
+// ValidationBody is the schema of a variable's validation block.
+func ValidationBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "condition", Required: true},
+		{Name: "error_message", Required: true},
+	}}
+}
+
+// GPUBody is the schema of a gpu block.
+func GPUBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "devices"},
+		{Name: "min_free_mib"},
+	}}
+}
+
+// EndpointBody is the schema of an endpoint block.
+func EndpointBody() *hcl.BodySchema {
+	return &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "model", Required: true},
+			{Name: "type"},
+			{Name: "url"},
+			{Name: "api_key"},
+			{Name: "headers"},
+			{Name: "revision"},
+			{Name: "capabilities"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "vllm"}},
+	}
+}
+
+// SensitiveEndpointAttributes lists the endpoint attributes that are sensitive by schema: their
+// values never appear in state, plans, logs or diagnostics.
+func SensitiveEndpointAttributes() []string { return []string{"api_key", "headers"} }
+
+// VLLMBody is the schema of an endpoint's nested vllm block.
+func VLLMBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "gpu"},
+		{Name: "runtime"},
+		{Name: "image"},
+		{Name: "command"},
+		{Name: "tensor_parallel_size"},
+		{Name: "gpu_memory_utilization"},
+		{Name: "max_model_len"},
+		{Name: "extra_args"},
+		{Name: "env"},
+		{Name: "start_timeout"},
+		{Name: "keep_running"},
+	}}
+}
+
+// DatasetBody is the schema of a dataset block.
+func DatasetBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "source", Required: true},
+		{Name: "sha256"},
+		{Name: "format"},
+		{Name: "header"},
+		{Name: "columns"},
+	}}
+}
+
+// TaskBody is the schema of a task block.
+func TaskBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "dataset", Required: true},
+		{Name: "prompt", Required: true},
+		{Name: "target", Required: true},
+		{Name: "system_prompt"},
+		{Name: "extract"},
+		{Name: "choices"},
+		{Name: "few_shot"},
+		{Name: "few_shot_dataset"},
+		{Name: "metric"},
+		{Name: "normalize"},
+	}}
+}
+
+// SuiteBody is the schema of a suite block.
+func SuiteBody() *hcl.BodySchema {
+	return &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "endpoints", Required: true},
+			{Name: "benchmarks"},
+			{Name: "preset"},
+			{Name: "categories"},
+			{Name: "exclude"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{
+			{Type: "params"},
+			{Type: "benchmark", LabelNames: []string{"name"}},
+		},
+	}
+}
+
+// ParamsBody is the schema of a params block (in a suite or in a suite's benchmark block).
+func ParamsBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "limit_samples"},
+		{Name: "temperature"},
+		{Name: "top_p"},
+		{Name: "max_new_tokens"},
+		{Name: "seed"},
+		{Name: "sample"},
+		{Name: "extra"},
+		{Name: "cache"},
+		{Name: "parallelism"},
+		{Name: "request_timeout"},
+		{Name: "max_retries"},
+		{Name: "timeout"},
+	}}
+}
+
+// BenchmarkBody is the schema of a benchmark override block inside a suite.
+func BenchmarkBody() *hcl.BodySchema {
+	return &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "dataset"},
+			{Name: "image"},
+			{Name: "judge"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "params"}},
+	}
+}
+
+// ExporterBody returns the schema of an exporter block of the given type, or nil when the type
+// is not one of ExporterTypes.
+func ExporterBody(typ string) *hcl.BodySchema {
+	switch typ {
+	case ExporterMLflow:
+		return &hcl.BodySchema{
+			Attributes: []hcl.AttributeSchema{
+				{Name: "tracking_uri"},
+				{Name: "experiment"},
+				{Name: "suites"},
+				{Name: "run_name"},
+				{Name: "tags"},
+			},
+			Blocks: []hcl.BlockHeaderSchema{{Type: "server"}},
+		}
+	case ExporterLocal:
+		return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+			{Name: "suites"},
+			{Name: "path"},
+		}}
+	}
+	return nil
+}
+
+// ExporterTypes lists the exporter types, sorted.
+func ExporterTypes() []string { return []string{ExporterLocal, ExporterMLflow} }
+
+// MLflowServerBody is the schema of an mlflow exporter's nested server block.
+func MLflowServerBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "managed"},
+		{Name: "port"},
+		{Name: "keep_running"},
+	}}
+}
+
+// CheckBody is the schema of a check block.
+func CheckBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "condition", Required: true},
+		{Name: "error_message", Required: true},
+	}}
+}
+
+// OutputBody is the schema of an output block.
+func OutputBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "value", Required: true},
+		{Name: "sensitive"},
+	}}
+}

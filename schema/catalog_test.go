@@ -1,0 +1,294 @@
+package schema
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// mustLoad loads the embedded catalog or fails the test.
+func mustLoad(t testing.TB) *Catalog {
+	t.Helper()
+	c, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// names returns the qualified names of tasks.
+func names(tasks []*Task) []string {
+	out := make([]string, len(tasks))
+	for i, t := range tasks {
+		out[i] = t.Name
+	}
+	return out
+}
+
+func TestLoadCatalogCounts(t *testing.T) {
+	c := mustLoad(t)
+	tasks := c.Tasks()
+	var container, native int
+	for _, task := range tasks {
+		if task.Native != nil {
+			native++
+		} else {
+			container++
+		}
+	}
+	if container != 421 || native != 4 {
+		t.Errorf("container tasks = %d, native = %d; want 421, 4", container, native)
+	}
+	if !slices.IsSortedFunc(tasks, byTaskName) {
+		t.Error("Tasks() is not sorted by name")
+	}
+	for _, task := range tasks {
+		if got, ok := c.Get(task.Name); !ok || got != task {
+			t.Errorf("Get(%q) = %v, %v", task.Name, got, ok)
+		}
+		if task.Native == nil && (task.Image == "" || !strings.HasPrefix(task.Digest, "sha256:") || len(task.RawEndpointTypes) == 0) {
+			t.Errorf("%s: image %q, digest %q, raw endpoint types %v", task.Name, task.Image, task.Digest, task.RawEndpointTypes)
+		}
+	}
+	tasks[0] = nil // the slice is the caller's
+	if c.Tasks()[0] == nil {
+		t.Error("Tasks() shares its slice with the catalog")
+	}
+	if _, ok := c.Get("nope.nope"); ok {
+		t.Error(`Get("nope.nope") found a task`)
+	}
+}
+
+func TestKnownTasks(t *testing.T) {
+	const lmEvalDigest = "sha256:9593456f94a43ff7b7300b5dc24747dedf6e271c000cba9db66d118ce7392d1e"
+	tests := []*Task{
+		{
+			Name: "lm-evaluation-harness.arc_challenge", Harness: "lm-evaluation-harness", Task: "arc_challenge",
+			Container: "lm-evaluation-harness", Image: "nvcr.io/nvidia/eval-factory/lm-evaluation-harness",
+			Tag: "26.03", Digest: lmEvalDigest,
+			EndpointTypes: []string{"completions"}, Capabilities: []string{"logprobs"},
+			RawEndpointTypes: []string{"completions"}, Category: "language-models",
+			Defaults: map[string]any{"temperature": 1e-07, "top_p": 0.9999999, "parallelism": 10.0,
+				"request_timeout": 30.0, "max_retries": 5.0, "task": "arc_challenge"},
+		},
+		{
+			Name: "vlmevalkit.chartqa", Harness: "vlmevalkit", Task: "chartqa", Container: "vlmevalkit",
+			Image: "nvcr.io/nvidia/eval-factory/vlmevalkit", Tag: "26.03",
+			Digest:        "sha256:6d2c141dd36c827f76e62557ed10d42749cafd8b79f1574708869abe55e9351f",
+			EndpointTypes: []string{"chat"}, Capabilities: []string{"vision"}, RawEndpointTypes: []string{"vlm"},
+			Category: "vision-language",
+			Defaults: map[string]any{"max_new_tokens": 2048.0, "temperature": 0.0, "parallelism": 4.0,
+				"request_timeout": 60.0, "max_retries": 5.0},
+		},
+		{
+			Name: "mteb.MTEB", Harness: "mteb", Task: "MTEB", Container: "mteb",
+			Image: "nvcr.io/nvidia/eval-factory/mteb", Tag: "26.03",
+			Digest:        "sha256:2f88751256c4222aa9152e626e0815ed38277393dc95f259be1df38c5b68c651",
+			EndpointTypes: []string{}, Capabilities: []string{"embedding"}, RawEndpointTypes: []string{"embedding"},
+			Defaults: map[string]any{"parallelism": 20.0, "request_timeout": 300.0, "max_retries": 10.0, "task": "MTEB(eng, v2)"},
+		},
+		{
+			Name: "native.gsm8k", Harness: "native", Task: "gsm8k",
+			EndpointTypes: []string{"chat", "completions"}, Category: "math",
+			Defaults: map[string]any{"temperature": 0.0, "max_new_tokens": 1024.0},
+			Native: &Native{
+				Source:  "https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data/test.jsonl",
+				SHA256:  "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14",
+				Format:  "jsonl",
+				Scorer:  "gsm8k/1",
+				License: "MIT",
+			},
+		},
+	}
+	c := mustLoad(t)
+	ignoreDescription := cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Description" }, cmp.Ignore())
+	for _, want := range tests {
+		t.Run(want.Name, func(t *testing.T) {
+			got, ok := c.Get(want.Name)
+			if !ok {
+				t.Fatalf("Get(%q): not found", want.Name)
+			}
+			if diff := cmp.Diff(want, got, ignoreDescription); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if got.Description == "" {
+				t.Error("empty description")
+			}
+		})
+	}
+}
+
+func TestNativeTasks(t *testing.T) {
+	type summary struct {
+		Scorer, Format, SHA256    string
+		MaxNewTokens, Temperature any
+	}
+	c := mustLoad(t)
+	got := map[string]summary{}
+	for _, task := range c.Search(Query{Harness: NativeHarness}) {
+		if task.Native == nil || task.Native.Source == "" {
+			t.Errorf("%s: native %+v", task.Name, task.Native)
+			continue
+		}
+		got[task.Name] = summary{task.Native.Scorer, task.Native.Format, task.Native.SHA256,
+			task.Defaults["max_new_tokens"], task.Defaults["temperature"]}
+	}
+	want := map[string]summary{
+		"native.arc_challenge": {"arc/1", "jsonl", "9fa8ffb3e3a1f88cb302d53dd95aae81e39209ad9bcf974376b319d8fd35717c", 1024.0, 0.0},
+		"native.gsm8k":         {"gsm8k/1", "jsonl", "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14", 1024.0, 0.0},
+		"native.math500":       {"math500/1", "jsonl", "35dc41080a3680858b27fa7e0533d2d547825316fc5dafe5d316f4ccc5a06132", 2048.0, 0.0},
+		"native.mmlu":          {"mmlu/1", "parquet", "", 1024.0, 0.0},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		name      string
+		want      string
+		ambiguous bool
+		// candidates are the error's candidates (all for ambiguous, suggestions for unknown).
+		candidates []string
+		msg        string // a substring of the error message
+	}{
+		{name: "simple_evals.mmlu_pro", want: "simple_evals.mmlu_pro"},
+		{name: "native.gsm8k", want: "native.gsm8k"},
+		{name: "mmlu_pro_instruct", want: "lm-evaluation-harness.mmlu_pro_instruct"},
+		{name: "arc_challenge_chat", want: "lm-evaluation-harness.arc_challenge_chat"},
+		{name: "math500", want: "native.math500"},
+		{
+			name: "mmlu", ambiguous: true,
+			candidates: []string{"lm-evaluation-harness.mmlu", "native.mmlu", "simple_evals.mmlu"},
+			msg:        `"mmlu" is in lm-evaluation-harness, native, simple_evals: write one of "lm-evaluation-harness.mmlu", "native.mmlu" or "simple_evals.mmlu"`,
+		},
+		{
+			name: "gsm8k", ambiguous: true,
+			candidates: []string{"lm-evaluation-harness.gsm8k", "native.gsm8k"},
+		},
+		{
+			name:       "simple_evals.mmlu_prox",
+			candidates: []string{"simple_evals.mmlu_pro", "lm-evaluation-harness.mmlu_pro", "simple_evals.mmlu_ro"},
+			msg:        `unknown benchmark "simple_evals.mmlu_prox". Did you mean "simple_evals.mmlu_pro", "lm-evaluation-harness.mmlu_pro" or "simple_evals.mmlu_ro"?`,
+		},
+		{
+			name: "simple_evals.aime_2024", candidates: []string{"simple_evals.AIME_2024", "codec.aime_2024", "simple_evals.AIME_2025"},
+		},
+		{
+			name: "lm_eval.hellaswag", candidates: []string{"lm-evaluation-harness.hellaswag"},
+			msg: `Did you mean "lm-evaluation-harness.hellaswag"?`,
+		},
+		{name: "gsm8", candidates: []string{"native.gsm8k", "lm-evaluation-harness.gsm8k", "simple_evals.mgsm"}},
+		{
+			name: "zzzzzzzzzzzzzzzzzzzzzzzz", candidates: nil,
+			msg: "unknown benchmark \"zzzzzzzzzzzzzzzzzzzzzzzz\" Run `evalplan catalog search WORD` to find benchmarks",
+		},
+	}
+	c := mustLoad(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := c.Lookup(tt.name)
+			if tt.want != "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("Lookup(%q) = %q, %v; want %q", tt.name, got, err, tt.want)
+				}
+				return
+			}
+			var le *LookupError
+			if !errors.As(err, &le) {
+				t.Fatalf("Lookup(%q) = %q, %v; want a *LookupError", tt.name, got, err)
+			}
+			if le.Ambiguous != tt.ambiguous {
+				t.Errorf("Ambiguous = %v, want %v", le.Ambiguous, tt.ambiguous)
+			}
+			if diff := cmp.Diff(tt.candidates, le.Candidates); diff != "" {
+				t.Errorf("candidates (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not contain %q", err, tt.msg)
+			}
+			if !tt.ambiguous && !strings.Contains(err.Error(), "evalplan catalog search WORD") {
+				t.Errorf("error %q does not point at catalog search", err)
+			}
+		})
+	}
+}
+
+func TestCategories(t *testing.T) {
+	c := mustLoad(t)
+	want := []string{"code-generation", "efficiency", "language-models", "math", "safety-security",
+		"specialized-tools", "vision-language"}
+	if diff := cmp.Diff(want, c.Categories()); diff != "" {
+		t.Errorf("Categories() (-want +got):\n%s", diff)
+	}
+	for _, name := range []string{"language-models", "language_models", "vision_language", "math"} {
+		if !c.HasCategory(name) {
+			t.Errorf("HasCategory(%q) = false", name)
+		}
+	}
+	for _, name := range []string{"", "languagemodels", "Language-Models"} {
+		if c.HasCategory(name) {
+			t.Errorf("HasCategory(%q) = true", name)
+		}
+	}
+	if diff := cmp.Diff([]string{"native.gsm8k", "native.math500"}, names(c.InCategory("math"))); diff != "" {
+		t.Errorf("InCategory(math) (-want +got):\n%s", diff)
+	}
+	vl := names(c.InCategory("vision_language"))
+	if diff := cmp.Diff(names(c.InCategory("vision-language")), vl); diff != "" || len(vl) != 7 {
+		t.Errorf("InCategory(vision_language) = %v, want the 7 vision-language tasks", vl)
+	}
+	if got := c.InCategory(""); got != nil {
+		t.Errorf("InCategory(\"\") = %v, want nil", names(got))
+	}
+	total := 0
+	for _, cat := range c.Categories() {
+		total += len(c.InCategory(cat))
+	}
+	if total != 425-71 {
+		t.Errorf("tasks with a category = %d, want %d (71 catalog tasks have none)", total, 425-71)
+	}
+}
+
+func TestLoadCatalogErrors(t *testing.T) {
+	task := `{"name":"h.t","harness":"h","task":"t","endpoint_types":["chat"],"category":""}`
+	tests := []struct{ name, data, want string }{
+		{"not json", `{`, "load catalog"},
+		{"version", `{"format_version":2,"presets":[],"tasks":[]}`, "format_version 2"},
+		{"bad name", `{"format_version":1,"presets":[],"tasks":[{"name":"x","harness":"h","task":"t"}]}`, "malformed task"},
+		{"null task", `{"format_version":1,"presets":[],"tasks":[null]}`, "malformed task"},
+		{"duplicate", `{"format_version":1,"presets":[],"tasks":[` + task + `,` + task + `]}`, `"h.t" appears twice`},
+		{"native clash", `{"format_version":1,"presets":[],"tasks":[{"name":"native.gsm8k","harness":"native","task":"gsm8k"}]}`, "appears twice"},
+		{"preset unknown", `{"format_version":1,"presets":[{"name":"p","benchmarks":["h.x"]}],"tasks":[` + task + `]}`, `preset "p" names "h.x"`},
+		{"preset twice", `{"format_version":1,"presets":[{"name":"p","benchmarks":[]},{"name":"p","benchmarks":[]}],"tasks":[]}`, `preset "p" appears twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadCatalog([]byte(tt.data))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadCatalogIndependent(t *testing.T) {
+	a, b := mustLoad(t), mustLoad(t)
+	ta, _ := a.Get("native.gsm8k")
+	tb, _ := b.Get("native.gsm8k")
+	if ta == tb {
+		t.Error("two loads share a task")
+	}
+}
+
+func BenchmarkLoadCatalog(b *testing.B) {
+	for b.Loop() {
+		if _, err := LoadCatalog(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
