@@ -160,6 +160,7 @@ func (g *Graph) Walk(ctx context.Context, parallelism int, fn func(ctx context.C
 		sem    = make(chan struct{}, parallelism)
 		ready  = make(chan string, len(g.nodes))
 		remain = len(g.nodes)
+		closed bool
 	)
 	// finish records a node's outcome and releases or fails its dependents. mu must be held.
 	var finish func(n string, err error)
@@ -195,12 +196,14 @@ func (g *Graph) Walk(ctx context.Context, parallelism int, fn func(ctx context.C
 				ready <- d
 			}
 		}
-		if remain == 0 {
+		if remain == 0 && !closed {
+			closed = true
 			close(ready)
 		}
 	}
 	mu.Lock()
 	if remain == 0 {
+		closed = true
 		close(ready)
 	}
 	for _, n := range g.Nodes() {

@@ -31,28 +31,50 @@ type record struct {
 	gold string
 	// choices is the number of options of a multiple-choice item.
 	choices int
+	// question is the whitespace-trimmed question text.
+	question string
+	// options are a multiple-choice item's option texts; they tell apart records whose
+	// questions are the same.
+	options []string
+	// next is the following record with the same question.
+	next *record
 }
 
 // index maps question texts and ids to records.
 type index struct {
 	byQuestion map[string]*record
-	byID       map[string]*record
+	// byFirst maps the first paragraph of each question that has several to its records.
+	byFirst map[string][]*record
+	byID    map[string]*record
 }
 
 func newIndex() *index {
-	return &index{byQuestion: map[string]*record{}, byID: map[string]*record{}}
+	return &index{byQuestion: map[string]*record{}, byFirst: map[string][]*record{}, byID: map[string]*record{}}
 }
 
-// add indexes rec under question; the first record wins a duplicate question or id.
+// add indexes rec under question. Records with the same question are chained (lookup
+// tells them apart by their options); the first record wins a duplicate id.
 func (x *index) add(question string, rec *record) {
-	q := strings.TrimSpace(question)
-	if q != "" {
-		if _, dup := x.byQuestion[q]; !dup {
-			x.byQuestion[q] = rec
-		}
-	}
 	if _, dup := x.byID[rec.id]; !dup {
 		x.byID[rec.id] = rec
+	}
+	q := strings.TrimSpace(question)
+	if q == "" {
+		return
+	}
+	rec.question = q
+	if first := x.byQuestion[q]; first != nil {
+		last := first
+		for last.next != nil {
+			last = last.next
+		}
+		last.next = rec
+		return
+	}
+	x.byQuestion[q] = rec
+	if i := strings.Index(q, "\n\n"); i >= 0 {
+		p := strings.TrimSpace(q[:i])
+		x.byFirst[p] = append(x.byFirst[p], rec)
 	}
 }
 
@@ -100,7 +122,7 @@ func (x *index) loadMMLU(r io.Reader, base string) error {
 		if len(gold) != 1 || gold[0] < 'A' || int(gold[0]-'A') >= n {
 			return fmt.Errorf("row %d: answer %q is not a letter A..%c", row, gold, 'A'+n-1)
 		}
-		x.add(fields[0], &record{id: base + "/" + strconv.Itoa(row), kind: kindLetter, gold: gold, choices: n})
+		x.add(fields[0], &record{id: base + "/" + strconv.Itoa(row), kind: kindLetter, gold: gold, choices: n, options: fields[1 : n+1]})
 	}
 }
 
@@ -167,7 +189,9 @@ func (x *index) addJSON(jr *jsonRecord, row int) error {
 			return fmt.Errorf("ARC question: %w", err)
 		}
 		pos := -1
+		options := make([]string, len(q.Choices))
 		for i, c := range q.Choices {
+			options[i] = c.Text
 			if c.Label == jr.AnswerKey {
 				pos = i
 			}
@@ -179,7 +203,7 @@ func (x *index) addJSON(jr *jsonRecord, row int) error {
 		if id == "" {
 			id = strconv.Itoa(row)
 		}
-		x.add(q.Stem, &record{id: id, kind: kindLetter, gold: string(rune('A' + pos)), choices: len(q.Choices)})
+		x.add(q.Stem, &record{id: id, kind: kindLetter, gold: string(rune('A' + pos)), choices: len(q.Choices), options: options})
 	case len(jr.Question) > 0 && jr.Question[0] == '"':
 		var q, ans string
 		if err := json.Unmarshal(jr.Question, &q); err != nil {
@@ -212,53 +236,88 @@ func stringOrNumber(raw json.RawMessage) (string, error) {
 	return n.String(), nil
 }
 
-// span is a byte range of a prompt.
-type span struct{ start, end int }
-
-// maxJoin is the most consecutive paragraphs tried as one question.
-const maxJoin = 8
-
 // lookup finds the record whose question is the prompt, one of its paragraphs (blocks
-// between blank lines), a run of consecutive paragraphs, or a few-shot block
-// "Question: Q\nAnswer:".
+// between blank lines), a question of several paragraphs starting at one of them, or a
+// few-shot block "Question: Q\nAnswer:". Paragraphs are tried last first: the question is
+// usually near the end.
 func (x *index) lookup(prompt string) *record {
 	if len(x.byQuestion) == 0 {
 		return nil
 	}
 	if r := x.byQuestion[strings.TrimSpace(prompt)]; r != nil {
-		return r
+		return r.among(prompt)
 	}
-	var buf [32]span
-	blocks := buf[:0]
-	for start := 0; ; {
-		i := strings.Index(prompt[start:], "\n\n")
-		if i < 0 {
-			blocks = append(blocks, span{start, len(prompt)})
+	end := len(prompt)
+	for end >= 0 {
+		start := strings.LastIndex(prompt[:end], "\n\n")
+		at := start + 2
+		if start < 0 {
+			at = 0
+		}
+		if r := x.lookupBlock(prompt, prompt[at:end], at); r != nil {
+			return r.among(prompt)
+		}
+		if start < 0 {
 			break
 		}
-		blocks = append(blocks, span{start, start + i})
-		start += i + 2
-	}
-	// Single paragraphs, last first: the question is usually near the end.
-	for i := len(blocks) - 1; i >= 0; i-- {
-		b := strings.TrimSpace(prompt[blocks[i].start:blocks[i].end])
-		if r := x.byQuestion[b]; r != nil {
-			return r
-		}
-		if q, ok := fewShotQuestion(b); ok {
-			if r := x.byQuestion[q]; r != nil {
-				return r
-			}
-		}
-	}
-	for i := len(blocks) - 1; i >= 0; i-- {
-		for j := i + 1; j < len(blocks) && j-i < maxJoin; j++ {
-			if r := x.byQuestion[strings.TrimSpace(prompt[blocks[i].start:blocks[j].end])]; r != nil {
-				return r
-			}
-		}
+		end = start
 	}
 	return nil
+}
+
+// lookupBlock tries one paragraph of prompt, starting at offset at.
+func (x *index) lookupBlock(prompt, block string, at int) *record {
+	b := strings.TrimSpace(block)
+	if b == "" {
+		return nil
+	}
+	if r := x.byQuestion[b]; r != nil {
+		return r
+	}
+	if q, ok := fewShotQuestion(b); ok {
+		if r := x.byQuestion[q]; r != nil {
+			return r
+		}
+	}
+	rest := prompt[at+strings.Index(block, b):]
+	var best *record
+	for _, r := range x.byFirst[b] {
+		if strings.HasPrefix(rest, r.question) && (best == nil || len(r.question) > len(best.question)) {
+			best = r
+		}
+	}
+	return best
+}
+
+// among picks from r's chain (records with the same question, in load order) the first
+// multiple-choice record whose options all appear in prompt, else the first record
+// without options, else r.
+func (r *record) among(prompt string) *record {
+	if r.next == nil {
+		return r
+	}
+	var plain *record
+	for c := r; c != nil; c = c.next {
+		switch {
+		case len(c.options) > 0 && containsAll(prompt, c.options):
+			return c
+		case len(c.options) == 0 && plain == nil:
+			plain = c
+		}
+	}
+	if plain != nil {
+		return plain
+	}
+	return r
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, strings.TrimSpace(sub)) {
+			return false
+		}
+	}
+	return true
 }
 
 // fewShotQuestion extracts Q from a completions-style block "Question: Q\nAnswer:".

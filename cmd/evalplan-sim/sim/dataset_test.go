@@ -339,3 +339,36 @@ func TestLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestLookupDuplicatesAndLongQuestions(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "astro_test.csv")
+	csvData := "Why is Mars red?,iron,dust,paint,light,A\nWhy is Mars red?,rust,sand,clay,lava,C\nWhat is 2+3?,1,2,3,5,D\n"
+	long := "Para one.\n\nPara two.\n\n" + strings.Repeat("x\n\n", 12) + "Final para?"
+	jsonPath := filepath.Join(dir, "long.jsonl")
+	line, _ := json.Marshal(map[string]string{"question": long, "answer": "#### 5"})
+	line2, _ := json.Marshal(map[string]string{"question": "What is 2+3?", "answer": "#### 5"})
+	for path, data := range map[string]string{csvPath: csvData, jsonPath: string(line) + "\n" + string(line2) + "\n"} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := New(Config{Datasets: []string{csvPath, jsonPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, prompt, want string }{
+		{"first duplicate", mcPrompt("Why is Mars red?", []string{"iron", "dust", "paint", "light"}), "astro_test/0"},
+		{"second duplicate", mcPrompt("Why is Mars red?", []string{"rust", "sand", "clay", "lava"}), "astro_test/1"},
+		{"duplicate, other options", mcPrompt("Why is Mars red?", []string{"a", "b", "c", "d"}), "astro_test/0"},
+		{"same question in MMLU and GSM8K, MC prompt", mcPrompt("What is 2+3?", []string{"1", "2", "3", "5"}), "astro_test/2"},
+		{"same question in MMLU and GSM8K, plain prompt", "Solve.\n\nWhat is 2+3?", "1"},
+		{"many paragraphs", "Solve.\n\n" + long + "\n\nRemember.", "0"},
+		{"many paragraphs, cut short", "Solve.\n\n" + strings.TrimSuffix(long, "?"), ""},
+	}
+	for _, tt := range tests {
+		if got, _ := s.Lookup(tt.prompt); got != tt.want {
+			t.Errorf("%s: Lookup = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -164,8 +164,9 @@ type reply struct {
 	usage   usage
 }
 
-// generate answers a chat (chat true) or completions request.
-func (s *Server) generate(w http.ResponseWriter, r *http.Request, chat bool) int {
+// generate answers a chat or completions request (route rChat or rCompletions).
+func (s *Server) generate(w http.ResponseWriter, r *http.Request, route int) int {
+	chat := route == rChat
 	var req genRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -204,7 +205,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, chat bool) int
 		w.Header().Set("Retry-After", strconv.Itoa(s.cfg.Faults.RetryAfter))
 		return writeError(w, http.StatusTooManyRequests, "rate_limit_error", "rate_limit_exceeded", "Simulated rate limit: retry later.")
 	case fHang:
-		return s.hang(w, r)
+		return s.hang(w, r, route)
 	}
 	ctx := r.Context()
 	if !s.acquire(ctx) {
@@ -227,7 +228,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, chat bool) int
 	case fMalformed:
 		return writeMalformed(w, &rp, req.Stream)
 	case fDrop:
-		return drop(w)
+		return s.drop(w, route)
 	}
 
 	text := UnknownReply
@@ -298,26 +299,28 @@ func (s *Server) latency(seq int64) time.Duration {
 
 // hang holds the request until the client goes away or the server closes; then the
 // connection is closed without a response.
-func (s *Server) hang(w http.ResponseWriter, r *http.Request) int {
+func (s *Server) hang(w http.ResponseWriter, r *http.Request, route int) int {
 	if s.hangHook != nil {
 		s.hangHook()
 	}
 	select {
 	case <-r.Context().Done():
+		return codeNone
 	case <-s.done:
-		drop(w)
+		return s.drop(w, route)
 	}
-	return codeNone
 }
 
-// drop closes the connection without a response.
-func drop(w http.ResponseWriter) int {
+// drop closes the connection without a response. It counts the request itself, before
+// the client can see the connection close, and returns codeCounted.
+func (s *Server) drop(w http.ResponseWriter, route int) int {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return writeError(w, http.StatusInternalServerError, "server_error", "", "Simulated dropped connection (this connection cannot be hijacked).")
 	}
+	s.m.requests[route][codeIndex(codeNone)].Add(1)
 	conn.Close()
-	return codeNone
+	return codeCounted
 }
 
 // writeMalformed answers 200 with a truncated body.

@@ -33,6 +33,10 @@ var routeNames = [numRoutes]string{RouteChat, RouteCompletions, RouteModels, Rou
 // codeNone records a request that got no HTTP response (dropped, hung, client gone).
 const codeNone = 0
 
+// codeCounted marks a request the handler counted itself (a hijacked connection, which
+// httptest.Server.Close and http.Server.Shutdown do not wait for).
+const codeCounted = -1
+
 // statusCodes are the codes counted individually; others count under "other".
 var statusCodes = [...]int{200, 400, 401, 404, 405, 413, 429, 500, 503, codeNone}
 

@@ -116,11 +116,13 @@ func (s *Server) Expected(model, id string) (gold string, correct bool, ok bool)
 // ServeHTTP routes a request and counts it by route and status code.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route := routeIndex(r.URL.Path)
-	code := s.serve(route, w, r)
-	s.m.requests[route][codeIndex(code)].Add(1)
+	if code := s.serve(route, w, r); code != codeCounted {
+		s.m.requests[route][codeIndex(code)].Add(1)
+	}
 }
 
-// serve answers r and returns the status code written (codeNone for none).
+// serve answers r and returns the status code written (codeNone for none, codeCounted
+// when already counted).
 func (s *Server) serve(route int, w http.ResponseWriter, r *http.Request) int {
 	if s.cfg.APIKey != "" && (r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/")) && !s.authorized(r) {
 		return writeError(w, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key",
@@ -131,7 +133,7 @@ func (s *Server) serve(route int, w http.ResponseWriter, r *http.Request) int {
 		if r.Method != http.MethodPost {
 			return methodNotAllowed(w, http.MethodPost)
 		}
-		return s.generate(w, r, route == rChat)
+		return s.generate(w, r, route)
 	case rModels:
 		if r.Method != http.MethodGet {
 			return methodNotAllowed(w, http.MethodGet)

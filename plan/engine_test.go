@@ -1,0 +1,338 @@
+package plan_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/schema"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeEndpoints answers probes from the configuration, counting them.
+type fakeEndpoints struct {
+	mu     sync.Mutex
+	probes int
+	maxLen int
+}
+
+func (f *fakeEndpoints) Probe(_ context.Context, ep *config.Endpoint) (plan.Fingerprint, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.probes++
+	return plan.Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, Capabilities: ep.Capabilities, MaxModelLen: f.maxLen}, nil
+}
+
+// fakeDatasets treats every source as fetched before, hashing to a value derived from it.
+type fakeDatasets struct{}
+
+func (f fakeDatasets) Cached(ds *config.Dataset, dir string) (plan.DatasetFile, bool) {
+	file, _ := f.Fetch(context.Background(), ds, dir, nil)
+	return file, true
+}
+
+func (fakeDatasets) Fetch(_ context.Context, ds *config.Dataset, _ string, _ plan.Progress) (plan.DatasetFile, error) {
+	sha := ds.SHA256
+	if sha == "" {
+		sha = fmt.Sprintf("%064x", len(ds.Source))
+	}
+	return plan.DatasetFile{Path: ds.Source, SHA256: sha}, nil
+}
+
+// fakeRunner completes every run with a fixed score and writes results.json, or fails
+// runs whose benchmark is in fail.
+type fakeRunner struct {
+	mu   sync.Mutex
+	runs []string
+	fail map[string]bool
+}
+
+func (f *fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress) (*plan.Outcome, error) {
+	f.mu.Lock()
+	f.runs = append(f.runs, spec.Address)
+	f.mu.Unlock()
+	if f.fail[spec.Benchmark] {
+		return &plan.Outcome{Status: plan.StatusFailed, Error: "scripted failure"}, nil
+	}
+	var m result.Mean
+	for _, x := range []float64{1, 0, 1, 1} {
+		m.Add(x)
+	}
+	res := &result.Result{Score: m.Metric().Value, Primary: "accuracy", N: 4, Metrics: map[string]result.Metric{"accuracy": m.Metric()}}
+	if err := os.WriteFile(filepath.Join(spec.RunDir, "results.json"), []byte("{}"), 0o644); err != nil {
+		return nil, err
+	}
+	return &plan.Outcome{Status: plan.StatusComplete, Result: res}, nil
+}
+
+type env struct {
+	t      *testing.T
+	dir    string
+	engine *plan.Engine
+	runner *fakeRunner
+	eps    *fakeEndpoints
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	cat, err := schema.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, dir: t.TempDir(), runner: &fakeRunner{fail: map[string]bool{}}, eps: &fakeEndpoints{}}
+	e.engine = &plan.Engine{Catalog: cat, Endpoints: e.eps, Datasets: fakeDatasets{}, Runners: map[string]plan.Runner{"native": e.runner}, Version: "test"}
+	return e
+}
+
+func (e *env) write(src string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.dir, "eval.hcl"), []byte(src), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) load() *config.Config {
+	e.t.Helper()
+	cat, _ := schema.LoadCatalog()
+	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalog: cat})
+	if diags.HasErrors() {
+		e.t.Fatalf("load: %v", diags)
+	}
+	return cfg
+}
+
+func (e *env) state() *state.File {
+	f, err := state.Load(filepath.Join(e.dir, "evalplan.state.json"))
+	if err != nil {
+		return state.New("test")
+	}
+	return f
+}
+
+func (e *env) plan(opts plan.Options) *plan.Plan {
+	e.t.Helper()
+	p, diags := e.engine.Plan(context.Background(), e.load(), e.state(), opts)
+	if diags.HasErrors() {
+		e.t.Fatalf("plan: %v", diags)
+	}
+	return p
+}
+
+func (e *env) apply(p *plan.Plan) *plan.ApplyResult {
+	e.t.Helper()
+	cfg := e.load()
+	store := state.NewStore(cfg.Settings.State, e.state())
+	res, diags := e.engine.Apply(context.Background(), cfg, p, store, plan.ApplyOptions{})
+	if diags.HasErrors() {
+		e.t.Fatalf("apply: %v", diags)
+	}
+	return res
+}
+
+const twoEndpoints = `
+endpoint "a" {
+  url   = "http://127.0.0.1:1/v1"
+  model = "m-a"
+}
+endpoint "b" {
+  url   = "http://127.0.0.1:1/v1"
+  model = "m-b"
+}
+dataset "d" {
+  source = "data.jsonl"
+  sha256 = "%064d"
+}
+suite "s" {
+  endpoints  = [endpoint.a, endpoint.b]
+  benchmarks = ["native.gsm8k", "native.math500"]
+  params {
+    temperature   = %s
+    parallelism   = %d
+    limit_samples = 10
+  }
+  benchmark "native.gsm8k" {
+    dataset = dataset.d
+  }
+}
+check "floor" {
+  condition     = suite.s.result["native.gsm8k"]["a"].score >= 0.9
+  error_message = "too low"
+}
+output "scores" {
+  value = suite.s.scores
+}
+`
+
+func actions(p *plan.Plan) map[string]string {
+	out := map[string]string{}
+	for _, a := range p.Actions {
+		out[a.Address] = a.Action
+	}
+	return out
+}
+
+func TestPlanApplyReplan(t *testing.T) {
+	e := newEnv(t)
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	p := e.plan(plan.Options{Refresh: true})
+	want := map[string]string{
+		`suite.s.run["native.gsm8k"]["a"]`:   plan.ActionRun,
+		`suite.s.run["native.gsm8k"]["b"]`:   plan.ActionRun,
+		`suite.s.run["native.math500"]["a"]`: plan.ActionRun,
+		`suite.s.run["native.math500"]["b"]`: plan.ActionRun,
+	}
+	if diff := cmp.Diff(want, actions(p)); diff != "" {
+		t.Fatalf("first plan (-want +got):\n%s", diff)
+	}
+	if p.Checks[0].Status != plan.CheckDeferred {
+		t.Errorf("check at first plan: %+v, want deferred", p.Checks[0])
+	}
+	res := e.apply(p)
+	if len(res.Errors) != 0 {
+		t.Fatalf("apply errors: %v", res.Errors)
+	}
+	if got := res.Checks[0]; got.Status != plan.CheckFail || got.Message != "too low" {
+		t.Errorf("check after apply: %+v", got)
+	}
+
+	// Re-plan: nothing to do; parallelism is operational.
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 64))
+	p = e.plan(plan.Options{Refresh: true})
+	if p.Summary.Changes() {
+		t.Fatalf("plan after apply and a parallelism change has changes: %+v", p.Actions)
+	}
+
+	// Temperature is identity: every run re-runs, showing the change.
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0.7", 64))
+	p = e.plan(plan.Options{Refresh: true})
+	if p.Summary.Rerun != 4 {
+		t.Fatalf("re-runs = %d, want 4", p.Summary.Rerun)
+	}
+	wantChange := []plan.Change{{Path: "params.temperature", Old: 0.0, New: 0.7}}
+	if diff := cmp.Diff(wantChange, p.Actions[0].Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+
+	// The dataset checksum re-runs only the runs that use that dataset.
+	e.write(fmt.Sprintf(twoEndpoints, 2, "0", 8))
+	p = e.plan(plan.Options{Refresh: true})
+	want = map[string]string{
+		`suite.s.run["native.gsm8k"]["a"]`:   plan.ActionRerun,
+		`suite.s.run["native.gsm8k"]["b"]`:   plan.ActionRerun,
+		`suite.s.run["native.math500"]["a"]`: plan.ActionNone,
+		`suite.s.run["native.math500"]["b"]`: plan.ActionNone,
+	}
+	if diff := cmp.Diff(want, actions(p)); diff != "" {
+		t.Errorf("plan after a dataset change (-want +got):\n%s", diff)
+	}
+}
+
+func TestFailedRunSkipsOnlyItself(t *testing.T) {
+	e := newEnv(t)
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	e.runner.fail["native.math500"] = true
+	res := e.apply(e.plan(plan.Options{Refresh: true}))
+	if diff := cmp.Diff([]string{`suite.s.run["native.math500"]["a"]`, `suite.s.run["native.math500"]["b"]`}, res.FailedAddrs()); diff != "" {
+		t.Errorf("failed (-want +got):\n%s", diff)
+	}
+	st := e.state()
+	if got := st.Resources[`suite.s.run["native.gsm8k"]["a"]`].Status; got != state.StatusComplete {
+		t.Errorf("gsm8k status %q, want complete", got)
+	}
+	e.runner.fail = nil
+	p := e.plan(plan.Options{Refresh: true})
+	want := map[string]string{
+		`suite.s.run["native.gsm8k"]["a"]`:   plan.ActionNone,
+		`suite.s.run["native.gsm8k"]["b"]`:   plan.ActionNone,
+		`suite.s.run["native.math500"]["a"]`: plan.ActionRerun,
+		`suite.s.run["native.math500"]["b"]`: plan.ActionRerun,
+	}
+	if diff := cmp.Diff(want, actions(p)); diff != "" {
+		t.Errorf("plan after a failure (-want +got):\n%s", diff)
+	}
+}
+
+func TestTargetReplaceForget(t *testing.T) {
+	e := newEnv(t)
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	p := e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run[native.gsm8k]`}})
+	if diff := cmp.Diff(map[string]string{
+		`suite.s.run["native.gsm8k"]["a"]`: plan.ActionRun,
+		`suite.s.run["native.gsm8k"]["b"]`: plan.ActionRun,
+	}, actions(p)); diff != "" {
+		t.Fatalf("targeted plan (-want +got):\n%s", diff)
+	}
+	e.apply(p)
+	p = e.plan(plan.Options{Refresh: true, Replace: []string{`suite.s.run["native.gsm8k"]["a"]`}, Targets: []string{"suite.s.run[native.gsm8k]"}})
+	if got := actions(p)[`suite.s.run["native.gsm8k"]["a"]`]; got != plan.ActionReplace {
+		t.Errorf("replace action %q", got)
+	}
+	// Removing the suite forgets its runs.
+	e.write(`endpoint "a" {
+  url   = "http://127.0.0.1:1/v1"
+  model = "m-a"
+}`)
+	p = e.plan(plan.Options{Refresh: true})
+	if p.Summary.Forget != 2 {
+		t.Fatalf("forget = %d, want 2: %+v", p.Summary.Forget, p.Actions)
+	}
+	e.apply(p)
+	if n := len(runResources(e.state())); n != 0 {
+		t.Errorf("%d runs left in state after forget", n)
+	}
+}
+
+func runResources(st *state.File) []string {
+	var out []string
+	for a, r := range st.Resources {
+		if r.Type == "run" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func TestRefreshFalseUsesState(t *testing.T) {
+	e := newEnv(t)
+	e.eps.maxLen = 4096
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	e.apply(e.plan(plan.Options{Refresh: true}))
+	probes := e.eps.probes
+	p := e.plan(plan.Options{Refresh: false})
+	if e.eps.probes != probes {
+		t.Errorf("-refresh=false probed endpoints")
+	}
+	if p.Summary.Changes() {
+		t.Errorf("-refresh=false plan has changes (fingerprint from state lost max_model_len?): %+v", p.Actions)
+	}
+	// The server now reports another max_model_len: a re-run.
+	e.eps.maxLen = 8192
+	p = e.plan(plan.Options{Refresh: true})
+	if p.Summary.Rerun != 4 {
+		t.Errorf("after max_model_len change: %d re-runs, want 4", p.Summary.Rerun)
+	}
+}
+
+func writeFile(tb testing.TB, dir, src string) {
+	tb.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "eval.hcl"), []byte(src), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func loadB(tb testing.TB, e *env) *config.Config {
+	tb.Helper()
+	cat, _ := schema.LoadCatalog()
+	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalog: cat})
+	if diags.HasErrors() {
+		tb.Fatalf("load: %v", diags)
+	}
+	return cfg
+}
