@@ -65,7 +65,12 @@ func BenchmarkPlanComprehensive(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		p, diags := e.engine.Plan(context.Background(), cfg, st, plan.Options{})
 		if diags.HasErrors() || p.Summary.Changes() {
-			for _, a := range p.Actions { if a.Action != plan.ActionNone { b.Log(a.Address, a.Action, a.Reason) } }; b.Fatalf("plan: %v changes=%v", diags, p.Summary)
+			for _, a := range p.Actions {
+				if a.Action != plan.ActionNone {
+					b.Log(a.Address, a.Action, a.Reason)
+				}
+			}
+			b.Fatalf("plan: %v changes=%v", diags, p.Summary)
 		}
 	}
 	b.StopTimer()

@@ -33,12 +33,12 @@ const (
 
 // cli is what every command gets: streams, the working directory and the environment.
 type cli struct {
-	ctx     context.Context
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
-	dir     string // configuration directory (after -chdir)
-	environ []string
+	ctx       context.Context
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	dir       string // configuration directory (after -chdir)
+	environ   []string
 	stdinTTY  bool
 	stdoutTTY bool
 	color     bool

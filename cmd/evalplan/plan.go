@@ -9,12 +9,12 @@ import (
 
 type planFlags struct {
 	commonFlags
-	out       string
-	json      bool
-	detailed  bool
-	targets   stringsFlag
-	replace   stringsFlag
-	refresh   bool
+	out      string
+	json     bool
+	detailed bool
+	targets  stringsFlag
+	replace  stringsFlag
+	refresh  bool
 }
 
 func cmdPlan(c *cli, args []string) int {
