@@ -92,7 +92,7 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	for _, r := range runs {
 		byAddr[r.Addr] = r
 	}
-	w := &walker{e: e, cfg: cfg, store: store, opts: opts, runs: byAddr, actions: map[string]*Action{}, files: map[string]DatasetFile{}, outcomes: map[string]string{}}
+	w := &walker{e: e, cfg: cfg, store: store, opts: opts, runs: byAddr, pool: newServicePool(e.Services), actions: map[string]*Action{}, files: map[string]DatasetFile{}, outcomes: map[string]string{}}
 	g := graph.New()
 	for _, a := range p.Actions {
 		if a.Action == ActionNone {
@@ -154,6 +154,7 @@ type walker struct {
 	store    *state.Store
 	opts     ApplyOptions
 	runs     map[string]*Run
+	pool     *servicePool
 	actions  map[string]*Action
 	datasets sync.Map // address → *config.Dataset
 
@@ -162,7 +163,12 @@ type walker struct {
 	outcomes map[string]string
 }
 
-func (w *walker) node(ctx context.Context, addr string) error {
+func (w *walker) node(ctx context.Context, addr string) (err error) {
+	start := time.Now()
+	w.e.log().Debug("node start", "address", addr)
+	defer func() {
+		w.e.log().Debug("node end", "address", addr, "elapsed", time.Since(start).Round(time.Millisecond), "error", err)
+	}()
 	if v, ok := w.datasets.Load(addr); ok {
 		return w.fetch(ctx, addr, v.(*config.Dataset))
 	}
@@ -300,9 +306,20 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(*r.Params.Timeout*float64(time.Second)))
 		defer cancel()
 	}
+	url, err := w.pool.Acquire(ctx, r.EP)
+	if err != nil {
+		return &Outcome{Status: StatusFailed, Error: err.Error()}, err
+	}
+	defer func() {
+		if err := w.pool.Release(ctx, r.EP); err != nil {
+			w.opts.Progress.Log(EndpointAddr(r.EP.Name), "stop: "+err.Error())
+		}
+	}()
+	ep := *r.EP
+	ep.URL = url
 	spec := &RunSpec{
 		Address: a.Address, Suite: r.Suite, Benchmark: r.Benchmark, Task: r.Task, UserTask: r.UserTask,
-		Endpoint: r.EP, Dataset: file, Params: r.Params, Identity: r.Identity, RunDir: runDir,
+		Endpoint: &ep, Dataset: file, Params: r.Params, Identity: r.Identity, RunDir: runDir,
 		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume, NoCache: w.opts.NoCache,
 	}
 	out, err := runner.Run(ctx, spec, w.opts.Progress)

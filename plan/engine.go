@@ -12,6 +12,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/schema"
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -30,10 +31,21 @@ type Engine struct {
 	Datasets  Datasets
 	// Runners maps a harness kind ("native", "container") to its runner.
 	Runners map[string]Runner
+	// Services starts and stops managed endpoints; nil means they are not supported.
+	Services Services
 	// Version is evalplan's version, recorded in plans and state.
 	Version string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Log receives debug and trace logs; nil discards them.
+	Log hclog.Logger
+}
+
+func (e *Engine) log() hclog.Logger {
+	if e.Log == nil {
+		return hclog.NewNullLogger()
+	}
+	return e.Log
 }
 
 func (e *Engine) now() time.Time {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
@@ -44,6 +45,7 @@ type Plan struct {
 	Targets         []string                `json:"targets,omitempty"`
 	Replace         []string                `json:"replace,omitempty"`
 	Actions         []*Action               `json:"actions"`
+	Services        []ServiceAction         `json:"services,omitempty"`
 	Skipped         []Skip                  `json:"skipped,omitempty"`
 	Checks          []CheckResult           `json:"checks,omitempty"`
 	Warnings        []string                `json:"warnings,omitempty"`
@@ -69,6 +71,14 @@ type Action struct {
 	ReuseFrom string   `json:"reuse_from,omitempty"`
 	Changes   []Change `json:"changes,omitempty"`
 	Inputs    Inputs   `json:"inputs,omitempty"`
+}
+
+// ServiceAction is a managed endpoint that apply starts before its first run and stops
+// after its last one.
+type ServiceAction struct {
+	Address string `json:"address"`
+	Start   bool   `json:"start"`
+	Stop    bool   `json:"stop"`
 }
 
 // Summary counts actions by kind.
@@ -99,6 +109,8 @@ type Options struct {
 // Plan computes the actions that bring state in line with the configuration.
 // It writes nothing.
 func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, opts Options) (*Plan, hcl.Diagnostics) {
+	start := time.Now()
+	defer func() { e.log().Debug("plan", "elapsed", time.Since(start).Round(time.Microsecond)) }()
 	fps, diags := e.refresh(ctx, cfg, priorFingerprints(st), opts.Refresh)
 	if diags.HasErrors() {
 		return nil, diags
@@ -142,6 +154,10 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 	}
 	sort.SliceStable(p.Actions, func(i, j int) bool { return p.Actions[i].Address < p.Actions[j].Address })
 	p.Summary = summarize(p.Actions)
+	p.Services = e.planServices(cfg, runs, p.Actions)
+	if len(p.Services) > 0 && e.Services == nil {
+		p.Warnings = append(p.Warnings, "managed endpoints (vllm blocks) are not yet supported: apply will fail the runs that need them")
+	}
 	p.Checks = e.planChecks(cfg, st, p)
 	return p, diags
 }
@@ -351,4 +367,25 @@ func ReadPlan(path string) (*Plan, error) {
 		return nil, fmt.Errorf("%s has plan format %q; this evalplan reads format %q", path, p.FormatVersion, FormatVersion)
 	}
 	return &p, nil
+}
+
+// planServices lists the managed endpoints that runs with work to do need.
+func (e *Engine) planServices(cfg *config.Config, runs []*Run, actions []*Action) []ServiceAction {
+	work := map[string]bool{}
+	for _, a := range actions {
+		if a.Action != ActionNone && a.Action != ActionForget && a.Action != ActionReuse {
+			work[a.Address] = true
+		}
+	}
+	need := map[string]bool{}
+	for _, r := range runs {
+		if work[r.Addr] && r.EP.VLLM != nil {
+			need[r.EP.Name] = true
+		}
+	}
+	var out []ServiceAction
+	for _, name := range sortedKeys(need) {
+		out = append(out, ServiceAction{Address: EndpointAddr(name), Start: true, Stop: !cfg.Endpoints[name].VLLM.KeepRunning})
+	}
+	return out
 }

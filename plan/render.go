@@ -44,6 +44,12 @@ func Render(w io.Writer, p *Plan, color bool) {
 		return
 	}
 	fmt.Fprintln(w, "evalplan will perform the following actions:")
+	for _, sv := range p.Services {
+		fmt.Fprintf(w, "\n  %s> start%s %s (managed endpoint, before its first run)\n", c.cyan, c.reset, sv.Address)
+		if sv.Stop {
+			fmt.Fprintf(w, "  %s< stop%s  %s (after its last run)\n", c.cyan, c.reset, sv.Address)
+		}
+	}
 	for _, a := range p.Actions {
 		st, ok := actionStyle[a.Action]
 		if !ok {

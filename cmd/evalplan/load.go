@@ -14,6 +14,7 @@ import (
 	"github.com/evalplan/evalplan/providers/dataset"
 	"github.com/evalplan/evalplan/providers/endpoint"
 	"github.com/evalplan/evalplan/schema"
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/term"
 )
@@ -56,7 +57,38 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 			"native": &native.Runner{},
 		},
 		Version: version,
+		Log:     c.logger(),
 	}
+}
+
+// logger is configured by EVALPLAN_LOG (off, error, warn, info, debug, trace) and
+// EVALPLAN_LOG_PATH (a file to append to; default standard error).
+func (c *cli) logger() hclog.Logger {
+	env := environMap(c.environ)
+	level := hclog.LevelFromString(env["EVALPLAN_LOG"])
+	if level == hclog.NoLevel {
+		return hclog.NewNullLogger()
+	}
+	out := c.stderr
+	if path := env["EVALPLAN_LOG_PATH"]; path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "Warning: EVALPLAN_LOG_PATH: %v; logging to standard error\n", err)
+		} else {
+			out = f
+		}
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "evalplan", Level: level, Output: out})
+}
+
+func environMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 func (c *cli) printDiags(files map[string]*hcl.File, diags hcl.Diagnostics, color bool) {

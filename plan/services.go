@@ -1,0 +1,87 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/evalplan/evalplan/plan/config"
+)
+
+// Services starts and stops managed endpoints (a vllm block). Start returns the base URL
+// (ending in /v1) once the server is healthy.
+type Services interface {
+	Start(ctx context.Context, ep *config.Endpoint) (url string, err error)
+	Stop(ctx context.Context, ep *config.Endpoint) error
+}
+
+// servicePool reference-counts managed endpoints during an apply: the first run that needs
+// an endpoint starts it, the last one to finish stops it (unless keep_running).
+type servicePool struct {
+	svc Services
+	mu  sync.Mutex
+	eps map[string]*service
+}
+
+type service struct {
+	mu    sync.Mutex // serialises start and stop of this endpoint
+	refs  int
+	url   string
+	err   error
+	start bool
+}
+
+func newServicePool(svc Services) *servicePool {
+	return &servicePool{svc: svc, eps: map[string]*service{}}
+}
+
+// Acquire makes ep available and returns its URL; every successful Acquire must be matched
+// by a Release.
+func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string, error) {
+	if ep.VLLM == nil {
+		return ep.URL, nil
+	}
+	if p.svc == nil {
+		return "", fmt.Errorf("endpoint.%s: managed endpoints (vllm blocks) are not yet supported", ep.Name)
+	}
+	p.mu.Lock()
+	s := p.eps[ep.Name]
+	if s == nil {
+		s = &service{}
+		p.eps[ep.Name] = s
+	}
+	p.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs == 0 {
+		s.url, s.err = p.svc.Start(ctx, ep)
+		if s.err != nil {
+			return "", fmt.Errorf("endpoint.%s: start: %w", ep.Name, s.err)
+		}
+		s.start = true
+	}
+	s.refs++
+	return s.url, nil
+}
+
+// Release drops one reference to ep, stopping it when none is left and it is not kept running.
+func (p *servicePool) Release(ctx context.Context, ep *config.Endpoint) error {
+	if ep.VLLM == nil || p.svc == nil {
+		return nil
+	}
+	p.mu.Lock()
+	s := p.eps[ep.Name]
+	p.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refs--
+	if s.refs > 0 || ep.VLLM.KeepRunning {
+		return nil
+	}
+	s.start = false
+	// Stop even when the apply is being cancelled.
+	return p.svc.Stop(context.WithoutCancel(ctx), ep)
+}
