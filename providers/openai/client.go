@@ -150,9 +150,6 @@ func wireBody(req *Request) (*wireRequest, string, error) {
 	switch req.Kind {
 	case KindChat, "":
 		w.Messages = req.Messages
-		if w.Messages == nil {
-			w.Messages = []Message{}
-		}
 		return w, "/chat/completions", nil
 	case KindCompletions:
 		p := req.Prompt

@@ -205,6 +205,10 @@ func TestClientDoResponse(t *testing.T) {
 			want: &Response{Text: "42", FinishReason: "length", Usage: Usage{1, 2, 3}, Attempts: 1},
 		},
 		{
+			name: "stream requested, JSON returned", ctype: "application/json; charset=utf-8", body: chatBody,
+			want: &Response{Text: "Paris", FinishReason: "stop", Usage: Usage{5, 1, 6}, Attempts: 1},
+		},
+		{
 			name: "stream ends after finish without DONE", ctype: "text/event-stream",
 			body: sse(`{"choices":[{"delta":{"content":"ok"},"finish_reason":"stop"}]}`),
 			want: &Response{Text: "ok", FinishReason: "stop", Attempts: 1},
@@ -280,7 +284,6 @@ func TestClientDoErrors(t *testing.T) {
 	const key = "sk-very-secret"
 	const hdr = "header-secret"
 	block := make(chan struct{})
-	defer close(block)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/429/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "3")
@@ -303,6 +306,7 @@ func TestClientDoErrors(t *testing.T) {
 		}
 	})
 	mux.HandleFunc("/hang/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so the server watches the connection
 		select {
 		case <-r.Context().Done():
 		case <-block:
@@ -310,6 +314,7 @@ func TestClientDoErrors(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	defer close(block) // before srv.Close
 	closed := httptest.NewServer(mux)
 	closed.Close()
 
@@ -328,7 +333,7 @@ func TestClientDoErrors(t *testing.T) {
 		},
 		{
 			name: "500 truncated and scrubbed", base: srv.URL + "/500/v1",
-			want: errorClass{Status: &StatusError{Code: 500, Body: "echo [redacted] [redacted] " + strings.Repeat("x", 512-len("echo  "+key+hdr))}, Retryable: true},
+			want: errorClass{Status: &StatusError{Code: 500, Body: "echo [redacted] [redacted] " + strings.Repeat("x", 512-len("echo "+key+" "+hdr+" "))}, Retryable: true},
 		},
 		{
 			name: "400", base: srv.URL + "/400/v1",
@@ -433,7 +438,7 @@ func TestBodyKey(t *testing.T) {
 		want string
 	}{
 		{"chat", chat, `{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0}`},
-		{"default kind is chat", &Request{Model: "m"}, `{"model":"m","messages":[]}`},
+		{"default kind is chat", &Request{Model: "m"}, `{"model":"m"}`},
 		{"completions", &Request{Kind: KindCompletions, Model: "m", Prompt: "hi", Stop: []string{"x"}}, `{"model":"m","prompt":"hi","stop":["x"]}`},
 	}
 	for _, tt := range tests {

@@ -99,11 +99,14 @@ func (r *Retry) Do(ctx context.Context, req *Request) (*Response, error) {
 			resp.Attempts = attempt
 			return resp, nil
 		}
-		if !Retryable(err) || ctx.Err() != nil || attempt > r.MaxRetries {
+		if !Retryable(err) || attempt > r.MaxRetries {
 			return nil, withAttempts(attempt, err)
 		}
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, withAttempts(attempt, fmt.Errorf("%w (last error: %w)", cerr, err))
+		}
 		if serr := r.sleep(ctx, r.delay(attempt, err)); serr != nil {
-			return nil, withAttempts(attempt, fmt.Errorf("%w while waiting to retry (last error: %v)", serr, err))
+			return nil, withAttempts(attempt, fmt.Errorf("%w while waiting to retry (last error: %w)", serr, err))
 		}
 	}
 }
