@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin
 VERSION  ?= 0.1.0-dev
 LDFLAGS  := -X main.version=$(VERSION)
-STATICCHECK_VERSION := 2025.1.1
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: help build test demo bench lint clean
 

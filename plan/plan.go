@@ -133,9 +133,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 		Skipped:         skips,
 		Warnings:        warnings,
 	}
-	for _, r := range e.kindWarnings(runs) {
-		p.Warnings = append(p.Warnings, r)
-	}
+	p.Warnings = append(p.Warnings, e.kindWarnings(runs)...)
 	inConfig := map[string]bool{}
 	byIdentity := completedByIdentity(cfg, st)
 	for _, r := range runs {

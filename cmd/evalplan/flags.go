@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -59,12 +59,12 @@ func (f *commonFlags) registerLock(fs *flag.FlagSet) {
 // newFlagSet returns a FlagSet that reports errors instead of exiting.
 func newFlagSet(c *cli, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	// flag calls Usage for -help and for every parse error, writing to the FlagSet's output;
+	// parseArgs points that output at a buffer and prints it only for -help, so a mistyped
+	// flag prints one error line on stderr, not the whole help on stdout.
 	fs.Usage = func() {
-		fmt.Fprintf(c.stdout, "Usage: evalplan %s\n\nOptions:\n", usage)
-		fs.SetOutput(c.stdout)
+		fmt.Fprintf(fs.Output(), "Usage: evalplan %s\n\nOptions:\n", usage)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -74,9 +74,11 @@ func newFlagSet(c *cli, name, usage string) *flag.FlagSet {
 // ok=false after printing the error (or the help, with exit code 0).
 func parseArgs(c *cli, fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
 	for {
+		var help bytes.Buffer
+		fs.SetOutput(&help)
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				fs.Usage()
+				c.stdout.Write(help.Bytes())
 				return nil, exitOK, false
 			}
 			fmt.Fprintf(c.stderr, "Error: %v\nRun 'evalplan %s -help' for the options.\n", err, fs.Name())

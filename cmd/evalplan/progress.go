@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,7 +86,11 @@ func (l *lines) Total(addr string, n int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.get(addr).total = n
-	fmt.Fprintf(l.w, "%s: started, %d to do\n", addr, n)
+	unit := "samples"
+	if strings.HasPrefix(addr, "dataset.") {
+		unit = "bytes"
+	}
+	fmt.Fprintf(l.w, "%s: started, %d %s to do\n", addr, n, unit)
 }
 
 func (l *lines) Add(addr string, n, errs, tokens int64) {
