@@ -319,7 +319,7 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 	ep.URL = url
 	spec := &RunSpec{
 		Address: a.Address, Suite: r.Suite, Benchmark: r.Benchmark, Task: r.Task, UserTask: r.UserTask,
-		Endpoint: &ep, Dataset: file, Params: r.Params, Identity: r.Identity, RunDir: runDir,
+		Endpoint: &ep, Fingerprint: r.Fingerprint, Dataset: file, Params: r.Params, Identity: r.Identity, RunDir: runDir,
 		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume, NoCache: w.opts.NoCache,
 	}
 	out, err := runner.Run(ctx, spec, w.opts.Progress)

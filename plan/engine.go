@@ -70,8 +70,10 @@ type Run struct {
 	// not fetched yet).
 	DatasetSHA string
 	Params     config.Params
-	Inputs     Inputs
-	Identity   string // "" while the dataset is unknown
+	// Fingerprint is the endpoint's fingerprint used in the identity.
+	Fingerprint Fingerprint
+	Inputs      Inputs
+	Identity    string // "" while the dataset is unknown
 }
 
 // harnessKind is the runner kind of a task.
@@ -316,7 +318,7 @@ func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Sui
 	params := mergeParams(paramsFromDefaults(ent.task.Defaults), s.Params)
 	r := &Run{
 		Addr: RunAddr(s.Name, ent.key, ep.Name), Suite: s.Name, Benchmark: ent.key, Endpoint: ep.Name,
-		Task: ent.task, EP: ep,
+		Task: ent.task, EP: ep, Fingerprint: fps[ep.Name],
 	}
 	in := RunInputs{
 		Benchmark: BenchmarkInputs{Name: ent.task.Name, Harness: ent.task.Harness, Task: ent.task.Task},

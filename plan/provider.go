@@ -48,6 +48,8 @@ type RunSpec struct {
 	Task      *schema.Task
 	UserTask  *config.Task // for task.NAME benchmarks
 	Endpoint  *config.Endpoint
+	// Fingerprint is the endpoint's identity, the namespace of its cached responses.
+	Fingerprint Fingerprint
 	// Dataset is the local dataset file for native tasks (zero for container tasks).
 	Dataset DatasetFile
 	// Params are the effective parameters (catalog < suite < benchmark).

@@ -46,6 +46,14 @@ func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.App
 		fmt.Fprintf(c.stdout, " Forgotten: %d.", p.Summary.Forget)
 	}
 	fmt.Fprintln(c.stdout)
+	for _, addr := range sortedNames(res.Outcomes) {
+		r := st.Resources[addr]
+		if r == nil || r.Result == nil {
+			continue
+		}
+		m := r.Result.Metrics[r.Result.Primary]
+		fmt.Fprintf(c.stdout, "  %s: %s = %s (n=%d, errors=%d)\n", addr, r.Result.Primary, formatScore(m.Value, m.Stderr), r.Result.N, r.Result.Errors)
+	}
 	if len(res.Outcomes) > 0 {
 		fmt.Fprintf(c.stdout, "Results are in %s (run directories) and %s (summary).\n", rel(c.dir, l.cfg.Settings.OutputDir), rel(c.dir, l.cfg.Settings.State))
 	}
