@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -36,5 +35,3 @@ func cmdValidate(c *cli, args []string) int {
 	fmt.Fprintln(c.stdout, "Success! The configuration is valid.")
 	return exitOK
 }
-
-var _ = plan.FormatVersion
