@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -100,6 +99,9 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 		}
 		w.actions[a.Address] = a
 		g.Add(a.Address)
+		if a.Action == ActionExport {
+			continue
+		}
 		if a.Action == ActionForget || a.Action == ActionReuse {
 			continue
 		}
@@ -114,6 +116,14 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 			dsAddr := DatasetAddr(r.Dataset.Name)
 			w.datasets.Store(dsAddr, r.Dataset)
 			g.Connect(a.Address, dsAddr)
+		}
+	}
+	for _, a := range p.Actions {
+		if a.Action != ActionExport {
+			continue
+		}
+		if _, run, ok := ParseExportAddr(a.Address); ok && w.actions[run] != nil {
+			g.Connect(a.Address, run)
 		}
 	}
 	if err := e.recordEndpoints(store, p.Fingerprints); err != nil {
@@ -178,6 +188,12 @@ func (w *walker) node(ctx context.Context, addr string) (err error) {
 		return w.store.Update(func(f *state.File) { delete(f.Resources, addr) })
 	case ActionReuse:
 		return w.reuse(a)
+	case ActionExport:
+		key, run, ok := ParseExportAddr(addr)
+		if !ok {
+			return fmt.Errorf("bad export address %s", addr)
+		}
+		return w.e.exportRun(ctx, w.cfg, w.store, key, run)
 	}
 	return w.run(ctx, a, w.runs[addr])
 }
@@ -243,10 +259,7 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 		}
 	}
 	runDir := RunDir(w.cfg, r)
-	rel, err := filepath.Rel(w.cfg.Dir, runDir)
-	if err != nil {
-		rel = runDir
-	}
+	rel := relRunDir(w.cfg, runDir)
 	if a.Action == ActionReplace {
 		if _, err := os.Stat(runDir); err == nil {
 			aside := fmt.Sprintf("%s.replaced-%s", runDir, w.e.now().Format("20060102T150405Z"))
@@ -259,8 +272,8 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 		return fmt.Errorf("%s: %w", a.Address, err)
 	}
 	started := w.e.now()
-	err = w.store.Update(func(f *state.File) {
-		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: r.Inputs, Status: state.StatusRunning, RunDir: filepath.ToSlash(rel), StartedAt: &started}
+	err := w.store.Update(func(f *state.File) {
+		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: r.Inputs, Status: state.StatusRunning, RunDir: rel, StartedAt: &started}
 		if prev := f.Resources[a.Address]; prev != nil {
 			res.Exports = prev.Exports
 			res.History = prev.History

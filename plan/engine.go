@@ -33,6 +33,8 @@ type Engine struct {
 	Runners map[string]Runner
 	// Services starts and stops managed endpoints; nil means they are not supported.
 	Services Services
+	// Exporters maps an exporter type ("mlflow", "local") to its implementation.
+	Exporters map[string]Exporter
 	// Version is evalplan's version, recorded in plans and state.
 	Version string
 	// Now returns the current time; nil means time.Now.

@@ -336,3 +336,61 @@ func loadB(tb testing.TB, e *env) *config.Config {
 	}
 	return cfg
 }
+
+type fakeExporter struct {
+	mu    sync.Mutex
+	fail  bool
+	calls []string
+}
+
+func (f *fakeExporter) Export(_ context.Context, x *config.Exporter, rec *plan.ExportRecord) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, x.Name+" "+rec.Address)
+	if f.fail {
+		return "", fmt.Errorf("server down")
+	}
+	return "ref-" + rec.Identity[:8], nil
+}
+
+func TestExports(t *testing.T) {
+	e := newEnv(t)
+	x := &fakeExporter{fail: true}
+	e.engine.Exporters = map[string]plan.Exporter{"local": x}
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8) + `
+exporter "local" "files" {
+  suites = [suite.s]
+}`)
+	p := e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run["native.gsm8k"]["a"]`}})
+	if diff := cmp.Diff(map[string]string{
+		`suite.s.run["native.gsm8k"]["a"]`: plan.ActionRun,
+		`exporter.local.files.export[suite.s.run["native.gsm8k"]["a"]]`: plan.ActionExport,
+	}, actions(p)); diff != "" {
+		t.Fatalf("plan (-want +got):\n%s", diff)
+	}
+	res := e.apply(p)
+	if diff := cmp.Diff([]string{`exporter.local.files.export[suite.s.run["native.gsm8k"]["a"]]`}, res.FailedAddrs()); diff != "" {
+		t.Fatalf("failed (-want +got):\n%s", diff)
+	}
+	st := e.state()
+	if got := st.Resources[`suite.s.run["native.gsm8k"]["a"]`]; got.Status != state.StatusComplete || got.Exports["exporter.local.files"].Error == "" {
+		t.Fatalf("after a failed export the run must be complete and the export marked failed: %+v", got)
+	}
+	// The next plan retries the export only.
+	x.fail = false
+	p = e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run["native.gsm8k"]["a"]`}})
+	if diff := cmp.Diff(map[string]string{
+		`suite.s.run["native.gsm8k"]["a"]`: plan.ActionNone,
+		`exporter.local.files.export[suite.s.run["native.gsm8k"]["a"]]`: plan.ActionExport,
+	}, actions(p)); diff != "" {
+		t.Fatalf("re-plan (-want +got):\n%s", diff)
+	}
+	e.apply(p)
+	p = e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run["native.gsm8k"]["a"]`}})
+	if p.Summary.Changes() {
+		t.Errorf("after a successful export the plan still has changes: %+v", p.Summary)
+	}
+	if len(x.calls) != 2 {
+		t.Errorf("exporter called %d times, want 2: %v", len(x.calls), x.calls)
+	}
+}

@@ -88,12 +88,13 @@ type Summary struct {
 	Resume int `json:"resume"`
 	Reuse  int `json:"reuse"`
 	Forget int `json:"forget"`
+	Export int `json:"export"`
 	None   int `json:"none"`
 }
 
 // Changes reports whether the plan would do anything.
 func (s Summary) Changes() bool {
-	return s.Run+s.Rerun+s.Resume+s.Reuse+s.Forget > 0
+	return s.Run+s.Rerun+s.Resume+s.Reuse+s.Forget+s.Export > 0
 }
 
 // Options select what a plan considers.
@@ -150,6 +151,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 		}
 		p.Actions = append(p.Actions, &Action{Address: addr, Action: ActionForget, Reason: "no longer in the configuration; artifacts are kept", Identity: res.Identity})
 	}
+	p.Actions = append(p.Actions, planExports(cfg, st, runs, p.Actions, opts.Targets)...)
 	sort.SliceStable(p.Actions, func(i, j int) bool { return p.Actions[i].Address < p.Actions[j].Address })
 	p.Summary = summarize(p.Actions)
 	p.Services = e.planServices(cfg, runs, p.Actions)
@@ -283,6 +285,8 @@ func summarize(actions []*Action) Summary {
 			s.Reuse++
 		case ActionForget:
 			s.Forget++
+		case ActionExport:
+			s.Export++
 		default:
 			s.None++
 		}

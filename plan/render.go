@@ -25,6 +25,7 @@ var actionStyle = map[string]struct{ sym, verb string }{
 	ActionResume:  {"!", "will be resumed"},
 	ActionReuse:   {"=", "will reuse a recorded result"},
 	ActionForget:  {"-", "will be forgotten"},
+	ActionExport:  {"→", "will be exported"},
 }
 
 // Render writes the human form of a plan. It is built only from the Plan document, so the
@@ -77,13 +78,13 @@ func Render(w io.Writer, p *Plan, color bool) {
 	renderSkipped(w, p, c)
 	renderChecks(w, p, c)
 	s := p.Summary
-	fmt.Fprintf(w, "%sPlan:%s %d to run, %d to re-run, %d to resume, %d to reuse, %d to forget.\n",
-		c.bold, c.reset, s.Run, s.Rerun, s.Resume, s.Reuse, s.Forget)
+	fmt.Fprintf(w, "%sPlan:%s %d to run, %d to re-run, %d to resume, %d to reuse, %d to forget, %d to export.\n",
+		c.bold, c.reset, s.Run, s.Rerun, s.Resume, s.Reuse, s.Forget, s.Export)
 }
 
 func actionColor(action string, c palette) string {
 	switch action {
-	case ActionRun, ActionReuse:
+	case ActionRun, ActionReuse, ActionExport:
 		return c.green
 	case ActionForget, ActionReplace:
 		return c.red

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/state"
@@ -81,7 +82,7 @@ func stateShow(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error:", err)
 		return exitError
 	}
-	r := st.Resources[pos[0]]
+	addr, r := findResource(st, pos[0])
 	if r == nil {
 		fmt.Fprintf(c.stderr, "Error: no resource %s in the state; see 'evalplan state list'\n", pos[0])
 		return exitError
@@ -95,8 +96,30 @@ func stateShow(c *cli, args []string) int {
 		fmt.Fprintln(c.stdout, string(b))
 		return exitOK
 	}
-	showResource(c, pos[0], r)
+	showResource(c, addr, r)
 	return exitOK
+}
+
+// findResource looks up one address, written as state list prints it or, as -target
+// accepts, without quotes around its keys (suite.quick.run[native.gsm8k][qwen]).
+func findResource(st *state.File, pattern string) (string, *state.Resource) {
+	if r := st.Resources[pattern]; r != nil {
+		return pattern, r
+	}
+	// Quoting keys changes neither their number nor what encloses what, so the one match
+	// with as many keys as the pattern is the address itself.
+	var found string
+	n := 0
+	for addr := range st.Resources {
+		if plan.MatchTarget(pattern, addr) && strings.Count(addr, "[") == strings.Count(pattern, "[") {
+			found = addr
+			n++
+		}
+	}
+	if n != 1 {
+		return "", nil
+	}
+	return found, st.Resources[found]
 }
 
 func stateRm(c *cli, args []string) int {

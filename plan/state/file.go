@@ -71,9 +71,12 @@ type Resource struct {
 
 // Export records that a result was exported to one exporter.
 type Export struct {
-	At       time.Time `json:"at"`
-	Identity string    `json:"identity"`
-	Ref      string    `json:"ref"`
+	At time.Time `json:"at"`
+	// Error is set when the last export attempt failed; the export is retried by the next
+	// apply.
+	Error    string `json:"error,omitempty"`
+	Identity string `json:"identity"`
+	Ref      string `json:"ref"`
 }
 
 // HistoryEntry is one earlier attempt of a resource.
