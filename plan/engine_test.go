@@ -363,7 +363,7 @@ exporter "local" "files" {
 }`)
 	p := e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run["native.gsm8k"]["a"]`}})
 	if diff := cmp.Diff(map[string]string{
-		`suite.s.run["native.gsm8k"]["a"]`: plan.ActionRun,
+		`suite.s.run["native.gsm8k"]["a"]`:                              plan.ActionRun,
 		`exporter.local.files.export[suite.s.run["native.gsm8k"]["a"]]`: plan.ActionExport,
 	}, actions(p)); diff != "" {
 		t.Fatalf("plan (-want +got):\n%s", diff)
@@ -380,7 +380,7 @@ exporter "local" "files" {
 	x.fail = false
 	p = e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run["native.gsm8k"]["a"]`}})
 	if diff := cmp.Diff(map[string]string{
-		`suite.s.run["native.gsm8k"]["a"]`: plan.ActionNone,
+		`suite.s.run["native.gsm8k"]["a"]`:                              plan.ActionNone,
 		`exporter.local.files.export[suite.s.run["native.gsm8k"]["a"]]`: plan.ActionExport,
 	}, actions(p)); diff != "" {
 		t.Fatalf("re-plan (-want +got):\n%s", diff)
