@@ -22,9 +22,7 @@ demo: build
 	./examples/quickstart/demo.sh
 
 test: lint
-	.ci/services.sh
-	$(GO) test -count=1 ./...
-	CGO_ENABLED=1 $(GO) test -count=1 -race ./plan/... ./providers/...
+	.ci/test.sh
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

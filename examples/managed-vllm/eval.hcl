@@ -1,0 +1,79 @@
+# A managed endpoint: evalplan starts a vLLM server on local GPUs for the runs that need it,
+# stops it after the last one, and exports results to MLflow and to local files.
+#
+# What works today: these blocks are parsed and checked (types, references, ranges);
+# `evalplan validate` and `evalplan plan -refresh=false` accept them, and the plan shows
+# "> start endpoint.qwen" and "< stop endpoint.qwen" around the runs that need it. A managed
+# endpoint is never probed: its fingerprint comes from the configuration. Starting vLLM (the
+# gpu and vllm blocks) and the MLflow and local exporters come with later work: until then
+# plan warns, apply records the runs against endpoint.qwen as failed, and nothing is exported.
+
+evalplan {
+  state       = "evalplan.state.json"
+  output_dir  = "output"
+  cache_dir   = ".evalplan/cache"
+  parallelism = 2
+}
+
+variable "model" {
+  type    = string
+  default = "Qwen/Qwen2.5-7B-Instruct"
+}
+
+gpu "node" {
+  devices      = [0]   # or "all"
+  min_free_mib = 20000 # refuse GPUs with less free memory
+}
+
+endpoint "qwen" {
+  model = var.model
+  type  = "chat"
+
+  vllm {
+    gpu                    = gpu.node
+    runtime                = "docker" # or "process": `vllm serve` from PATH
+    image                  = "vllm/vllm-openai:v0.11.0"
+    tensor_parallel_size   = 1
+    gpu_memory_utilization = 0.90
+    max_model_len          = 8192
+    extra_args             = ["--enable-prefix-caching"]
+    env                    = { VLLM_LOGGING_LEVEL = "INFO" }
+    start_timeout          = "15m" # a duration, or a number of seconds
+    keep_running           = false
+  }
+}
+
+suite "checkpoint" {
+  endpoints  = [endpoint.qwen]
+  benchmarks = ["native.gsm8k"]
+
+  params {
+    limit_samples  = 200
+    temperature    = 0
+    max_new_tokens = 1024
+    parallelism    = 64
+  }
+}
+
+exporter "mlflow" "team" {
+  tracking_uri = "http://127.0.0.1:5000"
+  experiment   = "llm-evaluation"
+  run_name     = "qwen-checkpoint"
+  tags         = { team = "eval" }
+  suites       = [suite.checkpoint] # selects runs: one export per run of these suites
+
+  server {
+    managed      = true # start a local MLflow server when none answers
+    port         = 5000
+    keep_running = true
+  }
+}
+
+exporter "local" "files" {
+  suites = [suite.checkpoint]
+  path   = "results" # results.jsonl and results.csv across all runs
+}
+
+output "gsm8k" {
+  value = suite.checkpoint.scores
+}
