@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/graph"
 	"github.com/evalplan/evalplan/plan/state"
@@ -117,6 +118,11 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 			w.datasets.Store(dsAddr, r.Dataset)
 			g.Connect(a.Address, dsAddr)
 		}
+		if ds := w.fewShotDataset(r); ds != nil {
+			dsAddr := DatasetAddr(ds.Name)
+			w.datasets.Store(dsAddr, ds)
+			g.Connect(a.Address, dsAddr)
+		}
 	}
 	for _, a := range p.Actions {
 		if a.Action != ActionExport {
@@ -132,6 +138,9 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	errs := g.Walk(ctx, opts.Parallelism, w.node)
 	res := &ApplyResult{Errors: errs, Outcomes: w.outcomes, Interrupted: ctx.Err() != nil}
 
+	if err := updateComparisons(cfg, store, w.outcomes); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot compare runs", Detail: err.Error()})
+	}
 	snap := store.Snapshot()
 	outputs, odiags := EvalOutputs(cfg, snap)
 	diags = append(diags, odiags...)
@@ -142,6 +151,111 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 		res.Checks = append(res.Checks, EvalCheck(cfg, snap, cfg.Checks[name], nil, false))
 	}
 	return res, diags
+}
+
+// updateComparisons computes, for every suite and benchmark, the paired comparison of each
+// ordered pair of complete runs (new, base) on different endpoints, and records it in the
+// new run's Compare keyed by the base endpoint, all in one state update. A pair neither of
+// whose runs changed in this apply (touched) keeps the comparison it has for the same two
+// identities; a run that is not complete has none.
+func updateComparisons(cfg *config.Config, store *state.Store, touched map[string]string) error {
+	snap := store.Snapshot()
+	type group struct{ suite, benchmark string }
+	groups := map[group][]string{}
+	for addr, r := range snap.Resources {
+		s, b, e, ok := ParseRunAddr(addr)
+		if ok && r.Type == "run" && cfg.Suites[s] != nil {
+			groups[group{s, b}] = append(groups[group{s, b}], e)
+		}
+	}
+	updates := map[string]map[string]any{}
+	var errs []error
+	for g, eps := range groups {
+		journals := map[string]map[string]compare.Sample{}
+		journal := func(e string) map[string]compare.Sample {
+			if j, ok := journals[e]; ok {
+				return j
+			}
+			j, err := compare.ReadRun(absRunDir(cfg, snap.Resources[RunAddr(g.suite, g.benchmark, e)].RunDir))
+			if err != nil {
+				errs = append(errs, err)
+			}
+			journals[e] = j
+			return j
+		}
+		for _, e := range endpointOrder(cfg.Suites[g.suite], eps) {
+			addr := RunAddr(g.suite, g.benchmark, e)
+			r := snap.Resources[addr]
+			if !completeRun(r) {
+				updates[addr] = nil
+				continue
+			}
+			out := map[string]any{}
+			for _, b := range endpointOrder(cfg.Suites[g.suite], eps) {
+				baseAddr := RunAddr(g.suite, g.benchmark, b)
+				base := snap.Resources[baseAddr]
+				if b == e || !completeRun(base) {
+					continue
+				}
+				if prev, ok := r.Compare[b].(map[string]any); ok && touched[addr] == "" && touched[baseAddr] == "" &&
+					prev["identity"] == r.Identity && prev["base_identity"] == base.Identity {
+					out[b] = prev
+					continue
+				}
+				newS, baseS := journal(e), journal(b)
+				if len(newS) == 0 || len(baseS) == 0 {
+					continue
+				}
+				c := compare.Paired(newS, baseS, r.Result.Primary)
+				c.Identity, c.BaseIdentity = r.Identity, base.Identity
+				v, err := state.Normalize(c)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				out[b] = v
+			}
+			if len(out) == 0 {
+				out = nil
+			}
+			updates[addr] = out
+		}
+	}
+	if err := store.Update(func(f *state.File) {
+		for addr, c := range updates {
+			if r := f.Resources[addr]; r != nil {
+				r.Compare = c
+			}
+		}
+	}); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func completeRun(r *state.Resource) bool {
+	return r != nil && r.Status == state.StatusComplete && r.Result != nil
+}
+
+// endpointOrder orders the endpoints eps by their place in the suite's endpoints list;
+// endpoints no longer listed come last, by name.
+func endpointOrder(s *config.Suite, eps []string) []string {
+	rank := map[string]int{}
+	for i, e := range s.Endpoints {
+		rank[e] = i + 1
+	}
+	out := append([]string(nil), eps...)
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rank[out[i]], rank[out[j]]
+		if ri == 0 || rj == 0 || ri == rj {
+			if (ri == 0) != (rj == 0) {
+				return rj == 0
+			}
+			return out[i] < out[j]
+		}
+		return ri < rj
+	})
+	return out
 }
 
 // recordEndpoints keeps each endpoint's fingerprint in state, for -refresh=false.
@@ -332,8 +446,28 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 	ep.URL = url
 	spec := &RunSpec{
 		Address: a.Address, Suite: r.Suite, Benchmark: r.Benchmark, Task: r.Task, UserTask: r.UserTask,
-		Endpoint: &ep, Fingerprint: r.Fingerprint, Dataset: file, Params: r.Params, Identity: r.Identity, RunDir: runDir,
+		Endpoint: &ep, Fingerprint: r.Fingerprint, Dataset: file, DatasetConfig: r.Dataset, Params: r.Params, Identity: r.Identity, RunDir: runDir,
 		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume, NoCache: w.opts.NoCache,
+	}
+	if ds := w.fewShotDataset(r); ds != nil {
+		w.mu.Lock()
+		spec.FewShot = w.files[DatasetAddr(ds.Name)]
+		w.mu.Unlock()
+		spec.FewShotConfig = ds
+	}
+	if judge := w.cfg.Endpoints[r.Judge]; judge != nil {
+		jurl, err := w.pool.Acquire(ctx, judge)
+		if err != nil {
+			return &Outcome{Status: StatusFailed, Error: err.Error()}, err
+		}
+		defer func() {
+			if err := w.pool.Release(ctx, judge); err != nil {
+				w.opts.Progress.Log(EndpointAddr(judge.Name), "stop: "+err.Error())
+			}
+		}()
+		j := *judge
+		j.URL = jurl
+		spec.Judge = &j
 	}
 	out, err := runner.Run(ctx, spec, w.opts.Progress)
 	if out == nil {
@@ -349,6 +483,14 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 		out.Error = fmt.Sprintf("run timed out after %gs (timeout): %s", *r.Params.Timeout, out.Error)
 	}
 	return out, err
+}
+
+// fewShotDataset is the few_shot_dataset block of a task block run, nil when none.
+func (w *walker) fewShotDataset(r *Run) *config.Dataset {
+	if r.UserTask == nil || r.UserTask.FewShotDataset == "" {
+		return nil
+	}
+	return w.cfg.Datasets[r.UserTask.FewShotDataset]
 }
 
 // FailedAddrs returns the addresses that did not succeed, sorted.

@@ -3,11 +3,15 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -30,14 +34,16 @@ const (
 )
 
 // SuiteValues builds the "suite" root object of expressions from state: for each suite,
-// result[B][E] (the result object), scores[B][E] and run[B][E] ({status, identity, run_dir}).
-// Only complete runs have a result and score.
+// result[B][E] (the result object), scores[B][E], run[B][E] ({status, identity, run_dir})
+// and compare[B][E_new][E_base] (the paired comparison recorded at apply time). Only
+// complete runs have a result, score and comparisons.
 func SuiteValues(cfg *config.Config, st *state.File) cty.Value {
 	suites := map[string]cty.Value{}
 	for _, sname := range sortedKeys(cfg.Suites) {
 		results := map[string]map[string]cty.Value{}
 		scores := map[string]map[string]cty.Value{}
 		runs := map[string]map[string]cty.Value{}
+		compares := map[string]map[string]cty.Value{}
 		for addr, res := range st.Resources {
 			s, b, e, ok := ParseRunAddr(addr)
 			if !ok || s != sname || res.Type != "run" {
@@ -53,13 +59,16 @@ func SuiteValues(cfg *config.Config, st *state.File) cty.Value {
 					put(results, b, e, v)
 					put(scores, b, e, cty.NumberFloatVal(res.Result.Score))
 				}
+				if v, err := toCty(res.Compare); err == nil && len(res.Compare) > 0 {
+					put(compares, b, e, v)
+				}
 			}
 		}
 		suites[sname] = cty.ObjectVal(map[string]cty.Value{
 			"result":  nested(results),
 			"scores":  nested(scores),
 			"run":     nested(runs),
-			"compare": cty.EmptyObjectVal,
+			"compare": nested(compares),
 		})
 	}
 	return cty.ObjectVal(suites)
@@ -94,24 +103,22 @@ func toCty(v any) (cty.Value, error) {
 }
 
 // runRefs lists the run addresses an expression reads through suite.S.result[B][E],
-// suite.S.scores[B][E] or suite.S.run[B][E]. ok is false when it reads a whole suite or
-// table, whose runs cannot be told apart statically.
+// suite.S.scores[B][E], suite.S.run[B][E] or suite.S.compare[B][E][E2] (both runs). ok is
+// false when it reads a whole suite or table, whose runs cannot be told apart statically.
 func runRefs(expr hcl.Expression) (addrs []string, ok bool) {
 	ok = true
 	for _, tr := range expr.Variables() {
-		if tr.RootName() != "suite" {
+		keys, isSuite := suiteKeys(tr)
+		if !isSuite {
 			continue
 		}
-		var keys []string
-		for _, step := range tr[1:] {
-			switch s := step.(type) {
-			case hcl.TraverseAttr:
-				keys = append(keys, s.Name)
-			case hcl.TraverseIndex:
-				if s.Key.Type() == cty.String {
-					keys = append(keys, s.Key.AsString())
-				}
+		if len(keys) >= 2 && keys[1] == "compare" {
+			if len(keys) < 5 {
+				ok = false
+				continue
 			}
+			addrs = append(addrs, RunAddr(keys[0], keys[2], keys[3]), RunAddr(keys[0], keys[2], keys[4]))
+			continue
 		}
 		if len(keys) < 4 {
 			ok = false
@@ -120,7 +127,41 @@ func runRefs(expr hcl.Expression) (addrs []string, ok bool) {
 		addrs = append(addrs, RunAddr(keys[0], keys[2], keys[3]))
 	}
 	sort.Strings(addrs)
-	return addrs, ok
+	return dedupe(addrs), ok
+}
+
+// suiteKeys returns the attribute names and string keys of a traversal rooted at "suite".
+func suiteKeys(tr hcl.Traversal) (keys []string, ok bool) {
+	if tr.RootName() != "suite" {
+		return nil, false
+	}
+	for _, step := range tr[1:] {
+		switch s := step.(type) {
+		case hcl.TraverseAttr:
+			keys = append(keys, s.Name)
+		case hcl.TraverseIndex:
+			if s.Key.Type() == cty.String {
+				keys = append(keys, s.Key.AsString())
+			}
+		}
+	}
+	return keys, true
+}
+
+// compareRef is one suite.S.compare[B][E][E2] an expression reads.
+type compareRef struct{ newAddr, base string }
+
+// compareRefs lists the comparisons an expression reads, by new run address and base
+// endpoint.
+func compareRefs(expr hcl.Expression) []compareRef {
+	var out []compareRef
+	for _, tr := range expr.Variables() {
+		keys, _ := suiteKeys(tr)
+		if len(keys) >= 5 && keys[1] == "compare" {
+			out = append(out, compareRef{RunAddr(keys[0], keys[2], keys[3]), keys[4]})
+		}
+	}
+	return out
 }
 
 // EvalCheck evaluates one check against state. When deferUnknown is true (plan time), a
@@ -141,6 +182,13 @@ func EvalCheck(cfg *config.Config, st *state.File, c *config.Check, changing map
 			}
 			out.Status = CheckFail
 			out.Message = fmt.Sprintf("%s has no successful result (status: %s)", addr, status)
+			return out
+		}
+	}
+	for _, cr := range compareRefs(c.Condition) {
+		if _, found := st.Resources[cr.newAddr].Compare[cr.base]; !found {
+			out.Status = CheckFail
+			out.Message = fmt.Sprintf("%s has no paired comparison with endpoint %q: the runs share no journaled samples", cr.newAddr, cr.base)
 			return out
 		}
 	}
@@ -173,6 +221,9 @@ func EvalCheck(cfg *config.Config, st *state.File, c *config.Check, changing map
 				out.Message = s.AsString()
 			}
 		}
+	}
+	if vals := traversalValues(ctx, c.Condition); vals != "" {
+		out.Message += " (" + vals + ")"
 	}
 	return out
 }
@@ -224,4 +275,123 @@ func EvalOutputs(cfg *config.Config, st *state.File) (map[string]state.Output, h
 		}
 	}
 	return out, diags
+}
+
+// maxValueText bounds the text of one value shown in a failed check's message.
+const maxValueText = 200
+
+// traversalValues renders the suite.* values an expression reads, for a failed check's
+// message: `suite.quick.result["native.gsm8k"]["qwen"].score = 0.74, ...`. Values that
+// cannot be read, or whose text is long, are left out.
+func traversalValues(ctx *hcl.EvalContext, expr hcl.Expression) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, tr := range expr.Variables() {
+		if tr.RootName() != "suite" {
+			continue
+		}
+		name := traversalText(tr)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		v, diags := tr.TraverseAbs(ctx)
+		if diags.HasErrors() {
+			continue
+		}
+		text, ok := valueText(v)
+		if !ok || len(text) > maxValueText {
+			continue
+		}
+		parts = append(parts, name+" = "+text)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// traversalText writes a traversal as it would appear in HCL source.
+func traversalText(tr hcl.Traversal) string {
+	var b strings.Builder
+	for _, step := range tr {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			b.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			b.WriteString("." + s.Name)
+		case hcl.TraverseIndex:
+			t, _ := valueText(s.Key)
+			b.WriteString("[" + t + "]")
+		case hcl.TraverseSplat:
+			b.WriteString("[*]")
+		}
+	}
+	return b.String()
+}
+
+// valueText renders a known value compactly: numbers with at most four significant
+// decimals, strings quoted, collections in HCL syntax.
+func valueText(v cty.Value) (string, bool) {
+	v, _ = v.UnmarkDeep()
+	switch {
+	case !v.IsWhollyKnown():
+		return "", false
+	case v.IsNull():
+		return "null", true
+	}
+	t := v.Type()
+	switch {
+	case t == cty.String:
+		return strconv.Quote(v.AsString()), true
+	case t == cty.Bool:
+		return strconv.FormatBool(v.True()), true
+	case t == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		return numberText(f), true
+	case t.IsListType() || t.IsTupleType() || t.IsSetType():
+		var items []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			s, ok := valueText(ev)
+			if !ok {
+				return "", false
+			}
+			items = append(items, s)
+		}
+		return "[" + strings.Join(items, ", ") + "]", true
+	case t.IsMapType() || t.IsObjectType():
+		var items []string
+		for it := v.ElementIterator(); it.Next(); {
+			k, ev := it.Element()
+			s, ok := valueText(ev)
+			if !ok {
+				return "", false
+			}
+			items = append(items, fmt.Sprintf("%s = %s", hclKey(k.AsString()), s))
+		}
+		return "{" + strings.Join(items, ", ") + "}", true
+	}
+	return "", false
+}
+
+// numberText shows integers exactly and other numbers to four significant digits (four
+// decimals at and above 1).
+func numberText(f float64) string {
+	switch {
+	case f == math.Trunc(f) && math.Abs(f) < 1e15:
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	case math.Abs(f) >= 1:
+		return strconv.FormatFloat(math.Round(f*1e4)/1e4, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'g', 4, 64)
+	if g, err := strconv.ParseFloat(s, 64); err == nil {
+		return strconv.FormatFloat(g, 'f', -1, 64)
+	}
+	return s
+}
+
+// hclKey writes an object key bare when it is an identifier, else quoted.
+func hclKey(k string) string {
+	if hclsyntax.ValidIdentifier(k) {
+		return k
+	}
+	return strconv.Quote(k)
 }

@@ -72,6 +72,8 @@ type Run struct {
 	// not fetched yet).
 	DatasetSHA string
 	Params     config.Params
+	// Judge is the benchmark block's judge endpoint name, "" when none.
+	Judge string
 	// Fingerprint is the endpoint's fingerprint used in the identity.
 	Fingerprint Fingerprint
 	Inputs      Inputs
@@ -147,7 +149,9 @@ func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[stri
 			fp = p
 			fp.Capabilities = fingerprintFromConfig(ep).Capabilities
 		}
+		mu.Lock() // probes started by earlier iterations write out too
 		out[name] = fp
+		mu.Unlock()
 		if !on || ep.VLLM != nil || e.Endpoints == nil {
 			continue
 		}
@@ -351,6 +355,7 @@ func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Sui
 		if ov.Judge != "" {
 			fp := fps[ov.Judge]
 			in.Judge = &fp
+			r.Judge = ov.Judge
 		}
 	}
 	r.Params = params

@@ -198,7 +198,7 @@ func TestPlanApplyReplan(t *testing.T) {
 	if len(res.Errors) != 0 {
 		t.Fatalf("apply errors: %v", res.Errors)
 	}
-	if got := res.Checks[0]; got.Status != plan.CheckFail || got.Message != "too low" {
+	if got := res.Checks[0]; got.Status != plan.CheckFail || got.Message != `too low (suite.s.result["native.gsm8k"]["a"].score = 0.75)` {
 		t.Errorf("check after apply: %+v", got)
 	}
 

@@ -52,6 +52,14 @@ type RunSpec struct {
 	Fingerprint Fingerprint
 	// Dataset is the local dataset file for native tasks (zero for container tasks).
 	Dataset DatasetFile
+	// DatasetConfig is Dataset's block (format, header, columns); nil when unknown.
+	DatasetConfig *config.Dataset
+	// FewShot is the local file of a task block's few_shot_dataset (zero when none), and
+	// FewShotConfig that dataset's block.
+	FewShot       DatasetFile
+	FewShotConfig *config.Dataset
+	// Judge is the benchmark's judge endpoint (graded tasks), nil when none.
+	Judge *config.Endpoint
 	// Params are the effective parameters (catalog < suite < benchmark).
 	Params   config.Params
 	Identity string

@@ -102,6 +102,9 @@ func cmdApply(c *cli, args []string) int {
 	prog := newProgress(c, color)
 	res, diags := l.engine.Apply(c.ctx, l.cfg, p, store, plan.ApplyOptions{Parallelism: parallelism, NoCache: noCache, Progress: prog})
 	prog.Stop()
+	if err := l.close(); err != nil {
+		fmt.Fprintln(c.stderr, "Warning:", err)
+	}
 	if len(diags) > 0 {
 		c.printDiags(l.cfg.HCLFiles(), diags, color)
 	}

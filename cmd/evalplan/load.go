@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/evalplan/evalplan/providers/benchmark/native"
 	"github.com/evalplan/evalplan/providers/dataset"
 	"github.com/evalplan/evalplan/providers/endpoint"
+	"github.com/evalplan/evalplan/providers/openai"
 	"github.com/evalplan/evalplan/schema"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -54,7 +56,7 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 		Endpoints: &endpoint.Provider{},
 		Datasets:  &dataset.Provider{Dir: cfg.Dir},
 		Runners: map[string]plan.Runner{
-			"native": &native.Runner{},
+			"native": &native.Runner{Limiters: &openai.Limiters{}},
 		},
 		Version: version,
 		Log:     c.logger(),
@@ -137,4 +139,15 @@ func (c *cli) useColor(noColor bool) bool { return c.color && !noColor }
 
 func commandLine(args []string) string {
 	return strings.Join(append([]string{"evalplan"}, args...), " ")
+}
+
+// close releases what the engine's providers hold open (response caches).
+func (l *loaded) close() error {
+	var errs []error
+	for _, r := range l.engine.Runners {
+		if c, ok := r.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
 }

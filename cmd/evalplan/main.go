@@ -62,6 +62,8 @@ func commands() map[string]command {
 		"datasets": {"Dataset cache: status, preload, clear", cmdDatasets},
 		"catalog":  {"Browse the benchmark catalog (list, search, show)", cmdCatalog},
 		"check":    {"Evaluate check blocks against the state", cmdCheck},
+		"report":   {"Write a report of every result in the state (md, html, csv, json)", cmdReport},
+		"compare":  {"Compare two endpoints' results on the samples both answered", cmdCompare},
 		"schema":   {"Print the eval.hcl language schema as JSON", cmdSchema},
 		"version":  {"Print evalplan's version", cmdVersion},
 	}

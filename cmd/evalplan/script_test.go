@@ -69,6 +69,8 @@ func TestScripts(t *testing.T) {
 			// GSM8K: 60 real GSM8K test problems (MIT; see testdata/gsm8k_LICENSE.txt).
 			env.Setenv("GSM8K", filepath.Join(fixtures, "gsm8k_sample.jsonl"))
 			env.Setenv("NO_COLOR", "1")
+			// A -race binary sleeps a second at exit by default; the scripts run hundreds.
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			env.Values[simKey{}] = &simHolder{}
 			return nil
 		},

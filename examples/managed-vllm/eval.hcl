@@ -3,10 +3,11 @@
 #
 # What works today: these blocks are parsed and checked (types, references, ranges);
 # `evalplan validate` and `evalplan plan -refresh=false` accept them, and the plan shows
-# "> start endpoint.qwen" and "< stop endpoint.qwen" around the runs that need it. A managed
-# endpoint is never probed: its fingerprint comes from the configuration. Starting vLLM (the
-# gpu and vllm blocks) and the MLflow and local exporters come with later work: until then
-# plan warns, apply records the runs against endpoint.qwen as failed, and nothing is exported.
+# "> start endpoint.qwen" / "< stop endpoint.qwen" around the runs that need it, and one
+# "→ export" per exporter and run. A managed endpoint is never probed: its fingerprint comes
+# from the configuration. Starting vLLM (the gpu and vllm blocks) and the MLflow and local
+# exporters come with later work: until then plan warns, apply records the runs against
+# endpoint.qwen as failed, and their exports are skipped.
 
 evalplan {
   state       = "evalplan.state.json"

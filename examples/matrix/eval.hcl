@@ -6,11 +6,9 @@
 # Try it against one simulator serving both models (see examples/README.md):
 #   evalplan-sim -addr 127.0.0.1:8765 -models small,large -accuracy small=0.6 \
 #     -accuracy large=0.9 -dataset data/gsm8k_20.jsonl -dataset data/arc_12.jsonl &
-#   evalplan apply -auto-approve -target='suite.models.run[native.gsm8k]'
-#
-# The native runner scores native.gsm8k today; ARC-Challenge, MMLU and MATH-500 scoring comes
-# with the harness work. Until then a full `evalplan apply` records the two ARC runs as failed
-# ("not yet supported") and exits 1, which is why the command above targets GSM8K.
+#   evalplan apply -auto-approve
+#   evalplan compare small large      # paired differences on the samples both answered
+#   evalplan apply -auto-approve -replace='suite.models.run[native.gsm8k]'   # GSM8K only, again
 
 variable "url" {
   type    = string
@@ -82,6 +80,13 @@ check "large_beats_small" {
 check "gsm8k_floor" {
   condition     = min(values(suite.models.scores["native.gsm8k"])...) >= 0.4
   error_message = "An endpoint scored below 0.4 on GSM8K."
+}
+
+# compare[B][E_new][E_base] is the paired comparison of two endpoints on the samples both
+# answered: diff (mean of new − base), stderr, ci95, n, significant (the 95% interval excludes 0).
+check "small_not_significantly_better" {
+  condition     = !(suite.models.compare["native.gsm8k"]["small"]["large"].significant && suite.models.compare["native.gsm8k"]["small"]["large"].diff > 0)
+  error_message = "The small model is significantly better than the large one on GSM8K: check the endpoints."
 }
 
 check "gsm8k_error_bar" {

@@ -2,7 +2,7 @@
 // or glob relative to the configuration directory, file://, http(s)://, hf://), fetches remote
 // sources into a content-addressed cache with resumable, size-limited, verified downloads,
 // manages that cache (Status, Clear), and streams records out of dataset files (Read) in
-// JSON Lines, JSON and CSV.
+// JSON Lines, JSON, CSV and Parquet.
 //
 // Cache layout under <cache_dir>/datasets:
 //

@@ -20,8 +20,9 @@ import (
 
 // Record is one dataset record: field name → value. Values decoded from JSON keep JSON's
 // types except numbers, which are json.Number (so ids and integers keep their exact text);
-// CSV values are strings. Records of a directory or glob source also have "_file": the base
-// name of their file without its extension.
+// CSV values are strings; Parquet values are JSON-like in the same way (see Read). Records
+// of a directory or glob source also have "_file": the base name of their file without its
+// extension.
 type Record map[string]any
 
 // Formats a dataset may have.
@@ -37,7 +38,7 @@ const ctxCheckEvery = 256
 
 // Read streams the records of a fetched dataset to fn, in file order, holding one record at a
 // time. row counts records from 0 within each file. The format is ds.Format, or else told by
-// each file's extension (.jsonl/.ndjson, .json, .csv); ds may be nil. A directory or glob path
+// each file's extension (.jsonl/.ndjson, .json, .csv, .parquet); ds may be nil. A directory or glob path
 // is read file by file in the sorted order of their relative paths, each record getting
 // "_file". Read stops at fn's first error and returns it unwrapped; other errors name the
 // file (and line, where the format has lines).
@@ -48,6 +49,13 @@ const ctxCheckEvery = 256
 // byte order mark are handled. Column names come from the first row when ds.Header is true
 // (the default when ds.Columns is empty); ds.Columns, when set, names the columns (overriding
 // the header row's names); columns without a name are col0, col1, ... by position.
+//
+// Parquet: read row group by row group, a few rows at a time, so memory stays flat in the
+// number of rows. A record holds the top-level columns, with JSON-like values: integers,
+// finite floats and decimals are json.Number (NaN and ±Inf stay float32/float64); strings,
+// enums and byte arrays are strings; booleans bool; nulls nil; timestamps RFC 3339 strings
+// in UTC; dates "2006-01-02"; UUIDs "8-4-4-4-12" strings; lists and repeated fields []any;
+// structs and maps map[string]any.
 func Read(ctx context.Context, f plan.DatasetFile, ds *config.Dataset, fn func(row int, rec Record) error) error {
 	if ds == nil {
 		ds = &config.Dataset{}
@@ -101,6 +109,10 @@ func readFile(ctx context.Context, path, format string, ds *config.Dataset, fn f
 		return fmt.Errorf("read dataset: %w", err)
 	}
 	defer fh.Close()
+	if format == FormatParquet {
+		r := reader{ctx: ctx, path: path, fn: fn}
+		return r.parquet(fh)
+	}
 	br := bufio.NewReaderSize(fh, 64<<10)
 	skipBOM(br)
 	r := reader{ctx: ctx, path: path, br: br, fn: fn}
@@ -112,7 +124,7 @@ func readFile(ctx context.Context, path, format string, ds *config.Dataset, fn f
 	case FormatCSV:
 		return r.csv(ds)
 	default:
-		return fmt.Errorf("read dataset %s: parquet is not supported yet; convert it to JSON Lines, e.g. with pandas: pd.read_parquet(IN).to_json(OUT, orient=\"records\", lines=True)", path)
+		return fmt.Errorf("read dataset %s: unknown format %q", path, format)
 	}
 }
 

@@ -167,10 +167,10 @@ func TestRead(t *testing.T) {
 			wantErr: `unknown format "xml"`,
 		},
 		{
-			name:    "parquet",
+			name:    "parquet that is not Parquet",
 			file:    "x.parquet",
 			content: "PAR1",
-			wantErr: "parquet is not supported yet",
+			wantErr: "x.parquet: ",
 		},
 	}
 	for _, tt := range tests {

@@ -296,11 +296,13 @@ func (l *Limiter) succeeded() {
 
 // overloaded is the multiplicative decrease, at most once per cooldown. l.mu is held.
 func (l *Limiter) overloaded() {
+	// Any overload signal, even one ignored for the cooldown, restarts the count of
+	// successes towards the next increase.
+	l.successes = 0
 	now := l.now()
 	if l.decreased && now.Sub(l.lastDecrease) < l.cooldown {
 		return
 	}
-	l.successes = 0
 	if l.limit <= l.min {
 		return
 	}

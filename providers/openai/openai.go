@@ -47,8 +47,10 @@ type Response struct {
 	Text         string
 	FinishReason string
 	Usage        Usage
-	// Attempts counts the HTTP attempts made, retries included.
+	// Attempts counts the HTTP attempts made, retries included; 0 for a cache hit.
 	Attempts int
+	// Cached is set when the response came from the response cache.
+	Cached bool
 }
 
 // Doer sends one request and returns its response.

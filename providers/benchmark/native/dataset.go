@@ -1,8 +1,6 @@
 package native
 
 import (
-	"bufio"
-	"bytes"
 	"container/heap"
 	"context"
 	"crypto/sha256"
@@ -15,6 +13,10 @@ import (
 	"os"
 	"slices"
 	"strconv"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/providers/dataset"
 )
 
 // Sample selection modes.
@@ -25,95 +27,119 @@ const (
 
 // selection is the outcome of the first pass over a dataset.
 type selection struct {
-	// rows are the selected 0-based row numbers, ascending.
+	// rows are the selected records' 0-based ordinals over the whole dataset (all its
+	// files, in reading order), ascending.
 	rows []int
-	// total is the number of rows in the file.
+	// ids are the sample ids of rows, in the same order.
+	ids []string
+	// total is the number of records in the dataset.
 	total int
-	// sha256 is the hex digest of the file's bytes.
+	// sha256 is the hex digest of the file's bytes; for a directory or glob, the digest
+	// the dataset provider computed (spec.Dataset.SHA256).
 	sha256 string
 }
 
-// sampleID is the id of a row: its 0-based number (GSM8K records have no id field).
-func sampleID(row int) string { return strconv.Itoa(row) }
-
-// eachLine calls fn with every non-blank line of r and its 0-based row number. Lines may
-// be of any length; a final line without "\n" counts.
-func eachLine(r io.Reader, fn func(row int, line []byte) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	row := 0
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			if ferr := fn(row, line); ferr != nil {
-				return ferr
-			}
-			row++
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+// source is a dataset as the runner reads it.
+type source struct {
+	file plan.DatasetFile
+	conf *config.Dataset
 }
 
-// selectRows reads the dataset once: it checks every record, digests the file and chooses
-// the rows to run.
-func selectRows(path string, t task, s *settings) (*selection, error) {
-	f, err := os.Open(path)
+// each calls fn with every record of the dataset parsed by t, with its ordinal.
+func (src source) each(ctx context.Context, t task, fn func(ord int, it *item) error) error {
+	ord := 0
+	return dataset.Read(ctx, src.file, src.conf, func(row int, rec dataset.Record) error {
+		it, err := t.parse(rec, row)
+		if err != nil {
+			return fmt.Errorf("dataset %s row %s: %w", src.file.Path, rowID(rec, row), err)
+		}
+		o := ord
+		ord++
+		return fn(o, it)
+	})
+}
+
+// selectRows reads the dataset once: it checks every record and chooses the rows to run.
+func selectRows(ctx context.Context, src source, t task, s *settings) (*selection, error) {
+	sum, err := digest(src.file)
 	if err != nil {
-		return nil, fmt.Errorf("open dataset: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	h := sha256.New()
 	var ranks rankHeap
 	limit := -1 // unknown until the row count is known, for fractions
 	if s.limit != nil && *s.limit >= 1 {
 		limit = int(*s.limit)
 	}
+	var first []string // ids of the first rows, for sample = "first"
 	total := 0
-	err = eachLine(io.TeeReader(f, h), func(row int, line []byte) error {
-		if _, err := t.parse(line); err != nil {
-			return fmt.Errorf("dataset %s row %d: %w", path, row, err)
-		}
+	err = src.each(ctx, t, func(ord int, it *item) error {
 		total++
 		if s.sample == sampleRandom {
-			ranks.offer(rank{key: sampleKey(s.seed, sampleID(row)), row: row}, limit)
+			ranks.offer(rank{key: sampleKey(s.seed, it.id), row: ord, id: it.id}, limit)
+		} else if limit < 0 || ord < limit {
+			first = append(first, it.id)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read dataset: %w", err)
+		return nil, err
 	}
-	sel := &selection{total: total, sha256: hex.EncodeToString(h.Sum(nil))}
+	sel := &selection{total: total, sha256: sum}
 	n := total
 	if s.limit != nil {
 		n = limitCount(*s.limit, total)
 	}
-	switch {
-	case n >= total:
-		sel.rows = make([]int, total)
-		for i := range sel.rows {
-			sel.rows[i] = i
-		}
-	case s.sample == sampleFirst:
+	if s.sample == sampleFirst {
+		sel.ids = first[:n]
 		sel.rows = make([]int, n)
 		for i := range sel.rows {
 			sel.rows[i] = i
 		}
-	default:
+	} else {
 		// For a fraction every row was kept; keep the n smallest keys now.
 		for ranks.Len() > n {
 			heap.Pop(&ranks)
 		}
+		slices.SortFunc(ranks, func(a, b rank) int { return a.row - b.row })
 		sel.rows = make([]int, 0, n)
+		sel.ids = make([]string, 0, n)
 		for _, r := range ranks {
 			sel.rows = append(sel.rows, r.row)
+			sel.ids = append(sel.ids, r.id)
 		}
-		slices.Sort(sel.rows)
 	}
-	return sel, nil
+	return sel, uniqueIDs(src.file.Path, sel)
+}
+
+// uniqueIDs checks that no two selected samples share an id: the journal is keyed by id.
+func uniqueIDs(path string, sel *selection) error {
+	seen := make(map[string]int, len(sel.ids))
+	for i, id := range sel.ids {
+		if j, ok := seen[id]; ok {
+			return fmt.Errorf("dataset %s: records %d and %d have the same sample id %q; ids must be unique", path, sel.rows[j], sel.rows[i], id)
+		}
+		seen[id] = i
+	}
+	return nil
+}
+
+// digest is the sha256 of a dataset file's bytes, or the provider's digest of a directory
+// or glob (which is not recomputed here).
+func digest(f plan.DatasetFile) (string, error) {
+	st, err := os.Stat(f.Path)
+	if err != nil || !st.Mode().IsRegular() {
+		return f.SHA256, nil // a directory or glob; Read reports a missing file
+	}
+	fh, err := os.Open(f.Path)
+	if err != nil {
+		return "", fmt.Errorf("open dataset: %w", err)
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", fmt.Errorf("read dataset %s: %w", f.Path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // limitCount is how many of total rows limit_samples selects: an integer N, or a fraction f
@@ -128,33 +154,30 @@ func limitCount(limit float64, total int) int {
 
 // streamSelected reads the dataset again and calls fn for the selected rows, in file order.
 // It stops early when ctx is done or fn fails.
-func streamSelected(ctx context.Context, path string, t task, rows []int, fn func(row int, it item) error) error {
-	if len(rows) == 0 {
+func streamSelected(ctx context.Context, src source, t task, sel *selection, fn func(it *item) error) error {
+	if len(sel.rows) == 0 {
 		return nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("open dataset: %w", err)
-	}
-	defer f.Close()
-	next := 0
+	next, ord := 0, 0
 	errDone := errors.New("done")
-	err = eachLine(f, func(row int, line []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if row != rows[next] {
+	err := dataset.Read(ctx, src.file, src.conf, func(row int, rec dataset.Record) error {
+		o := ord
+		ord++
+		if o != sel.rows[next] {
 			return nil
 		}
-		it, err := t.parse(line)
+		it, err := t.parse(rec, row)
 		if err != nil {
-			return fmt.Errorf("dataset %s row %d: %w", path, row, err)
+			return fmt.Errorf("dataset %s row %s: %w", src.file.Path, rowID(rec, row), err)
 		}
-		if err := fn(row, it); err != nil {
+		if it.id != sel.ids[next] {
+			return fmt.Errorf("dataset %s changed while running: record %d is sample %q, was %q", src.file.Path, o, it.id, sel.ids[next])
+		}
+		if err := fn(it); err != nil {
 			return err
 		}
 		next++
-		if next == len(rows) {
+		if next == len(sel.rows) {
 			return errDone
 		}
 		return nil
@@ -164,8 +187,8 @@ func streamSelected(ctx context.Context, path string, t task, rows []int, fn fun
 		return nil
 	case err != nil:
 		return err
-	case next < len(rows):
-		return fmt.Errorf("dataset %s changed while running: row %d is missing", path, rows[next])
+	case next < len(sel.rows):
+		return fmt.Errorf("dataset %s changed while running: sample %q is missing", src.file.Path, sel.ids[next])
 	}
 	return nil
 }
@@ -181,6 +204,7 @@ func sampleKey(seed int, id string) uint64 {
 type rank struct {
 	key uint64
 	row int
+	id  string
 }
 
 func (a rank) less(b rank) bool {

@@ -2,6 +2,38 @@
 // dataset, sends one request per selected sample through an openai.Doer, scores the answers
 // with the reference rules of package scoring, and writes the run directory.
 //
+// Tasks (record formats in DESIGN §7; every format providers/dataset reads works — JSON
+// Lines, JSON, CSV, directories and globs — and the run's dataset block gives format,
+// header and columns):
+//   - native.gsm8k: {question, answer}; metrics flexible_extract (primary), strict_match.
+//   - native.mmlu: MMLU's header-less CSV (read with columns question, A, B, C, D, answer
+//     unless the dataset block names columns or a header), or records with question,
+//     choices or A..D, answer (letter or 0-based index) and subject. Subject = the record's
+//     subject, else the file name without _test/_dev. Metric accuracy; subscores by
+//     subject and by category (scoring.MMLUCategory).
+//   - native.arc_challenge: ARC's {id, question: {stem, choices}, answerKey}; 2–26 choices
+//     shown as letters A.. in order whatever their labels. Metric accuracy.
+//   - native.math500: {problem, answer, unique_id, subject, level}; metric accuracy by
+//     scoring.MathEqual, or, with a judge endpoint (RunSpec.Judge), by the judge's Yes/No to
+//     scoring.JudgePrompt(target, extracted). A response without an "Answer:" line scores 0
+//     without asking the judge; a judge answer that is neither Yes nor No, or a failed judge
+//     request, makes the sample an error (resumable), never a 0. Subscores by subject and
+//     level.
+//   - task blocks (RunSpec.UserTask): prompt, target and choices evaluated per record with
+//     the record as "record" (JSON numbers are numbers) and plan/config's functions (env()
+//     is always "", file() reads relative to the working directory); system_prompt as a
+//     system message; few_shot examples = the first N records of few_shot_dataset
+//     (RunSpec.FewShot), each a user message (its prompt) and an assistant message (its
+//     target), before the question; extract (first group; no match scores 0 with extracted
+//     null); normalize applied to prediction, target and choices (not to a regex target);
+//     metric exact_match, contains, regex or choice. The extracted value journaled is the
+//     normalized prediction.
+//
+// Sample ids: the record's own id field where the format has one (ARC id, MATH-500
+// unique_id), else "<_file>/<row>" for a record of a directory or glob source (row within
+// its file), else the 0-based row number. Task blocks always use the row-based id. Two
+// selected samples with one id fail the run.
+//
 // A run directory holds:
 //   - samples.jsonl — the journal: one JSON object (Record) per finished sample, appended
 //     with a single write the moment the sample completes; fsync is batched. For each id the
@@ -21,7 +53,13 @@
 // Selected samples are always requested and scored in file order.
 //
 // Native tasks target chat endpoints; on a completions endpoint the same prompt is sent as
-// plain text, without few-shot examples or stop strings.
+// plain text, without stop strings: a one-message prompt as it is; otherwise the system
+// message and each few-shot pair (question, a space, answer) each followed by a blank line,
+// then the question.
+//
+// Each journal line may carry "judge" (the judge's raw answer) and "groups" (the sample's
+// subscore groups, such as {"subject": "anatomy", "category": "other"}); results.json's
+// subscores are the primary metric per group, computed from the journal like the metrics.
 //
 // When no request of a run has succeeded yet and eight requests (or parallelism, if larger)
 // have failed, the runner stops sending: the endpoint is down or refuses the key, and the
@@ -35,6 +73,6 @@
 // Progress reports Total = the selected samples, then one Add for the samples the journal
 // already answered, then one Add per finished sample with its completion tokens.
 //
-// It imports plan, plan/config, plan/result, providers/openai and
+// It imports plan, plan/config, plan/result, providers/openai, providers/dataset (Read) and
 // providers/benchmark/scoring; nothing imports it but the provider registry.
 package native

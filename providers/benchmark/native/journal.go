@@ -33,11 +33,17 @@ type Record struct {
 	Extracted map[string]*string `json:"extracted"`
 	// Score maps metric name to the sample's score; empty for a failed request.
 	Score map[string]float64 `json:"score"`
-	// Error is nil for an answered request.
+	// Error is nil for an answered and scored sample. A sample whose judge failed or gave
+	// an unparsable answer has its Response and an Error.
 	Error     *string      `json:"error"`
 	LatencyMS float64      `json:"latency_ms"`
 	Usage     openai.Usage `json:"usage"`
 	Attempts  int          `json:"attempts"`
+	// Judge is the judge endpoint's raw answer, when one was asked.
+	Judge *string `json:"judge,omitempty"`
+	// Groups maps subscore group to the sample's name in it, such as
+	// {"subject": "anatomy", "category": "STEM"}; absent for tasks without subscores.
+	Groups map[string]string `json:"groups,omitempty"`
 }
 
 // ReadJournal calls fn for every line of the journal at path, in order. Lines that do not
@@ -74,13 +80,14 @@ func ReadJournal(path string, fn func(*Record) error) error {
 type outcome struct {
 	err    string // "" when answered
 	scores map[string]float64
+	groups map[string]string
 }
 
 // lastOutcomes reads the journal and keeps each id's last line, without the texts.
 func lastOutcomes(path string) (map[string]outcome, error) {
 	last := map[string]outcome{}
 	err := ReadJournal(path, func(r *Record) error {
-		o := outcome{scores: r.Score}
+		o := outcome{scores: r.Score, groups: r.Groups}
 		if r.Error != nil {
 			o = outcome{err: *r.Error}
 			if o.err == "" {

@@ -24,19 +24,24 @@ type summary struct {
 	firstErrID string
 }
 
-// summarise computes the result of the selected rows from the journal: each id's last line
-// counts, in file order, so a resumed run and an uninterrupted one give the same numbers.
-func summarise(journalPath string, t task, rows []int) (*summary, error) {
+// summarise computes the result of the selected samples from the journal: each id's last
+// line counts, in file order, so a resumed run and an uninterrupted one give the same
+// numbers. Subscores are of the primary metric, per group the task names.
+func summarise(journalPath string, t task, ids []string) (*summary, error) {
 	last, err := lastOutcomes(journalPath)
 	if err != nil {
 		return nil, err
 	}
 	names := t.metrics()
 	means := make([]result.Mean, len(names))
+	groups := t.groups()
+	sub := make([]map[string]*result.Mean, len(groups))
+	for i := range sub {
+		sub[i] = map[string]*result.Mean{}
+	}
 	res := &result.Result{Primary: names[0], Metrics: make(map[string]result.Metric, len(names))}
 	s := &summary{result: res}
-	for _, row := range rows {
-		id := sampleID(row)
+	for _, id := range ids {
 		o, ok := last[id]
 		switch {
 		case !ok:
@@ -52,11 +57,35 @@ func summarise(journalPath string, t task, rows []int) (*summary, error) {
 		for i, name := range names {
 			means[i].Add(o.scores[name])
 		}
+		for i, g := range groups {
+			name, ok := o.groups[g]
+			if !ok {
+				continue
+			}
+			m := sub[i][name]
+			if m == nil {
+				m = &result.Mean{}
+				sub[i][name] = m
+			}
+			m.Add(o.scores[res.Primary])
+		}
 	}
 	for i, name := range names {
 		res.Metrics[name] = means[i].Metric()
 	}
 	res.Score = res.Metrics[res.Primary].Value
+	for i, g := range groups {
+		if len(sub[i]) == 0 {
+			continue
+		}
+		if res.Subscores == nil {
+			res.Subscores = map[string]map[string]result.Metric{}
+		}
+		res.Subscores[g] = make(map[string]result.Metric, len(sub[i]))
+		for name, m := range sub[i] {
+			res.Subscores[g][name] = m.Metric()
+		}
+	}
 	return s, nil
 }
 

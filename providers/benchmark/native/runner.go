@@ -2,6 +2,7 @@ package native
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -25,15 +26,59 @@ import (
 type Runner struct {
 	// NewDoer returns the request interface of a run. Nil means an HTTP client for
 	// spec.Endpoint (request_timeout, parallelism connections) wrapped in retries
-	// (max_retries).
+	// (max_retries). A run with a judge calls it a second time, with a copy of the spec
+	// whose Endpoint is spec.Judge.
 	NewDoer func(spec *plan.RunSpec) openai.Doer
 	// Now is the clock used for latencies; nil means time.Now.
 	Now func() time.Time
+	// Limiters holds one adaptive concurrency limiter per endpoint, shared by every run
+	// against it (DESIGN §7). Nil means each run gets its own.
+	Limiters *openai.Limiters
+
+	mu     sync.Mutex
+	caches map[string]*openai.Cache // by cache file
+}
+
+// Close flushes and closes the response caches the runner opened.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for path, c := range r.caches {
+		if err := c.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close response cache %s: %w", path, err))
+		}
+	}
+	r.caches = nil
+	return errors.Join(errs...)
+}
+
+// responseCache opens (once) the response cache under cacheDir.
+func (r *Runner) responseCache(cacheDir string) (*openai.Cache, error) {
+	path := filepath.Join(cacheDir, "responses.bbolt")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c := r.caches[path]; c != nil {
+		return c, nil
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, err
+	}
+	c, err := openai.OpenCache(path, openai.CacheOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if r.caches == nil {
+		r.caches = map[string]*openai.Cache{}
+	}
+	r.caches[path] = c
+	return c, nil
 }
 
 var _ plan.Runner = (*Runner)(nil)
 
-// Run implements plan.Runner for native.gsm8k.
+// Run implements plan.Runner for native.gsm8k, native.mmlu, native.arc_challenge,
+// native.math500 and task blocks.
 func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Progress) (*plan.Outcome, error) {
 	if progress == nil {
 		progress = plan.NopProgress{}
@@ -49,9 +94,11 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 type run struct {
 	spec     *plan.RunSpec
 	task     task
+	src      source
 	set      *settings
 	kind     string
 	doer     openai.Doer
+	judge    grader // nil without a judge endpoint
 	cleanup  func()
 	now      func() time.Time
 	progress plan.Progress
@@ -71,11 +118,7 @@ func (r *Runner) prepare(spec *plan.RunSpec, progress plan.Progress) (*run, erro
 	if spec == nil {
 		return nil, errors.New("native runner: no run spec")
 	}
-	name := spec.Benchmark
-	if spec.Task != nil {
-		name = spec.Task.Name
-	}
-	t, err := taskFor(name)
+	t, err := taskFor(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -94,26 +137,89 @@ func (r *Runner) prepare(spec *plan.RunSpec, progress plan.Progress) (*run, erro
 		return nil, fmt.Errorf("%s: %w", spec.Address, err)
 	}
 	x := &run{spec: spec, task: t, set: s, kind: kind, now: r.Now, progress: progress, cleanup: func() {}}
+	x.src = source{file: spec.Dataset, conf: datasetConfig(spec, t)}
 	if x.now == nil {
 		x.now = time.Now
 	}
-	if r.NewDoer != nil {
-		x.doer = r.NewDoer(spec)
-	} else {
-		if spec.Endpoint.URL == "" {
-			return nil, fmt.Errorf("%s: endpoint %s has no URL", spec.Address, spec.Endpoint.Name)
+	doer, cleanup, err := r.newDoer(spec, s)
+	if err != nil {
+		return nil, err
+	}
+	x.doer, x.cleanup = doer, cleanup
+	if spec.Judge != nil {
+		js := *spec
+		js.Endpoint = spec.Judge
+		jkind, err := requestKind(spec.Judge.Type)
+		if err != nil {
+			return nil, fmt.Errorf("%s: judge: %w", spec.Address, err)
 		}
-		c := openai.NewClient(openai.ClientOptions{
-			BaseURL:  spec.Endpoint.URL,
-			APIKey:   spec.Endpoint.APIKey,
-			Headers:  spec.Endpoint.Headers,
-			Timeout:  s.requestTimeout,
-			MaxConns: s.parallelism,
-		})
-		x.doer = &openai.Retry{Next: c, MaxRetries: s.maxRetries}
-		x.cleanup = c.CloseIdleConnections
+		jdoer, jcleanup, err := r.newDoer(&js, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: judge: %w", spec.Address, err)
+		}
+		x.cleanup = func() { cleanup(); jcleanup() }
+		x.judge = judgeGrader(jdoer, jkind, spec.Judge.Model)
 	}
 	return x, nil
+}
+
+// newDoer is the request interface of spec.Endpoint and what closes it.
+func (r *Runner) newDoer(spec *plan.RunSpec, s *settings) (openai.Doer, func(), error) {
+	if r.NewDoer != nil {
+		return r.NewDoer(spec), func() {}, nil
+	}
+	if spec.Endpoint.URL == "" {
+		return nil, nil, fmt.Errorf("%s: endpoint %s has no URL", spec.Address, spec.Endpoint.Name)
+	}
+	c := openai.NewClient(openai.ClientOptions{
+		BaseURL:  spec.Endpoint.URL,
+		APIKey:   spec.Endpoint.APIKey,
+		Headers:  spec.Endpoint.Headers,
+		Timeout:  s.requestTimeout,
+		MaxConns: s.parallelism,
+	})
+	opts := openai.StackOptions{MaxRetries: s.maxRetries}
+	limiters := r.Limiters
+	if limiters == nil {
+		limiters = &openai.Limiters{}
+	}
+	opts.Limiter = limiters.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, s.parallelism)
+	if !spec.NoCache && (spec.Params.Cache == nil || *spec.Params.Cache) && spec.CacheDir != "" {
+		ns, err := json.Marshal(spec.Fingerprint)
+		if err != nil {
+			return nil, nil, err
+		}
+		cache, err := r.responseCache(spec.CacheDir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: response cache: %w", spec.Address, err)
+		}
+		opts.Cache, opts.Namespace = cache, ns
+	}
+	return openai.Stack(c, opts), c.CloseIdleConnections, nil
+}
+
+// judgeMaxTokens bounds a judge's answer (a Yes or a No is expected).
+const judgeMaxTokens = 1024
+
+// judgeGrader asks a judge endpoint one question at temperature 0.
+func judgeGrader(d openai.Doer, kind, model string) grader {
+	return func(ctx context.Context, prompt string) (string, error) {
+		temp := 0.0
+		req := &openai.Request{Kind: kind, Model: model, Temperature: &temp, MaxTokens: judgeMaxTokens}
+		if kind == openai.KindCompletions {
+			req.Prompt = prompt
+		} else {
+			req.Messages = userMessage(prompt)
+		}
+		resp, err := d.Do(ctx, req)
+		if err == nil && resp == nil {
+			err = errors.New("request returned no response")
+		}
+		if err != nil {
+			return "", err
+		}
+		return resp.Text, nil
+	}
 }
 
 // requestKind maps an endpoint type to a request kind.
@@ -131,9 +237,14 @@ func requestKind(endpointType string) (string, error) {
 func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 	defer x.cleanup()
 	spec := x.spec
-	sel, err := selectRows(spec.Dataset.Path, x.task, x.set)
+	if u, ok := x.task.(*userTask); ok {
+		if err := u.loadShots(ctx, spec); err != nil {
+			return x.failedOrCancelled(ctx, err)
+		}
+	}
+	sel, err := selectRows(ctx, x.src, x.task, x.set)
 	if err != nil {
-		return failed(err), nil
+		return x.failedOrCancelled(ctx, err)
 	}
 	if want := spec.Dataset.SHA256; want != "" && !strings.EqualFold(want, sel.sha256) {
 		return failed(fmt.Errorf("dataset %s has sha256 %s, want %s: it changed after it was fetched; clear it from the cache and apply again",
@@ -153,15 +264,16 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 	if err != nil {
 		return failed(err), nil
 	}
-	todo := make([]int, 0, len(sel.rows))
-	for _, row := range sel.rows {
-		if o, ok := prior[sampleID(row)]; !ok || o.err != "" {
-			todo = append(todo, row)
+	todo := &selection{}
+	for i, id := range sel.ids {
+		if o, ok := prior[id]; !ok || o.err != "" {
+			todo.rows = append(todo.rows, sel.rows[i])
+			todo.ids = append(todo.ids, id)
 		}
 	}
 	prior = nil
 	x.progress.Total(spec.Address, int64(len(sel.rows)))
-	if done := len(sel.rows) - len(todo); done > 0 {
+	if done := len(sel.rows) - len(todo.rows); done > 0 {
 		x.progress.Log(spec.Address, fmt.Sprintf("resuming: %d of %d samples already answered", done, len(sel.rows)))
 		x.progress.Add(spec.Address, int64(done), 0, 0)
 	}
@@ -175,30 +287,33 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 	return x.finish(ctx, sel)
 }
 
-// job is one sample to request.
-type job struct {
-	row int
-	it  item
+// failedOrCancelled is the outcome of an error before any request: cancelled when ctx
+// ended, failed otherwise.
+func (x *run) failedOrCancelled(ctx context.Context, err error) (*plan.Outcome, error) {
+	if ctx.Err() != nil {
+		return &plan.Outcome{Status: plan.StatusPartial, Error: "cancelled before any request"}, ctx.Err()
+	}
+	return failed(err), nil
 }
 
 // execute requests the given rows with parallelism workers pulling from a channel fed by
 // a stream over the dataset.
-func (x *run) execute(ctx context.Context, rows []int) {
+func (x *run) execute(ctx context.Context, todo *selection) {
 	dispatch, stop := context.WithCancel(ctx)
 	defer stop()
 	x.stop = stop
-	jobs := make(chan job)
+	jobs := make(chan *item)
 	var wg sync.WaitGroup
-	for range min(x.set.parallelism, len(rows)) {
+	for range min(x.set.parallelism, len(todo.rows)) {
 		wg.Go(func() {
-			for j := range jobs {
-				x.do(ctx, j)
+			for it := range jobs {
+				x.do(ctx, it)
 			}
 		})
 	}
-	err := streamSelected(dispatch, x.spec.Dataset.Path, x.task, rows, func(row int, it item) error {
+	err := streamSelected(dispatch, x.src, x.task, todo, func(it *item) error {
 		select {
-		case jobs <- job{row: row, it: it}:
+		case jobs <- it:
 			return nil
 		case <-dispatch.Done():
 			return dispatch.Err()
@@ -213,8 +328,8 @@ func (x *run) execute(ctx context.Context, rows []int) {
 
 // do requests, scores and journals one sample. A request that fails because ctx ended is
 // not journaled: resume will request it again.
-func (x *run) do(ctx context.Context, j job) {
-	req, prompt := x.request(j.it)
+func (x *run) do(ctx context.Context, it *item) {
+	req, prompt := x.request(it)
 	start := x.now()
 	resp, err := x.doer.Do(ctx, req)
 	elapsed := x.now().Sub(start)
@@ -225,23 +340,28 @@ func (x *run) do(ctx context.Context, j job) {
 		return
 	}
 	rec := &Record{
-		ID:        sampleID(j.row),
+		ID:        it.id,
 		Prompt:    prompt,
-		Target:    j.it.target,
+		Target:    it.target,
 		Extracted: map[string]*string{},
 		Score:     map[string]float64{},
+		Groups:    it.groups,
 		LatencyMS: float64(elapsed.Microseconds()) / 1000,
 	}
 	if err != nil {
-		msg := err.Error()
-		rec.Error = &msg
 		rec.Attempts = openai.Attempts(err)
 	} else {
 		text := resp.Text
 		rec.Response = &text
-		rec.Extracted, rec.Score = x.task.score(text, j.it.target)
 		rec.Usage = resp.Usage
 		rec.Attempts = max(1, resp.Attempts)
+		if err = x.score(ctx, rec, it, text); err != nil && ctx.Err() != nil {
+			return // the judge was cut short: resume scores the sample again
+		}
+	}
+	if err != nil {
+		msg := err.Error()
+		rec.Error = &msg
 	}
 	if jerr := x.journal.append(rec); jerr != nil {
 		x.setFatal(jerr)
@@ -253,7 +373,20 @@ func (x *run) do(ctx context.Context, j job) {
 		return
 	}
 	x.answered.Add(1)
-	x.progress.Add(x.spec.Address, 1, 0, int64(resp.Usage.CompletionTokens))
+	x.progress.Add(x.spec.Address, 1, 0, int64(rec.Usage.CompletionTokens))
+}
+
+// score scores a response into rec. On error rec keeps only the judge's answer, if any.
+func (x *run) score(ctx context.Context, rec *Record, it *item, response string) error {
+	v, err := x.task.score(ctx, x.judge, response, it)
+	if v != nil {
+		rec.Judge = v.judge
+	}
+	if err != nil {
+		return err
+	}
+	rec.Extracted, rec.Score = v.extracted, v.score
+	return nil
 }
 
 // failFast counts a failed request and stops dispatching when enough have failed with
@@ -267,7 +400,7 @@ func (x *run) failFast() {
 }
 
 // request builds the request of an item and the prompt as the journal records it.
-func (x *run) request(it item) (*openai.Request, any) {
+func (x *run) request(it *item) (*openai.Request, any) {
 	temp := x.set.temperature
 	req := &openai.Request{
 		Kind:        x.kind,
@@ -278,10 +411,10 @@ func (x *run) request(it item) (*openai.Request, any) {
 		Seed:        x.set.requestSeed,
 	}
 	if x.kind == openai.KindCompletions {
-		req.Prompt = it.prompt
-		return req, it.prompt
+		req.Prompt = plainText(it.messages)
+		return req, req.Prompt
 	}
-	req.Messages = []openai.Message{{Role: "user", Content: it.prompt}}
+	req.Messages = it.messages
 	return req, req.Messages
 }
 
@@ -306,7 +439,7 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 	if fatal != nil {
 		return failed(fatal), nil
 	}
-	s, err := summarise(filepath.Join(x.spec.RunDir, JournalFile), x.task, sel.rows)
+	s, err := summarise(filepath.Join(x.spec.RunDir, JournalFile), x.task, sel.ids)
 	if err != nil {
 		return failed(err), nil
 	}

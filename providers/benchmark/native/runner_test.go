@@ -302,7 +302,7 @@ func TestRunConfig(t *testing.T) {
 
 func fixtureSHA256(t *testing.T) string {
 	t.Helper()
-	sel, err := selectRows(fixture, gsm8k{}, &settings{sample: sampleFirst})
+	sel, err := selectRows(context.Background(), source{file: plan.DatasetFile{Path: fixture}}, gsm8k{}, &settings{sample: sampleFirst})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,12 +380,19 @@ func TestSelection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sel, err := selectRows(fixture, gsm8k{}, &settings{limit: tt.limit, sample: tt.sample, seed: tt.seed})
+			sel, err := selectRows(context.Background(), source{file: plan.DatasetFile{Path: fixture}}, gsm8k{}, &settings{limit: tt.limit, sample: tt.sample, seed: tt.seed})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, sel.rows); diff != "" {
 				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			var wantIDs []string
+			for _, r := range tt.want {
+				wantIDs = append(wantIDs, strconv.Itoa(r))
+			}
+			if diff := cmp.Diff(wantIDs, sel.ids); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
 			}
 			if sel.total != 20 {
 				t.Errorf("total = %d, want 20", sel.total)
@@ -541,8 +548,8 @@ func TestFailedOutcome(t *testing.T) {
 		{"unauthorized", fixture, func(context.Context, row) (*openai.Response, error) {
 			return nil, &openai.StatusError{Code: 401, Body: "invalid api key"}
 		}, "HTTP 401", 10},
-		{"missing dataset", "testdata/nope.jsonl", scripted, "open dataset", 0},
-		{"malformed dataset", malformed, scripted, "row 1", 0},
+		{"missing dataset", "testdata/nope.jsonl", scripted, "nope.jsonl", 0},
+		{"malformed dataset", malformed, scripted, "malformed.jsonl:2", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -574,7 +581,7 @@ func TestSpecErrors(t *testing.T) {
 		edit    func(*plan.RunSpec)
 		wantErr string
 	}{
-		{"unsupported task", func(s *plan.RunSpec) { s.Task.Name = "native.mmlu" }, "not yet supported"},
+		{"unsupported task", func(s *plan.RunSpec) { s.Task.Name = "native.humaneval" }, "not supported"},
 		{"bad limit", func(s *plan.RunSpec) { s.Params.LimitSamples = ptr(2.5) }, "limit_samples"},
 		{"bad sample", func(s *plan.RunSpec) { s.Params.Sample = ptr("middle") }, "sample"},
 		{"bad endpoint type", func(s *plan.RunSpec) { s.Endpoint.Type = "embeddings" }, "endpoint type"},

@@ -1,40 +1,176 @@
 package native
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/benchmark/scoring"
+	"github.com/evalplan/evalplan/providers/dataset"
+	"github.com/evalplan/evalplan/providers/openai"
 )
 
 // task is one native task: how to read its records and score its answers.
 type task interface {
-	// parse decodes one dataset line into the user prompt text and the target.
-	parse(line []byte) (item, error)
-	// score extracts answers from a response and scores each metric.
-	score(response, target string) (extracted map[string]*string, score map[string]float64)
+	// parse decodes one dataset record; row is its 0-based row within its file.
+	parse(rec dataset.Record, row int) (*item, error)
+	// score extracts answers from a response and scores each metric. judge is nil when
+	// the run has no judge endpoint. An error makes the sample an error, never a 0.
+	score(ctx context.Context, judge grader, response string, it *item) (*verdict, error)
 	// metrics lists the metric names, primary first.
 	metrics() []string
+	// groups lists the subscore groups (such as "subject"), in order; nil for none.
+	groups() []string
 	// scorer is the scorer version.
 	scorer() string
 }
 
 // item is one dataset record, ready to send.
 type item struct {
-	prompt string
-	target string
+	id string
+	// messages is the chat prompt: an optional system message, few-shot user/assistant
+	// pairs, then the question as a user message.
+	messages []openai.Message
+	target   string
+	// letters are a multiple-choice item's answer letters, such as "ABCD".
+	letters string
+	// choices are a task block's choices for metric "choice".
+	choices []string
+	// groups maps subscore group to this item's name in it.
+	groups map[string]string
 }
 
-// taskFor returns the task of a native benchmark name such as "native.gsm8k".
-func taskFor(name string) (task, error) {
+// verdict is a scored response.
+type verdict struct {
+	extracted map[string]*string
+	score     map[string]float64
+	// judge is the judge's raw answer, nil when no judge was asked.
+	judge *string
+}
+
+// grader asks the judge endpoint one prompt and returns its answer text.
+type grader func(ctx context.Context, prompt string) (string, error)
+
+// userMessage is a prompt of one user message.
+func userMessage(text string) []openai.Message {
+	return []openai.Message{{Role: "user", Content: text}}
+}
+
+// plainText is the completions form of a chat prompt: the system message and each
+// few-shot pair (question, a space, answer) end with a blank line, then the question. A
+// single user message is sent exactly as it is.
+func plainText(msgs []openai.Message) string {
+	if len(msgs) == 1 {
+		return msgs[0].Content
+	}
+	var b strings.Builder
+	for i, m := range msgs {
+		switch {
+		case i == len(msgs)-1:
+			b.WriteString(m.Content)
+		case m.Role == "user":
+			b.WriteString(m.Content)
+			b.WriteByte(' ')
+		default:
+			b.WriteString(m.Content)
+			b.WriteString("\n\n")
+		}
+	}
+	return b.String()
+}
+
+// taskFor returns the task of a run spec: a task block (spec.UserTask) or a native
+// benchmark such as "native.gsm8k".
+func taskFor(spec *plan.RunSpec) (task, error) {
+	if spec.UserTask != nil {
+		return newUserTask(spec)
+	}
+	name := spec.Benchmark
+	if spec.Task != nil {
+		name = spec.Task.Name
+	}
 	switch name {
 	case "native.gsm8k":
 		return gsm8k{}, nil
+	case "native.mmlu":
+		return mmlu{}, nil
+	case "native.arc_challenge":
+		return arc{}, nil
+	case "native.math500":
+		return math500{}, nil
 	case "":
 		return nil, errors.New("run spec has no task")
 	}
-	return nil, fmt.Errorf("native task %q is not yet supported", name)
+	return nil, fmt.Errorf("native task %q is not supported; native tasks are native.gsm8k, native.mmlu, native.arc_challenge and native.math500", name)
+}
+
+// datasetConfig is how a task reads its dataset: the spec's dataset block, if any, with
+// what the task needs of files that carry no column names (MMLU's CSV).
+func datasetConfig(spec *plan.RunSpec, t task) *config.Dataset {
+	ds := &config.Dataset{}
+	if spec.DatasetConfig != nil {
+		c := *spec.DatasetConfig
+		ds = &c
+	}
+	if _, ok := t.(mmlu); ok && len(ds.Columns) == 0 && ds.Header == nil {
+		ds.Columns = mmluColumns
+		header := false
+		ds.Header = &header
+	}
+	return ds
+}
+
+// rowID is the id of a record without an id field: "<_file>/<row>" for a record of a
+// directory or glob source, else the row number.
+func rowID(rec dataset.Record, row int) string {
+	if f, ok := rec["_file"].(string); ok {
+		return f + "/" + strconv.Itoa(row)
+	}
+	return strconv.Itoa(row)
+}
+
+// fieldID is the id of a record from its own id field, or rowID when the field is absent.
+func fieldID(rec dataset.Record, field string, row int) (string, error) {
+	v, ok := rec[field]
+	if !ok || v == nil {
+		return rowID(rec, row), nil
+	}
+	s, ok := scalarString(v)
+	if !ok || s == "" {
+		return "", fmt.Errorf("field %q: want a non-empty string or number", field)
+	}
+	return s, nil
+}
+
+// scalarString is a string or number as text.
+func scalarString(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case json.Number:
+		return v.String(), true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case int:
+		return strconv.Itoa(v), true
+	case int64:
+		return strconv.FormatInt(v, 10), true
+	}
+	return "", false
+}
+
+// stringField is a record's string field; a missing or non-string field is an error.
+func stringField(rec dataset.Record, field string) (string, error) {
+	s, ok := rec[field].(string)
+	if !ok {
+		return "", fmt.Errorf("record needs a string field %q", field)
+	}
+	return s, nil
 }
 
 // gsm8kPrompt is evalplan's zero-shot chat prompt for GSM8K (shared/reference/scoring.md).
@@ -44,35 +180,35 @@ const gsm8kPrompt = "Solve the following math problem step by step. The last lin
 // gsm8k is native.gsm8k: JSONL {question, answer}, scored as lm-evaluation-harness does.
 type gsm8k struct{}
 
-func (gsm8k) parse(line []byte) (item, error) {
-	var rec struct {
-		Question *string `json:"question"`
-		Answer   *string `json:"answer"`
+func (gsm8k) parse(rec dataset.Record, row int) (*item, error) {
+	q, qok := rec["question"].(string)
+	a, aok := rec["answer"].(string)
+	if !qok || !aok {
+		return nil, errors.New(`record needs string fields "question" and "answer"`)
 	}
-	if err := json.Unmarshal(line, &rec); err != nil {
-		return item{}, err
-	}
-	if rec.Question == nil || rec.Answer == nil {
-		return item{}, errors.New(`record needs string fields "question" and "answer"`)
-	}
-	return item{prompt: gsm8kPrompt + *rec.Question, target: *rec.Answer}, nil
+	return &item{id: rowID(rec, row), messages: userMessage(gsm8kPrompt + q), target: a}, nil
 }
 
-func (gsm8k) score(response, target string) (map[string]*string, map[string]float64) {
+func (gsm8k) score(_ context.Context, _ grader, response string, it *item) (*verdict, error) {
 	strict := scoring.StrictMatch(response)
 	flexible := scoring.FlexibleExtract(response)
-	return map[string]*string{
+	return &verdict{
+		extracted: map[string]*string{
 			scoring.MetricStrictMatch:     &strict,
 			scoring.MetricFlexibleExtract: &flexible,
-		}, map[string]float64{
-			scoring.MetricStrictMatch:     b2f(scoring.GSM8KExactMatch(strict, target)),
-			scoring.MetricFlexibleExtract: b2f(scoring.GSM8KExactMatch(flexible, target)),
-		}
+		},
+		score: map[string]float64{
+			scoring.MetricStrictMatch:     b2f(scoring.GSM8KExactMatch(strict, it.target)),
+			scoring.MetricFlexibleExtract: b2f(scoring.GSM8KExactMatch(flexible, it.target)),
+		},
+	}, nil
 }
 
 func (gsm8k) metrics() []string {
 	return []string{scoring.MetricFlexibleExtract, scoring.MetricStrictMatch}
 }
+
+func (gsm8k) groups() []string { return nil }
 
 func (gsm8k) scorer() string { return scoring.GSM8KVersion }
 

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/evalplan/evalplan/plan/result"
+)
+
+// fmtScore shows a score with three decimals; "–" when there is none.
+func fmtScore(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f", *v)
+}
+
+// fmtCI shows a 95% interval as [lo, hi]; "" when there is none.
+func fmtCI(ci *[2]float64) string {
+	if ci == nil {
+		return ""
+	}
+	return fmt.Sprintf("[%.3f, %.3f]", ci[0], ci[1])
+}
+
+// fmtSigned shows a difference with its sign.
+func fmtSigned(v float64) string { return fmt.Sprintf("%+.3f", v) }
+
+// verdict names a comparison's outcome.
+func verdict(significant bool) string {
+	if significant {
+		return "significant"
+	}
+	return "not significant"
+}
+
+// runCell is a run's score as text: "0.735 ± 0.031 [0.674, 0.796] n=200", or its status.
+func runCell(r reportRun) string {
+	if r.Score == nil {
+		return "**" + r.Status + "**"
+	}
+	s := fmtScore(r.Score)
+	if r.Stderr != nil {
+		s += fmt.Sprintf(" ± %.3f", *r.Stderr)
+	}
+	if r.CI95 != nil {
+		s += " " + fmtCI(r.CI95)
+	}
+	s += fmt.Sprintf(" n=%d", r.N)
+	if r.Errors > 0 {
+		s += fmt.Sprintf(", %d errors", r.Errors)
+	}
+	if r.Status != "complete" {
+		s += " **" + r.Status + "**"
+	}
+	return s
+}
+
+func changeText(r reportRun) string {
+	if r.Change == nil {
+		return "–"
+	}
+	return fmtSigned(*r.Change)
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func writeReportMarkdown(w io.Writer, doc *reportDoc) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprintf(b, "# evalplan report\n\nState `%s` (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (mean ± 1.96·stderr).\n",
+		doc.State, doc.Serial, doc.GeneratedAt.Format("2006-01-02 15:04 UTC"))
+	if len(doc.Suites) == 0 {
+		fmt.Fprintln(b, "\nThe state has no runs yet: run `evalplan apply` first.")
+	}
+	for _, s := range doc.Suites {
+		fmt.Fprintf(b, "\n## Suite %s\n\n| benchmark | metric |", s.Name)
+		for _, e := range s.Endpoints {
+			fmt.Fprintf(b, " %s | change |", mdEscape(e))
+		}
+		fmt.Fprint(b, "\n|---|---|")
+		for range s.Endpoints {
+			fmt.Fprint(b, "---|---|")
+		}
+		fmt.Fprintln(b)
+		for _, bm := range s.Benchmarks {
+			fmt.Fprintf(b, "| %s | %s |", mdEscape(bm.Name), bm.Primary)
+			for _, e := range s.Endpoints {
+				r, ok := runFor(bm, e)
+				if !ok {
+					fmt.Fprint(b, " – | – |")
+					continue
+				}
+				fmt.Fprintf(b, " %s | %s |", runCell(r), changeText(r))
+			}
+			fmt.Fprintln(b)
+		}
+		writeMarkdownDetails(b, s)
+	}
+	return b.Flush()
+}
+
+func writeMarkdownDetails(b *bufio.Writer, s reportSuite) {
+	for _, bm := range s.Benchmarks {
+		var failed []reportRun
+		for _, r := range bm.Runs {
+			if r.Status != "complete" {
+				failed = append(failed, r)
+			}
+		}
+		if len(bm.Comparisons) == 0 && len(bm.Subscores) == 0 && len(failed) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\n### %s\n", bm.Name)
+		for _, r := range failed {
+			fmt.Fprintf(b, "\n- **%s** on %s", r.Status, r.Endpoint)
+			if r.Error != "" {
+				fmt.Fprintf(b, ": %s", r.Error)
+			}
+			fmt.Fprintln(b)
+		}
+		if len(bm.Comparisons) > 0 {
+			fmt.Fprint(b, "\nPaired differences on the samples both endpoints answered:\n\n| new − base | diff | stderr | 95% interval | n | excluded | verdict |\n|---|---|---|---|---|---|---|\n")
+			for _, c := range bm.Comparisons {
+				fmt.Fprintf(b, "| %s − %s | %s | %s | %s | %d | %d errored, %d unmatched | %s |\n",
+					mdEscape(c.New), mdEscape(c.Base), fmtSigned(c.Diff), fmtScore(c.Stderr), fmtCI(c.CI95), c.N, c.Errored, c.Unmatched, verdict(c.Significant))
+			}
+		}
+		for _, t := range bm.Subscores {
+			fmt.Fprintf(b, "\n| %s |", t.Group)
+			for _, e := range s.Endpoints {
+				fmt.Fprintf(b, " %s |", mdEscape(e))
+			}
+			fmt.Fprintf(b, "\n|---|%s\n", strings.Repeat("---|", len(s.Endpoints)))
+			for _, row := range t.Rows {
+				fmt.Fprintf(b, "| %s |", mdEscape(row.Name))
+				for _, e := range s.Endpoints {
+					fmt.Fprintf(b, " %s |", subCell(row.Values, e))
+				}
+				fmt.Fprintln(b)
+			}
+		}
+	}
+}
+
+// subCell is one subscore value as text.
+func subCell(values map[string]result.Metric, endpoint string) string {
+	m, ok := values[endpoint]
+	if !ok {
+		return "–"
+	}
+	s := fmt.Sprintf("%.3f", m.Value)
+	if m.Stderr != nil {
+		s += fmt.Sprintf(" ± %.3f", *m.Stderr)
+	}
+	return s + fmt.Sprintf(" (n=%d)", m.N)
+}
+
+func runFor(b reportBenchmark, endpoint string) (reportRun, bool) {
+	for _, r := range b.Runs {
+		if r.Endpoint == endpoint {
+			return r, true
+		}
+	}
+	return reportRun{}, false
+}
+
+// csvHeader names the columns of the CSV report: one row per run and one per subscore.
+var csvHeader = []string{"suite", "benchmark", "endpoint", "status", "group", "name", "metric", "value", "stderr", "ci95_lo", "ci95_hi", "n", "errors", "previous", "change"}
+
+func writeReportCSV(w io.Writer, doc *reportDoc) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	num := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
+	ci := func(c *[2]float64) (string, string) {
+		if c == nil {
+			return "", ""
+		}
+		return num(&c[0]), num(&c[1])
+	}
+	for _, s := range doc.Suites {
+		for _, b := range s.Benchmarks {
+			for _, r := range b.Runs {
+				lo, hi := ci(r.CI95)
+				var prev *float64
+				if r.Previous != nil {
+					prev = r.Previous.Score
+				}
+				row := []string{s.Name, b.Name, r.Endpoint, r.Status, "", "", b.Primary, num(r.Score), num(r.Stderr), lo, hi, strconv.Itoa(r.N), strconv.Itoa(r.Errors), num(prev), num(r.Change)}
+				if err := cw.Write(row); err != nil {
+					return err
+				}
+			}
+			for _, t := range b.Subscores {
+				for _, row := range t.Rows {
+					for _, e := range s.Endpoints {
+						m, ok := row.Values[e]
+						if !ok {
+							continue
+						}
+						lo, hi := ci(m.CI95)
+						if err := cw.Write([]string{s.Name, b.Name, e, "", t.Group, row.Name, b.Primary, num(&m.Value), num(m.Stderr), lo, hi, strconv.Itoa(m.N), "", "", ""}); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,392 @@
+package mlflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+)
+
+// Tags evalplan sets on every MLflow run.
+const (
+	TagAddress   = "evalplan.address"
+	TagIdentity  = "evalplan.identity"
+	TagVersion   = "evalplan.version"
+	TagGitCommit = "mlflow.source.git.commit"
+	tagLogged    = "mlflow.loggedArtifacts"
+)
+
+// Exporter exports results to MLflow (exporter "mlflow" blocks). It implements plan.Exporter
+// and is safe for concurrent use; use one per process, as a pointer.
+type Exporter struct {
+	// CacheDir is the configuration's cache_dir; a managed server lives in CacheDir/mlflow.
+	CacheDir string
+	// Getenv reads MLFLOW_TRACKING_URI, the credentials and EVALPLAN_MLFLOW; nil is os.Getenv.
+	Getenv func(string) string
+	// Notify receives notes for the user, such as a managed server being started; nil
+	// discards them.
+	Notify io.Writer
+	// HTTP is the HTTP client; nil uses NewClient's default.
+	HTTP *http.Client
+	// Now returns the current time; nil is time.Now.
+	Now func() time.Time
+
+	mu          sync.Mutex
+	experiments map[string]*Experiment // by URI + "\x00" + name
+	temporary   []*Server              // managed servers started with keep_running = false
+}
+
+var _ plan.Exporter = (*Exporter)(nil)
+
+func (e *Exporter) getenv(k string) string {
+	if e.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return e.Getenv(k)
+}
+
+func (e *Exporter) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+// Client returns a client of the tracking server the settings name, with the credentials of
+// the environment.
+func (e *Exporter) Client(s Settings) (*Client, error) {
+	return NewClient(s.TrackingURI, AuthFromEnv(e.getenv), e.HTTP)
+}
+
+// Export sends one run's result to MLflow and returns the MLflow run id. A run already
+// tagged with rec.Identity in the experiment is reused: a finished one is returned as it is,
+// an unfinished one (an export cut short) is completed.
+func (e *Exporter) Export(ctx context.Context, x *config.Exporter, rec *plan.ExportRecord) (string, error) {
+	s, err := ParseSettings(x, e.getenv)
+	if err != nil {
+		return "", err
+	}
+	c, err := e.Client(s)
+	if err != nil {
+		return "", err
+	}
+	if s.Managed {
+		if err := e.ensureServer(ctx, s); err != nil {
+			return "", err
+		}
+	}
+	exp, err := e.experiment(ctx, c, s.Experiment)
+	if err != nil {
+		return "", hint(err, s)
+	}
+	run, err := e.findOrCreateRun(ctx, c, exp, s, rec)
+	if err != nil {
+		return "", hint(err, s)
+	}
+	if run.Info.Status == "FINISHED" {
+		return run.Info.RunID, nil
+	}
+	if err := e.fill(ctx, c, run, s, rec); err != nil {
+		return run.Info.RunID, hint(fmt.Errorf("MLflow run %s: %w", run.Info.RunID, err), s)
+	}
+	return run.Info.RunID, nil
+}
+
+// hint adds what to do to an unreachable-server error.
+func hint(err error, s Settings) error {
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || s.Managed {
+		return err
+	}
+	return fmt.Errorf("%w; start it (for a local one: `evalplan mlflow start`, or add server { managed = true } to the exporter block)", err)
+}
+
+// ensureServer starts the managed server when nothing answers at its URI.
+func (e *Exporter) ensureServer(ctx context.Context, s Settings) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	srv := s.Server(e.CacheDir)
+	if srv.Healthy(ctx) {
+		return nil
+	}
+	bin, err := FindBinary(e.getenv)
+	if err != nil {
+		return fmt.Errorf("no MLflow server answers at %s and none can be started: %w", s.TrackingURI, err)
+	}
+	srv.Binary = bin
+	started, err := srv.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("start the managed MLflow server at %s: %w", s.TrackingURI, err)
+	}
+	if !started {
+		return nil
+	}
+	if !s.KeepRunning {
+		e.temporary = append(e.temporary, srv)
+	}
+	if e.Notify != nil {
+		if s.KeepRunning {
+			fmt.Fprintf(e.Notify, "MLflow: started a tracking server at %s (store and artifacts in %s, log %s). It stays running for the UI: open %s; stop it with `evalplan mlflow stop`.\n", srv.URI(), srv.Dir, srv.LogPath(), srv.URI())
+		} else {
+			fmt.Fprintf(e.Notify, "MLflow: started a tracking server at %s (store and artifacts in %s); it stops when evalplan is done (keep_running = false).\n", srv.URI(), srv.Dir)
+		}
+	}
+	return nil
+}
+
+// Close stops the managed servers this exporter started with keep_running = false.
+func (e *Exporter) Close(ctx context.Context) error {
+	e.mu.Lock()
+	srvs := e.temporary
+	e.temporary = nil
+	e.mu.Unlock()
+	var errs []error
+	for _, s := range srvs {
+		if _, err := s.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// experiment returns the experiment named name, creating it once per process.
+func (e *Exporter) experiment(ctx context.Context, c *Client, name string) (*Experiment, error) {
+	key := c.URI() + "\x00" + name
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if exp := e.experiments[key]; exp != nil {
+		return exp, nil
+	}
+	exp, err := c.EnsureExperiment(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckArtifactRoot(exp.ArtifactLocation); err != nil {
+		return nil, fmt.Errorf("MLflow experiment %q: %w", name, err)
+	}
+	if e.experiments == nil {
+		e.experiments = map[string]*Experiment{}
+	}
+	e.experiments[key] = exp
+	return exp, nil
+}
+
+// findOrCreateRun returns the experiment's run tagged with the identity (a finished one
+// first), or a new run carrying the identity tag from its creation on.
+func (e *Exporter) findOrCreateRun(ctx context.Context, c *Client, exp *Experiment, s Settings, rec *plan.ExportRecord) (*Run, error) {
+	runs, err := c.SearchRuns(ctx, []string{exp.ID}, "tags.`"+TagIdentity+"` = "+quote(rec.Identity))
+	if err != nil {
+		return nil, fmt.Errorf("search MLflow runs: %w", err)
+	}
+	for i := range runs {
+		if runs[i].Info.Status == "FINISHED" {
+			return &runs[i], nil
+		}
+	}
+	if len(runs) > 0 {
+		return &runs[0], nil
+	}
+	name := runName(s.RunName, map[string]string{
+		"suite": rec.Suite, "benchmark": rec.Benchmark, "endpoint": rec.Endpoint,
+		"model": rec.Model, "harness": rec.Harness, "task": rec.Task, "identity": short(rec.Identity),
+	})
+	tags := []Tag{{Key: TagIdentity, Value: rec.Identity}, {Key: TagAddress, Value: truncate(rec.Address, MaxTagValueLength)}}
+	return c.CreateRun(ctx, exp.ID, name, e.now(), tags)
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// fill logs params, metrics, tags and artifacts to run and marks it FINISHED.
+func (e *Exporter) fill(ctx context.Context, c *Client, run *Run, s Settings, rec *plan.ExportRecord) error {
+	now := e.now()
+	if err := c.LogBatch(ctx, run.Info.RunID, Metrics(rec.Result, now), FlattenParams(rec.Inputs), e.tags(ctx, s, rec)); err != nil {
+		return err
+	}
+	if err := e.uploadArtifacts(ctx, c, run, rec.RunDir); err != nil {
+		return err
+	}
+	return c.FinishRun(ctx, run.Info.RunID, "FINISHED", e.now())
+}
+
+// tags returns the run's tags: evalplan's, the run's description, the git commit of the
+// configuration, then the block's tags (which may override all but evalplan.*).
+func (e *Exporter) tags(ctx context.Context, s Settings, rec *plan.ExportRecord) []Tag {
+	m := map[string]string{
+		TagAddress: rec.Address, TagIdentity: rec.Identity, TagVersion: rec.EvalplanVersion,
+		"model": rec.Model, "endpoint": rec.Endpoint, "suite": rec.Suite,
+		"benchmark": rec.Benchmark, "harness": rec.Harness, "task": rec.Task,
+		"mlflow.source.name": "evalplan", "mlflow.source.type": "LOCAL",
+		"mlflow.note.content": note(rec),
+	}
+	if u := e.getenv("USER"); u != "" {
+		m["mlflow.user"] = u
+	}
+	if commit := gitCommit(ctx, rec.ConfigDir); commit != "" {
+		m[TagGitCommit] = commit
+	}
+	for k, v := range s.Tags {
+		if !strings.HasPrefix(k, "evalplan.") {
+			m[k] = v
+		}
+	}
+	keys := sortedKeys(m)
+	seen := map[string]bool{}
+	out := make([]Tag, 0, len(keys))
+	for _, k := range keys {
+		if m[k] == "" {
+			continue
+		}
+		out = append(out, Tag{Key: uniqueKey(SanitizeKey(k), seen), Value: truncate(m[k], MaxTagValueLength)})
+	}
+	return out
+}
+
+// note is the run's Markdown description in the MLflow UI.
+func note(rec *plan.ExportRecord) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "evalplan run `%s`\n\n", rec.Address)
+	if r := rec.Result; r != nil {
+		fmt.Fprintf(&b, "- score (%s): %.4g\n- samples scored: %d, errored: %d\n", r.Primary, r.Score, r.N, r.Errors)
+	}
+	fmt.Fprintf(&b, "- identity: `%s`\n", rec.Identity)
+	return b.String()
+}
+
+// gitCommit returns HEAD of the git repository holding dir, "" when there is none.
+func gitCommit(ctx context.Context, dir string) string {
+	if dir == "" {
+		return ""
+	}
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// uploadArtifacts uploads the run directory's results.json, samples.jsonl, run_config.json
+// and *.log files, then the samples table, registered in mlflow.loggedArtifacts. A missing
+// run directory or file is skipped (the result itself is in the metrics).
+func (e *Exporter) uploadArtifacts(ctx context.Context, c *Client, run *Run, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	files, err := runFiles(dir)
+	if err != nil {
+		return err
+	}
+	for _, rel := range files {
+		if err := uploadFile(ctx, c, run.Info.ArtifactURI, rel, filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+			return err
+		}
+	}
+	journal := filepath.Join(dir, "samples.jsonl")
+	if _, err := os.Stat(journal); err != nil {
+		return nil
+	}
+	if err := uploadTable(ctx, c, run.Info.ArtifactURI, journal); err != nil {
+		return err
+	}
+	prior, _ := run.Tag(tagLogged)
+	return c.SetTag(ctx, run.Info.RunID, tagLogged, withTable(prior))
+}
+
+// runFiles lists the artifacts of a run directory, slash-separated: the fixed files, then
+// every *.log at any depth in lexical order.
+func runFiles(dir string) ([]string, error) {
+	var out []string
+	for _, name := range []string{"results.json", "samples.jsonl", "run_config.json"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
+			out = append(out, name)
+		}
+	}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == dir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".log") {
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list run directory %s: %w", dir, err)
+	}
+	return out, nil
+}
+
+func uploadFile(ctx context.Context, c *Client, artifactURI, rel, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("upload artifact %s: %w", rel, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("upload artifact %s: %w", rel, err)
+	}
+	return c.UploadArtifact(ctx, artifactURI, rel, f, st.Size())
+}
+
+// uploadTable writes the samples table to a temporary file and uploads it.
+func uploadTable(ctx context.Context, c *Client, artifactURI, journal string) error {
+	tmp, err := os.CreateTemp("", "evalplan-table-*.json")
+	if err != nil {
+		return fmt.Errorf("samples table: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if _, err := WriteTable(tmp, journal); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("samples table: %w", err)
+	}
+	return uploadFile(ctx, c, artifactURI, TableArtifact, tmp.Name())
+}
+
+// withTable returns the mlflow.loggedArtifacts value that lists prior's entries plus the
+// samples table.
+func withTable(prior string) string {
+	var entries []map[string]string
+	if prior == "" || json.Unmarshal([]byte(prior), &entries) != nil {
+		return loggedTablesTag
+	}
+	for _, en := range entries {
+		if en["path"] == TableArtifact && en["type"] == "table" {
+			return prior
+		}
+	}
+	parts := make([]string, 0, len(entries)+1)
+	for _, en := range entries {
+		p, _ := json.Marshal(en["path"])
+		t, _ := json.Marshal(en["type"])
+		parts = append(parts, `{"path": `+string(p)+`, "type": `+string(t)+`}`)
+	}
+	parts = append(parts, strings.Trim(loggedTablesTag, "[]"))
+	return "[" + strings.Join(parts, ", ") + "]"
+}

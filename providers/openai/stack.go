@@ -1,0 +1,73 @@
+package openai
+
+import (
+	"sync"
+	"time"
+)
+
+// StackOptions selects the layers Stack puts around a client. Nil or zero parts are left
+// out.
+type StackOptions struct {
+	// Cache, when set, answers repeated requests; Namespace is the endpoint's canonical
+	// fingerprint JSON that keys its entries.
+	Cache     *Cache
+	Namespace []byte
+	// Limiter, when set, bounds the attempts in flight to the endpoint.
+	Limiter *Limiter
+	// MaxRetries > 0 adds Retry with backoff bounds RetryBase and RetryMax (0: Retry's
+	// defaults).
+	MaxRetries          int
+	RetryBase, RetryMax time.Duration
+}
+
+// Stack returns client wrapped, from the outside in, as Cache → Retry → Limited → client:
+//
+//   - the cache is outermost, so a hit costs no slot and no retry, and only the final
+//     successful response is stored;
+//   - the limiter is innermost, below Retry, so each attempt takes its own slot, a backoff
+//     wait (which may last a Retry-After of minutes) holds none, and the limiter sees every
+//     attempt's 429 or timeout the moment it happens.
+func Stack(client Doer, o StackOptions) Doer {
+	d := client
+	if o.Limiter != nil {
+		d = &Limited{Next: d, Limiter: o.Limiter}
+	}
+	if o.MaxRetries > 0 {
+		d = &Retry{Next: d, MaxRetries: o.MaxRetries, Base: o.RetryBase, Max: o.RetryMax}
+	}
+	if o.Cache != nil {
+		d = &Cached{Next: d, Cache: o.Cache, Namespace: o.Namespace}
+	}
+	return d
+}
+
+// Limiters holds one Limiter per endpoint, so that every run against an endpoint shares
+// it. The zero value is ready to use and safe for concurrent use.
+type Limiters struct {
+	// Options is the template of new limiters; For sets Initial and Max from the
+	// parallelism. Set it before the first call of For.
+	Options LimitOptions
+
+	mu sync.Mutex
+	m  map[string]*Limiter
+}
+
+// For returns the limiter of key, creating it with limit and ceiling parallelism, or
+// growing an existing one to parallelism (see Limiter.Grow): the limit starts at the
+// largest parallelism of the runs that share it.
+func (r *Limiters) For(key string, parallelism int) *Limiter {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l, ok := r.m[key]; ok {
+		l.Grow(parallelism)
+		return l
+	}
+	o := r.Options
+	o.Initial, o.Max = parallelism, parallelism
+	l := NewLimiter(o)
+	if r.m == nil {
+		r.m = make(map[string]*Limiter)
+	}
+	r.m[key] = l
+	return l
+}
