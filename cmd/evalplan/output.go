@@ -8,7 +8,7 @@ import (
 func cmdOutput(c *cli, args []string) int {
 	var asJSON bool
 	fs := newFlagSet(c, "output", "output [-json] [NAME]")
-	fs.BoolVar(&asJSON, "json", false, "print JSON (sensitive values included, as Terraform does)")
+	fs.BoolVar(&asJSON, "json", false, "print JSON (sensitive outputs are never stored in the state: their value is null)")
 	pos, code, ok := parseArgs(c, fs, args)
 	if !ok {
 		return code

@@ -216,7 +216,7 @@ func buildReport(cfg *config.Config, st *state.File, statePath string, now time.
 		bySuite[s][b] = append(bySuite[s][b], e)
 		doc.Counts[r.Status]++
 	}
-	for _, sname := range sortedNames(bySuite) {
+	for _, sname := range suiteOrder(cfg, bySuite) {
 		var order []string
 		if s := cfg.Suites[sname]; s != nil {
 			order = s.Endpoints
@@ -249,6 +249,31 @@ func buildReport(cfg *config.Config, st *state.File, statePath string, now time.
 		doc.Suites = append(doc.Suites, rs)
 	}
 	return doc
+}
+
+// suiteOrder lists the suites with runs in state: those of the configuration in the order
+// they are declared, then the rest by name.
+func suiteOrder(cfg *config.Config, have map[string]map[string][]string) []string {
+	out := sortedNames(have)
+	declared := func(name string) (string, int, bool) {
+		s := cfg.Suites[name]
+		if s == nil {
+			return "", 0, false
+		}
+		return s.DeclRange.Filename, s.DeclRange.Start.Byte, true
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		fi, bi, oki := declared(out[i])
+		fj, bj, okj := declared(out[j])
+		switch {
+		case oki != okj:
+			return oki
+		case fi != fj:
+			return fi < fj
+		}
+		return bi < bj
+	})
+	return out
 }
 
 // benchmarkOrder lists a suite's benchmarks with runs in state: the configuration's order

@@ -260,6 +260,12 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"sub":     func(a, b float64) float64 { return a - b },
 	"add":     func(a, b float64) float64 { return a + b },
 	"verdict": verdict,
+	"clip": func(s string, n int) string {
+		if r := []rune(s); len(r) > n {
+			return string(r[:n]) + "…"
+		}
+		return s
+	},
 	"runFor":  func(b htmlBenchmark, e string) reportRun { r, _ := runFor(b.reportBenchmark, e); return r },
 	"deref":   func(v *float64) float64 { return *v },
 	"subcell": subCell,
@@ -326,7 +332,10 @@ header .badge { background:rgba(255,255,255,.12); color:#fff; }
 .hist { display:grid; grid-template-columns:repeat(auto-fill, minmax(240px, 1fr)); gap:12px; }
 .hist figure { margin:0; border:1px solid var(--line); border-radius:8px; padding:8px 10px; }
 .hist figcaption { font-size:12px; color:var(--muted); }
-.err { color:var(--bad); font-size:12px; margin-top:2px; word-break:break-word; }
+.alert { border-radius:8px; padding:8px 12px; margin:4px 0 12px; font-size:12.5px; word-break:break-word; border:1px solid; }
+.a-failed { background:var(--badbg); border-color:#f3c5c7; color:#5c1518; }
+.a-partial, .a-running { background:var(--warnbg); border-color:#f1d9a3; color:#4d3300; }
+table.summary th:first-child { width:24%; } table.summary th:nth-child(2) { width:14%; }
 details summary { cursor:pointer; color:var(--accent); font-size:13px; margin:14px 0 6px; }
 svg text { font-family:inherit; }
 footer { color:var(--muted); font-size:12px; margin-top:32px; border-top:1px solid var(--line); padding-top:12px; }
@@ -349,14 +358,15 @@ footer { color:var(--muted); font-size:12px; margin-top:32px; border-top:1px sol
 <thead><tr><th>benchmark</th><th>metric</th>{{range $s.Endpoints}}<th class="num"><span class="swatch" style="background:{{index $s.Colors .}}"></span>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{range $b := $s.HBenchmarks}}<tr><td><a href="#{{$s.Name}}-{{$b.Name}}">{{$b.Name}}</a></td><td class="dim">{{$b.Primary}}</td>
-{{range $e := $s.Endpoints}}{{with runFor $b $e}}{{if .Endpoint}}<td class="num">{{if .Score}}<span class="score">{{score .Score}}</span> <span class="dim">{{stderr .Stderr}}</span><br><span class="dim">{{ci .CI95}} n={{.N}}{{if .Errors}}, {{.Errors}} errors{{end}}</span>{{if .Change}}<br><span class="{{changeClass .Change}}">{{if eq (changeClass .Change) "up"}}▲{{else if eq (changeClass .Change) "down"}}▼{{else}}={{end}} {{signed (deref .Change)}}</span> <span class="dim">since {{score .Previous.Score}}</span>{{end}}{{end}}{{if ne .Status "complete"}}<br><span class="badge b-{{.Status}}" title="{{.Error}}">{{.Status}}</span>{{end}}</td>{{else}}<td class="num dim">–</td>{{end}}{{end}}{{end}}</tr>
+{{range $e := $s.Endpoints}}{{with runFor $b $e}}{{if .Endpoint}}<td class="num">{{if .Score}}<span class="score">{{score .Score}}</span> <span class="dim">{{stderr .Stderr}}</span><br><span class="dim">{{ci .CI95}} n={{.N}}{{if .Errors}}, {{.Errors}} errors{{end}}</span>{{if .Change}}<br><span class="{{changeClass .Change}}">{{if eq (changeClass .Change) "up"}}▲{{else if eq (changeClass .Change) "down"}}▼{{else}}={{end}} {{signed (deref .Change)}}</span> <span class="dim">since {{score .Previous.Score}}</span>{{end}}{{end}}{{if ne .Status "complete"}}{{if .Score}}<br>{{end}}<span class="badge b-{{.Status}}" title="{{.Error}}">{{.Status}}</span>{{end}}</td>{{else}}<td class="num dim">–</td>{{end}}{{end}}{{end}}</tr>
 {{end}}</tbody>
 </table>
 </div>
 {{range $b := $s.HBenchmarks}}
 <article class="card benchmark" id="{{$s.Name}}-{{$b.Name}}">
 <div class="card-head"><h3>{{$b.Name}}</h3><span class="metric">primary metric: {{if $b.Primary}}{{$b.Primary}}{{else}}–{{end}} · bars show 95% intervals</span></div>
-<div class="grid">
+{{range $b.HRuns}}{{if ne .Status "complete"}}<div class="alert a-{{.Status}}"><span class="swatch" style="background:{{.Color}}"></span><strong>{{.Endpoint}}</strong> <span class="badge b-{{.Status}}">{{.Status}}</span>{{if .Error}} <span title="{{.Error}}">{{clip .Error 220}}</span>{{end}}</div>
+{{end}}{{end}}<div class="grid">
 <div>
 {{with $b.Chart}}<svg class="chart-bench" role="img" aria-label="{{.Label}} scores by endpoint" viewBox="0 0 {{f1 .W}} {{f1 .H}}" width="100%" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">
 {{range .Ticks}}<line x1="{{f1 $b.Chart.X0}}" x2="{{f1 $b.Chart.X1}}" y1="{{f1 .Y}}" y2="{{f1 .Y}}" stroke="#e3e7ee" stroke-width="1"/><text x="{{f1 (sub $b.Chart.X0 8)}}" y="{{f1 (add .Y 4)}}" text-anchor="end" font-size="11" fill="#5f6b7a">{{.Label}}</text>
@@ -374,7 +384,7 @@ footer { color:var(--muted); font-size:12px; margin-top:32px; border-top:1px sol
 <h4>Results</h4>
 <table class="runs">
 <thead><tr><th>endpoint</th><th class="num">score</th><th class="num">95% interval</th><th class="num">n</th><th class="num">change</th></tr></thead>
-<tbody>{{range $b.HRuns}}<tr><td><span class="swatch" style="background:{{.Color}}"></span>{{.Endpoint}}{{if ne .Status "complete"}} <span class="badge b-{{.Status}}">{{.Status}}</span>{{if .Error}}<div class="err">{{.Error}}</div>{{end}}{{end}}</td>
+<tbody>{{range $b.HRuns}}<tr><td><span class="swatch" style="background:{{.Color}}"></span>{{.Endpoint}}{{if ne .Status "complete"}} <span class="badge b-{{.Status}}" title="{{.Error}}">{{.Status}}</span>{{end}}</td>
 <td class="num">{{if .Score}}<span class="score">{{score .Score}}</span> <span class="dim">{{stderr .Stderr}}</span>{{else}}–{{end}}</td><td class="num dim">{{ci .CI95}}</td><td class="num">{{.N}}{{if .Errors}} <span class="dim">({{.Errors}} err)</span>{{end}}</td>
 <td class="num {{changeClass .Change}}">{{if .Change}}{{signed (deref .Change)}}{{else}}–{{end}}</td></tr>
 {{end}}</tbody>

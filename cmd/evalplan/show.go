@@ -65,7 +65,10 @@ func cmdShow(c *cli, args []string) int {
 		fmt.Fprintln(c.stdout, "The state is empty: nothing has been applied yet.")
 		return exitOK
 	}
-	for _, addr := range sortedNames(st.Resources) {
+	for i, addr := range sortedNames(st.Resources) {
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
 		showResource(c, addr, st.Resources[addr])
 	}
 	printOutputs(c, st, false)
@@ -91,7 +94,6 @@ func showResource(c *cli, addr string, r *state.Resource) {
 	if r.Error != "" {
 		fmt.Fprintf(c.stdout, "  error    = %s\n", r.Error)
 	}
-	fmt.Fprintln(c.stdout)
 }
 
 func formatScore(v float64, stderr *float64) string {

@@ -68,13 +68,3 @@ func (i Image) Registry() string {
 	}
 	return reference.Domain(named)
 }
-
-// familiar is the repository in the daemon's normalized form ("docker.io/library/x"), as it
-// appears in RepoDigests without the familiar shortening.
-func (i Image) normalizedRepo() string {
-	named, err := reference.ParseNormalizedNamed(i.Repo)
-	if err != nil {
-		return i.Repo
-	}
-	return reference.FamiliarName(named)
-}

@@ -111,6 +111,10 @@ func (c *Client) Ensure(ctx context.Context, img Image, log func(string)) (Local
 
 // pull verifies the tag, pulls by digest and checks what arrived.
 func (c *Client) pull(ctx context.Context, img Image, log func(string)) (Local, error) {
+	// Another caller's pull may have finished between our Inspect and taking the lead.
+	if l, err := c.Inspect(ctx, img); err != nil || l.Present {
+		return l, err
+	}
 	if img.Tag != "" {
 		got, err := c.Resolve(ctx, img)
 		if err != nil {
@@ -150,7 +154,7 @@ func (c *Client) pull(ctx context.Context, img Image, log func(string)) (Local, 
 	if !l.Present || !slices.ContainsFunc(l.RepoDigests, func(d string) bool { return d == want || strings.HasSuffix(d, "@"+img.Digest) }) {
 		return Local{}, fmt.Errorf("%w: pulled %s, but the daemon holds %v", ErrDigestMismatch, want, l.RepoDigests)
 	}
-	log(fmt.Sprintf("pulled %s (%s) in %s", img, humanBytes(l.Size), time.Since(start).Round(100*time.Millisecond)))
+	log(fmt.Sprintf("pulled %s (%s) in %s", img, HumanBytes(l.Size), time.Since(start).Round(100*time.Millisecond)))
 	return l, nil
 }
 
@@ -182,7 +186,7 @@ func readPull(r io.Reader, log func(string)) error {
 			for _, l := range layers {
 				cur, total = cur+l[0], total+l[1]
 			}
-			log(fmt.Sprintf("pulling: %s of %s (%d layers in progress)", humanBytes(cur), humanBytes(total), len(layers)))
+			log(fmt.Sprintf("pulling: %s of %s (%d layers in progress)", HumanBytes(cur), HumanBytes(total), len(layers)))
 		}
 	}
 }
@@ -230,8 +234,8 @@ func (c *Client) Images(ctx context.Context, imgs []Image) ([]ImageStatus, error
 	return out, nil
 }
 
-// humanBytes formats a size as "12.3 MB" (powers of 1000, as docker does).
-func humanBytes(n int64) string {
+// HumanBytes formats a size as docker does: "12.3 MB" (powers of 1000).
+func HumanBytes(n int64) string {
 	const unit = 1000
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
@@ -243,6 +247,3 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
-
-// HumanBytes formats a size as docker does ("1.2 GB").
-func HumanBytes(n int64) string { return humanBytes(n) }

@@ -38,7 +38,7 @@ func (s Status) String() string {
 		fmt.Fprintf(&b, ", CPU %.1f%%", s.CPUPercent)
 	}
 	if s.MemoryBytes > 0 {
-		fmt.Fprintf(&b, ", memory %s", humanBytes(int64(s.MemoryBytes)))
+		fmt.Fprintf(&b, ", memory %s", HumanBytes(int64(s.MemoryBytes)))
 	}
 	return b.String()
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// parquetBatch is how many rows readParquet decodes at a time.
+// parquetBatch is how many rows (*reader).parquet decodes at a time.
 const parquetBatch = 64
 
 // parquet reads a Parquet file row group by row group, parquetBatch rows at a time, so memory
@@ -24,7 +24,8 @@ const parquetBatch = 64
 // JSON-like values, as the JSON formats give them:
 //
 //   - integers and finite floats: json.Number (floats as encoding/json writes them; NaN and
-//     ±Inf stay float32/float64); decimals: json.Number with their scale applied
+//     ±Inf stay float32/float64); decimals: json.Number with their scale applied (exact for
+//     byte array decimals, to about 7 and 15 digits for INT32 and INT64 ones)
 //   - strings, enums, JSON and unannotated byte arrays: string
 //   - booleans: bool; nulls: nil
 //   - timestamps: string, RFC 3339 in UTC with the fraction the value has; dates: string
@@ -35,7 +36,7 @@ func (r *reader) parquet(fh *os.File) error {
 	if err != nil {
 		return fmt.Errorf("read dataset %s: %w", r.path, err)
 	}
-	pf, err := parquet.OpenFile(fh, fi.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	pf, err := openParquet(fh, fi.Size())
 	if err != nil {
 		return fmt.Errorf("read dataset %s: %w", r.path, err)
 	}
@@ -49,12 +50,23 @@ func (r *reader) parquet(fh *os.File) error {
 	return nil
 }
 
+// openParquet reads a Parquet file's metadata. The library panics on some malformed
+// schemas; that is returned as an error.
+func openParquet(fh *os.File, size int64) (pf *parquet.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			pf, err = nil, fmt.Errorf("open: %v", p)
+		}
+	}()
+	return parquet.OpenFile(fh, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+}
+
 // parquetRowGroup emits the rows of one row group.
 func (r *reader) parquetRowGroup(rg parquet.RowGroup, schema *parquet.Schema, buf []parquet.Row) error {
 	rows := rg.Rows()
 	defer rows.Close()
 	for {
-		n, err := rows.ReadRows(buf)
+		n, err := readParquetRows(rows, buf)
 		for i := range n {
 			rec, cerr := parquetRecord(schema, buf[i])
 			if cerr != nil {
@@ -71,6 +83,17 @@ func (r *reader) parquetRowGroup(rg parquet.RowGroup, schema *parquet.Schema, bu
 			return fmt.Errorf("read dataset %s: row %d: %w", r.path, r.row, err)
 		}
 	}
+}
+
+// readParquetRows reads the next rows into buf. The library panics on some malformed
+// pages; that is returned as an error.
+func readParquetRows(rows parquet.Rows, buf []parquet.Row) (n int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			n, err = 0, fmt.Errorf("decode rows: %v", p)
+		}
+	}()
+	return rows.ReadRows(buf)
 }
 
 // parquetRecord turns one row into a Record. The library panics on some malformed rows;

@@ -62,6 +62,8 @@ func TestReadParquet(t *testing.T) {
 	}
 	byExt := filepath.Join(dir, "test.parquet")
 	writeParquet(t, byExt, rows, 2)
+	upper := filepath.Join(dir, "TEST.PARQUET")
+	writeParquet(t, upper, rows, 3)
 	declared := filepath.Join(dir, "test.bin")
 	writeParquet(t, declared, rows, 1)
 	for _, tt := range []struct {
@@ -69,16 +71,10 @@ func TestReadParquet(t *testing.T) {
 		ds   *config.Dataset
 	}{
 		{byExt, nil},
-		{filepath.Join(dir, "TEST.PARQUET"), nil},
+		{upper, nil},
 		{declared, &config.Dataset{Name: "d", Format: "Parquet"}},
 	} {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
-			if strings.HasSuffix(tt.path, ".PARQUET") {
-				if err := os.Rename(byExt, tt.path); err != nil {
-					t.Fatal(err)
-				}
-				defer os.Rename(tt.path, byExt)
-			}
 			got, err := readAll(t, tt.path, tt.ds)
 			if err != nil {
 				t.Fatal(err)
@@ -216,5 +212,30 @@ func TestReadParquetErrors(t *testing.T) {
 	err = Read(ctx, plan.DatasetFile{Path: path}, nil, func(int, Record) error { return nil })
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v, want context.Canceled", err)
+	}
+}
+
+// TestReadParquetCorrupt flips bytes all through the fixture: Read must return an error or
+// records, never panic.
+func TestReadParquetCorrupt(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join("testdata", "mmlu_sample.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "corrupt.parquet")
+	for i := 0; i < len(orig); i += 11 {
+		b := append([]byte(nil), orig...)
+		b[i] ^= 0xff
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("byte %d flipped: panic: %v", i, p)
+				}
+			}()
+			_, _ = readAll(t, path, nil)
+		}()
 	}
 }

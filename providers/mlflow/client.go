@@ -395,7 +395,17 @@ const (
 // per-request limits require (params and tags 100 each, metrics 1000, under 1 MB).
 func (c *Client) LogBatch(ctx context.Context, runID string, metrics []Metric, params []Param, tags []Tag) error {
 	for _, b := range batches(metrics, params, tags) {
-		req := map[string]any{"run_id": runID, "metrics": b.metrics, "params": b.params, "tags": b.tags}
+		// MLflow refuses null lists: send only the non-empty ones.
+		req := map[string]any{"run_id": runID}
+		if len(b.metrics) > 0 {
+			req["metrics"] = b.metrics
+		}
+		if len(b.params) > 0 {
+			req["params"] = b.params
+		}
+		if len(b.tags) > 0 {
+			req["tags"] = b.tags
+		}
 		if err := c.postJSON(ctx, "/api/2.0/mlflow/runs/log-batch", req, nil); err != nil {
 			return fmt.Errorf("log to MLflow run %s: %w", runID, err)
 		}

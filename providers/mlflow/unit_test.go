@@ -24,7 +24,7 @@ func TestSanitizeKey(t *testing.T) {
 		{"law, intl: (a)", "law_ intl_ _a_"},
 		{"/lead//double/", "lead/double"},
 		{"a/../b/./c", "a/__/b/_/c"},
-		{"ünï", "___"},
+		{"ünï", "_n_"},
 		{"", "_"},
 	}
 	for _, tt := range tests {
