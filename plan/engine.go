@@ -165,7 +165,7 @@ func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[stri
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Endpoint unreachable",
-					Detail:   err.Error() + " (plan with -refresh=false to use the last known fingerprint)",
+					Detail:   err.Error(),
 					Subject:  ep.DeclRange.Ptr(),
 				})
 				return
@@ -360,6 +360,21 @@ func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Sui
 	}
 	r.Params = params
 	in.Params = identityParams(params)
+	if r.UserTask != nil && r.UserTask.FewShotDataset != "" {
+		if fs := cfg.Datasets[r.UserTask.FewShotDataset]; fs != nil {
+			sha, warn, err := e.datasetSHA(ctx, cfg, fs, shas)
+			if err != nil {
+				return nil, "", hcl.Diagnostics{{
+					Severity: hcl.DiagError, Summary: "Dataset unavailable",
+					Detail: fmt.Sprintf("%s: %v", DatasetAddr(fs.Name), err), Subject: fs.DeclRange.Ptr(),
+				}}
+			}
+			if warn != "" {
+				*warnings = append(*warnings, warn)
+			}
+			in.FewShot = sha
+		}
+	}
 	if r.Dataset != nil {
 		sha, warn, err := e.datasetSHA(ctx, cfg, r.Dataset, shas)
 		if err != nil {

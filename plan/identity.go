@@ -23,9 +23,10 @@ type RunInputs struct {
 	Benchmark BenchmarkInputs `json:"benchmark"`
 	Endpoint  Fingerprint     `json:"endpoint"`
 	Params    IdentityParams  `json:"params"`
-	Dataset   string          `json:"dataset,omitempty"` // sha256 of the dataset, native tasks
-	Scorer    string          `json:"scorer,omitempty"`  // scorer version, native tasks
-	Task      string          `json:"task,omitempty"`    // canonical text of a user task block
+	Dataset   string          `json:"dataset,omitempty"`          // sha256 of the dataset, native tasks
+	Scorer    string          `json:"scorer,omitempty"`           // scorer version, native tasks
+	Task      string          `json:"task,omitempty"`             // canonical text of a user task block
+	FewShot   string          `json:"few_shot_dataset,omitempty"` // sha256 of a task block's few_shot_dataset
 	Judge     *Fingerprint    `json:"judge,omitempty"`
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/rogpeppe/go-internal/diff"
 )
 
 // Colors used by the human rendering; empty strings when colour is off.
@@ -65,7 +67,7 @@ func Render(w io.Writer, p *Plan, color bool) {
 		fmt.Fprintf(w, "  %s# %s %s%s%s\n", c.bold, a.Address, st.verb, reason, c.reset)
 		fmt.Fprintf(w, "  %s%s %s%s %s\n", col, st.sym, a.Action, c.reset, a.Address)
 		for _, ch := range a.Changes {
-			fmt.Fprintf(w, "      %s~%s %s: %s → %s\n", c.yellow, c.reset, ch.Path, renderValue(ch.Old), renderValue(ch.New))
+			renderChange(w, ch, c)
 		}
 		if a.ReuseFrom != "" {
 			fmt.Fprintf(w, "      = copied from %s (no requests)\n", a.ReuseFrom)
@@ -124,9 +126,35 @@ func renderValue(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	s := string(b)
-	if len(s) > 80 {
-		s = s[:77] + "..."
+	return string(b)
+}
+
+// renderChange prints one changed identity field: short values inline, long or multi-line
+// text (a task block's canonical text) as a unified diff.
+func renderChange(w io.Writer, ch Change, c palette) {
+	os, oldText := ch.Old.(string)
+	ns, newText := ch.New.(string)
+	if !oldText || !newText || (len(os) <= 60 && len(ns) <= 60 && !strings.Contains(os+ns, "\n")) {
+		fmt.Fprintf(w, "      %s~%s %s: %s → %s\n", c.yellow, c.reset, ch.Path, renderValue(ch.Old), renderValue(ch.New))
+		return
 	}
-	return strings.ReplaceAll(s, "\n", " ")
+	fmt.Fprintf(w, "      %s~%s %s changed:\n", c.yellow, c.reset, ch.Path)
+	d := diff.Diff("old", []byte(ensureNewline(os)), "new", []byte(ensureNewline(ns)))
+	for _, line := range strings.Split(strings.TrimRight(string(d), "\n"), "\n") {
+		col := ""
+		switch {
+		case strings.HasPrefix(line, "+"):
+			col = c.green
+		case strings.HasPrefix(line, "-"):
+			col = c.red
+		}
+		fmt.Fprintf(w, "          %s%s%s\n", col, line, c.reset)
+	}
+}
+
+func ensureNewline(s string) string {
+	if strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
 }
