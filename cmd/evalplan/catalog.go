@@ -16,7 +16,7 @@ func cmdCatalog(c *cli, args []string) int {
 	}
 	var q schema.Query
 	var asJSON bool
-	fs := newFlagSet(c, "catalog "+sub, "catalog list|search WORD|show NAME [options]")
+	fs := newFlagSet(c, "catalog "+sub, "catalog list|search WORD|show NAME|presets|categories [options]")
 	fs.StringVar(&q.Category, "category", "", "only this category")
 	fs.StringVar(&q.Harness, "harness", "", "only this harness")
 	fs.StringVar(&q.EndpointType, "endpoint-type", "", "only tasks for this endpoint type (chat, completions, vlm, embedding)")
@@ -33,6 +33,33 @@ func cmdCatalog(c *cli, args []string) int {
 		return exitError
 	}
 	switch sub {
+	case "presets":
+		if asJSON {
+			out := map[string][]string{}
+			for _, name := range cat.Presets() {
+				out[name], _ = cat.Preset(name)
+			}
+			return printJSON(c, out)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PRESET\tBENCHMARKS\tDESCRIPTION")
+		for _, name := range cat.Presets() {
+			names, _ := cat.Preset(name)
+			fmt.Fprintf(tw, "%s\t%d\t%s\n", name, len(names), cat.PresetDescription(name))
+		}
+		tw.Flush()
+		return exitOK
+	case "categories":
+		if asJSON {
+			return printJSON(c, cat.Categories())
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CATEGORY\tBENCHMARKS")
+		for _, name := range cat.Categories() {
+			fmt.Fprintf(tw, "%s\t%d\n", name, len(cat.InCategory(name)))
+		}
+		tw.Flush()
+		return exitOK
 	case "list", "search":
 		if sub == "search" {
 			if len(pos) == 0 {
@@ -86,7 +113,7 @@ func cmdCatalog(c *cli, args []string) int {
 		}
 		return exitOK
 	}
-	fmt.Fprintf(c.stderr, "Error: unknown catalog subcommand %q; use list, search or show\n", sub)
+	fmt.Fprintf(c.stderr, "Error: unknown catalog subcommand %q; use list, search, show, presets or categories\n", sub)
 	return exitError
 }
 

@@ -31,7 +31,7 @@ func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 		if v, ok := l.str(a); ok {
 			s.Preset = v
 			if l.opts.Catalog != nil && !l.opts.Catalog.HasPreset(v) {
-				l.errorf(a.Expr.Range().Ptr(), "Unknown preset", "There is no suite preset named %q. List the presets with `evalplan catalog`.", v)
+				l.errorf(a.Expr.Range().Ptr(), "Unknown preset", "There is no suite preset named %q. List the presets with `evalplan catalog presets`.", v)
 			}
 		}
 	}
@@ -40,7 +40,7 @@ func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 			s.Categories = list
 			for _, cat := range list {
 				if l.opts.Catalog != nil && !l.opts.Catalog.HasCategory(cat) {
-					l.errorf(a.Expr.Range().Ptr(), "Unknown category", "There is no benchmark category named %q. List the categories with `evalplan catalog`.", cat)
+					l.errorf(a.Expr.Range().Ptr(), "Unknown category", "There is no benchmark category named %q. List the categories with `evalplan catalog categories`.", cat)
 				}
 			}
 		}
