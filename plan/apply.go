@@ -48,6 +48,8 @@ var ErrStalePlan = errors.New("saved plan is stale; run plan again")
 // endpoint fingerprints (fps, freshly refreshed).
 func CheckStale(cfg *config.Config, st *state.File, p *Plan, fps map[string]Fingerprint) error {
 	switch {
+	case p.Lineage == "" && st.Lineage != "":
+		return fmt.Errorf("%w: it was made before any state existed, and an apply has written state since", ErrStalePlan)
 	case p.Lineage != st.Lineage:
 		return fmt.Errorf("%w: it was made for state lineage %s, the state is %s", ErrStalePlan, p.Lineage, st.Lineage)
 	case p.Serial != st.Serial:
@@ -447,7 +449,9 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 	spec := &RunSpec{
 		Address: a.Address, Suite: r.Suite, Benchmark: r.Benchmark, Task: r.Task, UserTask: r.UserTask,
 		Endpoint: &ep, Fingerprint: r.Fingerprint, Dataset: file, DatasetConfig: r.Dataset, Params: r.Params, Identity: r.Identity, RunDir: runDir,
-		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume, NoCache: w.opts.NoCache,
+		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume,
+		// -replace forces a real re-run: cached responses would repeat the old answers.
+		NoCache: w.opts.NoCache || a.Action == ActionReplace,
 	}
 	if ds := w.fewShotDataset(r); ds != nil {
 		w.mu.Lock()

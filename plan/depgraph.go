@@ -38,24 +38,20 @@ func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) 
 	for _, name := range sortedKeys(cfg.Checks) {
 		addr := CheckAddr(name)
 		g.Add(addr)
-		refs, exact := runRefs(cfg.Checks[name].Condition)
-		if !exact {
-			for _, tr := range cfg.Checks[name].Condition.Variables() {
-				if tr.RootName() == "suite" && len(tr) > 1 {
-					if a, ok := tr[1].(hcl.TraverseAttr); ok {
-						refs = append(refs, bySuite[a.Name]...)
-					}
-				}
-			}
-		}
-		for _, r := range refs {
+		for _, r := range exprRuns(cfg.Checks[name].Condition, bySuite) {
 			if g.Has(r) {
 				g.Connect(addr, r)
 			}
 		}
 	}
 	for _, name := range sortedKeys(cfg.Outputs) {
-		g.Add("output." + name)
+		addr := "output." + name
+		g.Add(addr)
+		for _, r := range exprRuns(cfg.Outputs[name].Value, bySuite) {
+			if g.Has(r) {
+				g.Connect(addr, r)
+			}
+		}
 	}
 	return g, diags
 }
@@ -69,4 +65,21 @@ func quote(s string) string {
 		b = append(b, c)
 	}
 	return string(append(b, '"'))
+}
+
+// exprRuns lists the runs an expression reads: exactly, when it indexes suite.S.result[B][E]
+// and the like, else every run of each suite it names.
+func exprRuns(expr hcl.Expression, bySuite map[string][]string) []string {
+	refs, exact := runRefs(expr)
+	if exact {
+		return refs
+	}
+	for _, tr := range expr.Variables() {
+		if tr.RootName() == "suite" && len(tr) > 1 {
+			if a, ok := tr[1].(hcl.TraverseAttr); ok {
+				refs = append(refs, bySuite[a.Name]...)
+			}
+		}
+	}
+	return refs
 }

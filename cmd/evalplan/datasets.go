@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/evalplan/evalplan/plan"
@@ -41,6 +42,9 @@ func cmdDatasets(c *cli, args []string) int {
 			sha := ds.SHA256
 			if file, ok := p.Cached(ds, l.cfg.Settings.CacheDir); ok {
 				cached, sha = "yes", file.SHA256
+				if isLocal(ds.Source) {
+					cached = "local"
+				}
 			}
 			if sha == "" {
 				sha = "(unknown until fetched)"
@@ -160,4 +164,9 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// isLocal reports whether a dataset source is a local path (read in place, never cached).
+func isLocal(src string) bool {
+	return !strings.Contains(src, "://") || strings.HasPrefix(src, "file://")
 }

@@ -58,8 +58,9 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 		Runners: map[string]plan.Runner{
 			"native": &native.Runner{Limiters: &openai.Limiters{}},
 		},
-		Version: version,
-		Log:     c.logger(),
+		Exporters: c.exporters(cfg),
+		Version:   version,
+		Log:       c.logger(),
 	}
 }
 

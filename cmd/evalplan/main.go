@@ -60,6 +60,8 @@ func commands() map[string]command {
 		"output":   {"Show output values from the state", cmdOutput},
 		"graph":    {"Print the dependency graph in DOT", cmdGraph},
 		"datasets": {"Dataset cache: status, preload, clear", cmdDatasets},
+		"export":   {"Send recorded results to the exporters (MLflow, local files)", cmdExport},
+		"mlflow":   {"MLflow tracking server: status, start, stop", cmdMLflow},
 		"catalog":  {"Browse the benchmark catalog (list, search, show)", cmdCatalog},
 		"check":    {"Evaluate check blocks against the state", cmdCheck},
 		"report":   {"Write a report of every result in the state (md, html, csv, json)", cmdReport},

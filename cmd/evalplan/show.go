@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/schema"
 )
 
 func cmdShow(c *cli, args []string) int {
@@ -114,12 +116,24 @@ func renderOutput(o state.Output) string {
 	return string(b)
 }
 
-// statePath finds the state file without validating the whole configuration when possible:
-// the evalplan block's state setting needs the configuration, so load it quietly.
+// statePath finds the state file. It needs the evalplan block's state setting, so it loads
+// the configuration quietly; commands that only read state work even when a required
+// variable is unset (as Terraform's show and output do).
 func (c *cli) statePath() (string, bool) {
-	l, ok := c.load(nil, false)
-	if !ok {
+	cat, err := schema.LoadCatalog()
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error: load the benchmark catalog:", err)
 		return "", false
 	}
-	return l.cfg.Settings.State, true
+	cfg, diags := config.Load(c.dir, config.LoadOptions{Environ: c.environ, Catalog: cat})
+	if cfg != nil && cfg.Settings.State != "" && len(cfg.Files) > 0 {
+		return cfg.Settings.State, true
+	}
+	if cfg != nil {
+		c.printDiags(cfg.HCLFiles(), diags, false)
+	}
+	if len(diags) == 0 {
+		fmt.Fprintf(c.stderr, "Error: no configuration (*.hcl) in %s\n", c.dir)
+	}
+	return "", false
 }
