@@ -7,11 +7,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -388,10 +388,16 @@ func numberText(f float64) string {
 	return s
 }
 
-// hclKey writes an object key bare when it is an identifier, else quoted.
+// hclKey writes an object key bare when it is a plain identifier (letters, digits and
+// underscores), else quoted.
 func hclKey(k string) string {
-	if hclsyntax.ValidIdentifier(k) {
-		return k
+	for i, r := range k {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
+			return strconv.Quote(k)
+		}
 	}
-	return strconv.Quote(k)
+	if k == "" {
+		return `""`
+	}
+	return k
 }

@@ -263,6 +263,11 @@ func TestComparePrevious(t *testing.T) {
 	if code, stdout, stderr := w.run("apply", "-auto-approve"); code != exitOK {
 		t.Fatalf("apply exit %d\n%s%s", code, stdout, stderr)
 	}
+	// A no-op apply rereads no journal and leaves the state (and its serial) alone.
+	serial := w.state().Serial
+	if code, stdout, stderr := w.run("apply", "-auto-approve"); code != exitOK || w.state().Serial != serial {
+		t.Fatalf("no-op apply: exit %d, serial %d → %d\n%s%s", code, serial, w.state().Serial, stdout, stderr)
+	}
 	code, stdout, stderr := w.run("compare", "-json", "-previous", `suite.s.run[native.gsm8k][a]`)
 	if code != exitOK {
 		t.Fatalf("compare -previous exit %d\n%s%s", code, stdout, stderr)
@@ -292,6 +297,12 @@ func TestComparePrevious(t *testing.T) {
 	run := doc.Suites[0].Benchmarks[0].Runs[0]
 	if run.Address != `suite.s.run["native.gsm8k"]["a"]` || run.Previous == nil || run.Change == nil || len(run.History) != 2 {
 		t.Errorf("report run = %+v; want a's GSM8K run with its previous result and change", run)
+	}
+	code, stdout, _ = w.run("report")
+	for _, want := range []string{"## Suite s\n", "| native.gsm8k | flexible_extract | 0.", "| a − b | ", "| subject | a | b |\n", "| college_biology | "} {
+		if code != exitOK || !strings.Contains(stdout, want) {
+			t.Errorf("report (markdown, exit %d) lacks %q:\n%s", code, want, stdout)
+		}
 	}
 	code, stdout, _ = w.run("report", "-format", "csv")
 	recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()

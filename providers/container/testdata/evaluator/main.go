@@ -31,9 +31,9 @@ type runConfig struct {
 		Type      string `yaml:"type"`
 		OutputDir string `yaml:"output_dir"`
 		Params    struct {
-			LimitSamples *float64      `yaml:"limit_samples"`
-			MaxNewTokens *int          `yaml:"max_new_tokens"`
-			Temperature  *float64      `yaml:"temperature"`
+			LimitSamples *float64       `yaml:"limit_samples"`
+			MaxNewTokens *int           `yaml:"max_new_tokens"`
+			Temperature  *float64       `yaml:"temperature"`
 			Extra        map[string]any `yaml:"extra"`
 		} `yaml:"params"`
 	} `yaml:"config"`

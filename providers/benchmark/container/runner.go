@@ -1,0 +1,303 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/providers/container"
+)
+
+// Files of a container run directory.
+const (
+	RunConfigFile = "run_config.yml"
+	LogFile       = "container.log"
+	ResultsYAML   = "results.yml"
+	ResultsFile   = "results.json"
+)
+
+// catalogRegistry is the prefix that the evalplan block's image_mirror replaces.
+const catalogRegistry = "nvcr.io/nvidia/eval-factory/"
+
+// tailLines is how many of the container's last log lines a failure message carries.
+const tailLines = 15
+
+// Runner runs NeMo Evaluator container tasks. It implements plan.Runner.
+type Runner struct {
+	// Docker is the container provider; nil means one for Environ's DOCKER_HOST, created on
+	// first use.
+	Docker *container.Client
+	// Config supplies the image_mirror setting and the benchmark blocks' image overrides,
+	// which decide each run's image exactly as the run's identity does.
+	Config *config.Config
+	// Environ is the environment (DOCKER_HOST, NGC_API_KEY, DOCKER_CONFIG, HOME) for the
+	// default Docker client; nil means the process environment.
+	Environ []string
+	// StatusEvery is how often a running container's CPU and memory are reported through
+	// Progress.Log; default 5 s.
+	StatusEvery time.Duration
+
+	once sync.Once
+}
+
+var _ plan.Runner = (*Runner)(nil)
+
+func (r *Runner) docker() *container.Client {
+	r.once.Do(func() {
+		if r.Docker == nil {
+			r.Docker = container.New(container.Options{Environ: r.Environ})
+		}
+	})
+	return r.Docker
+}
+
+// Image is the pinned image of a run: the benchmark block's image when set, else the catalog
+// task's image (through image_mirror) at its tag and digest.
+func Image(cfg *config.Config, spec *plan.RunSpec) (container.Image, error) {
+	if cfg != nil {
+		if s := cfg.Suites[spec.Suite]; s != nil {
+			ov := s.Overrides[spec.Benchmark]
+			if ov == nil && spec.Task != nil {
+				ov = s.Overrides[spec.Task.Name]
+			}
+			if ov != nil && ov.Image != "" {
+				return container.ParseImage(ov.Image)
+			}
+		}
+	}
+	t := spec.Task
+	if t == nil || t.Image == "" {
+		return container.Image{}, fmt.Errorf("%s: the benchmark has no container image; set image = \"repo@sha256:...\" in its benchmark block", spec.Address)
+	}
+	repo := t.Image
+	if cfg != nil && cfg.Settings.ImageMirror != "" {
+		if rest, ok := strings.CutPrefix(repo, catalogRegistry); ok {
+			repo = strings.TrimRight(cfg.Settings.ImageMirror, "/") + "/" + rest
+		}
+	}
+	ref := repo
+	if t.Tag != "" {
+		ref += ":" + t.Tag
+	}
+	if t.Digest != "" {
+		ref += "@" + t.Digest
+	}
+	return container.ParseImage(ref)
+}
+
+// Run implements plan.Runner. A run that cannot be done returns a failed outcome and a nil
+// error; a cancelled one returns ctx's error, after the container has been removed.
+func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Progress) (*plan.Outcome, error) {
+	if progress == nil {
+		progress = plan.NopProgress{}
+	}
+	if spec == nil || spec.RunDir == "" {
+		return failed(errors.New("container runner: run spec without a run directory")), nil
+	}
+	img, err := Image(r.Config, spec)
+	if err != nil {
+		return failed(err), nil
+	}
+	runDir, err := filepath.Abs(spec.RunDir)
+	if err != nil {
+		return failed(err), nil
+	}
+	if err := prepare(runDir, spec); err != nil {
+		return failed(err), nil
+	}
+	logf, err := os.OpenFile(filepath.Join(runDir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return failed(err), nil
+	}
+	defer logf.Close()
+	tail := &tailWriter{max: tailLines}
+	logs := io.MultiWriter(logf, tail)
+	say := func(msg string) { progress.Log(spec.Address, msg) }
+
+	if _, err := r.docker().Ensure(ctx, img, say); err != nil {
+		if ctx.Err() != nil {
+			return failed(fmt.Errorf("interrupted while pulling %s", img)), ctx.Err()
+		}
+		return failed(fmt.Errorf("image %s: %w", img, err)), nil
+	}
+	code, runErr := r.runContainer(ctx, spec, img, runDir, logs, say)
+	if out := r.exitOutcome(ctx, spec, code, runErr, tail); out != nil {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		return out, nil
+	}
+	return finish(runDir, spec, tail), nil
+}
+
+// prepare writes run_config.yml and removes a results.yml left by an earlier attempt.
+func prepare(runDir string, spec *plan.RunSpec) error {
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return fmt.Errorf("create run directory: %w", err)
+	}
+	rc, err := BuildRunConfig(spec)
+	if err != nil {
+		return err
+	}
+	b, err := rc.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(runDir, RunConfigFile), b, 0o644); err != nil {
+		return fmt.Errorf("write run config: %w", err)
+	}
+	for _, f := range []string{ResultsYAML, ResultsFile} {
+		if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale %s: %w", f, err)
+		}
+	}
+	return nil
+}
+
+// runContainer runs the evaluator under the run's timeout, with nemo-evaluator and, when the
+// image lacks it, eval-factory.
+func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir string, logs io.Writer, say func(string)) (int64, error) {
+	if t := spec.Params.Timeout; t != nil && *t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
+		defer cancel()
+	}
+	rs := container.RunSpec{
+		Image:       img,
+		Entrypoint:  []string{"nemo-evaluator"},
+		Cmd:         []string{"run_eval", "--run_config", "/results/" + RunConfigFile},
+		Binds:       []string{runDir + ":/results"},
+		HostNetwork: loopback(spec.Endpoint),
+		Labels:      map[string]string{"dev.evalplan.address": spec.Address, "dev.evalplan.identity": spec.Identity},
+		Logs:        logs,
+		Status:      func(s container.Status) { say("container " + s.String()) },
+		StatusEvery: r.StatusEvery,
+	}
+	if spec.Endpoint.APIKey != "" {
+		rs.Env = []string{APIKeyVar + "=" + spec.Endpoint.APIKey}
+	}
+	code, err := r.docker().Run(ctx, rs)
+	if errors.Is(err, container.ErrExecutableNotFound) {
+		fmt.Fprintln(logs, "evalplan: nemo-evaluator is not in the image; running eval-factory")
+		rs.Entrypoint = []string{"eval-factory"}
+		code, err = r.docker().Run(ctx, rs)
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return code, errTimeout
+	}
+	return code, err
+}
+
+var errTimeout = errors.New("run timeout")
+
+// exitOutcome is the failed outcome of a container that did not exit 0, nil when it did.
+func (r *Runner) exitOutcome(ctx context.Context, spec *plan.RunSpec, code int64, err error, tail *tailWriter) *plan.Outcome {
+	switch {
+	case err == nil && code == 0:
+		return nil
+	case ctx.Err() != nil:
+		return failedf(tail, "interrupted; the container was stopped and removed")
+	case errors.Is(err, errTimeout):
+		return failedf(tail, "timed out after %s (params timeout = %g); the container was killed and removed", time.Duration(*spec.Params.Timeout*float64(time.Second)), *spec.Params.Timeout)
+	case errors.Is(err, container.ErrExecutableNotFound):
+		return failedf(tail, "the image has neither nemo-evaluator nor eval-factory on its PATH: is it a NeMo Evaluator image? (%v)", err)
+	case err != nil:
+		return failedf(tail, "%v", err)
+	}
+	return failedf(tail, "the container exited with code %d", code)
+}
+
+// finish parses results.yml and writes results.json.
+func finish(runDir string, spec *plan.RunSpec, tail *tailWriter) *plan.Outcome {
+	b, err := os.ReadFile(filepath.Join(runDir, ResultsYAML))
+	if errors.Is(err, fs.ErrNotExist) {
+		return failedf(tail, "the container exited 0 but wrote no %s", ResultsYAML)
+	}
+	if err != nil {
+		return failed(err)
+	}
+	res, err := ParseResults(b, spec.Task.Task)
+	if err != nil {
+		return failedf(tail, "%v", err)
+	}
+	if err := writeResults(runDir, res); err != nil {
+		return failed(err)
+	}
+	return &plan.Outcome{Status: plan.StatusComplete, Result: res}
+}
+
+// writeResults writes results.json atomically.
+func writeResults(dir string, res *result.Result) error {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	tmp := filepath.Join(dir, ResultsFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, ResultsFile)); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+func failed(err error) *plan.Outcome {
+	return &plan.Outcome{Status: plan.StatusFailed, Error: err.Error()}
+}
+
+// failedf is a failed outcome whose message ends with the container's last log lines.
+func failedf(tail *tailWriter, format string, args ...any) *plan.Outcome {
+	msg := fmt.Sprintf(format, args...)
+	if lines := tail.String(); lines != "" {
+		msg += "\nlast lines of the container's log:\n" + lines
+	}
+	return &plan.Outcome{Status: plan.StatusFailed, Error: msg}
+}
+
+// tailWriter keeps the last max lines written to it.
+type tailWriter struct {
+	mu      sync.Mutex
+	max     int
+	lines   []string
+	partial string
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.partial + string(p)
+	parts := strings.Split(s, "\n")
+	t.partial = parts[len(parts)-1]
+	for _, l := range parts[:len(parts)-1] {
+		t.lines = append(t.lines, "  "+strings.TrimRight(l, "\r"))
+	}
+	if over := len(t.lines) - t.max; over > 0 {
+		t.lines = append(t.lines[:0], t.lines[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailWriter) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lines := t.lines
+	if t.partial != "" {
+		lines = append(append([]string(nil), lines...), "  "+t.partial)
+		if len(lines) > t.max {
+			lines = lines[len(lines)-t.max:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,185 @@
+package native
+
+// Benchmarks of the harness against the simulated model server (DESIGN §9, issue 3's
+// "make bench" figures). Each iteration is one whole run in a fresh run directory, so use
+// -benchtime=Nx; .ci/bench.sh runs them several times and prints the medians.
+//
+//   - BenchmarkHarnessIdeal: 5,000 samples, 50 ms latency, 256 slots, parallelism 256;
+//     "ratio" = wall time ÷ ceil(5000/256) × 50 ms.
+//   - BenchmarkHarnessThroughput: requests/s against a zero-latency server.
+//   - BenchmarkHarnessPeakRSS: peak resident memory of a run of 100,000 samples, in a child
+//     process.
+//   - BenchmarkHarnessParallelism: one GSM8K run at 50 ms latency with parallelism 1, 16,
+//     64 and 256 (40 rounds of requests each, at most 5,000 samples).
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+)
+
+// benchData caches generated datasets by size for the benchmarks of one process.
+var benchData = struct {
+	sync.Mutex
+	dir   string
+	paths map[int]string
+}{paths: map[int]string{}}
+
+// gsm8kFile returns a synthetic GSM8K dataset of n records, generated once per process.
+func gsm8kFile(b *testing.B, n int) string {
+	benchData.Lock()
+	defer benchData.Unlock()
+	if p, ok := benchData.paths[n]; ok {
+		return p
+	}
+	if benchData.dir == "" {
+		// Not b.TempDir: the files outlive one benchmark and are reused by the next.
+		benchData.dir = b.TempDir()
+	}
+	dir := filepath.Join(benchData.dir, strconv.Itoa(n))
+	if err := mkdir(dir); err != nil {
+		b.Fatal(err)
+	}
+	p := writeGSM8K(b, dir, n)
+	benchData.paths[n] = p
+	return p
+}
+
+// benchRun runs spec once and fails b unless every one of n samples is answered.
+func benchRun(b *testing.B, r *Runner, spec *plan.RunSpec, n int) {
+	out, err := r.Run(context.Background(), spec, nil)
+	if err != nil || out.Status != plan.StatusComplete || out.Result.N != n {
+		b.Fatalf("run: %+v, %v; want %d samples answered", out, err, n)
+	}
+}
+
+// benchLoop runs n samples of data against url once per iteration, each in a fresh run
+// directory, and returns the mean wall time of a run.
+func benchLoop(b *testing.B, url, data string, n int, p config.Params) time.Duration {
+	r := &Runner{}
+	defer r.Close()
+	if p.LimitSamples == nil {
+		p.LimitSamples = ptr(float64(n))
+	}
+	p.Sample = ptr(sampleFirst)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var total time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		spec := simSpec(b.TempDir(), url, data, p)
+		b.StartTimer()
+		start := time.Now()
+		benchRun(b, r, spec, n)
+		total += time.Since(start)
+	}
+	mean := total / time.Duration(b.N)
+	b.ReportMetric(float64(n)/mean.Seconds(), "samples/s")
+	return mean
+}
+
+// idealTime is ceil(n/slots) rounds of latency.
+func idealTime(n, slots int, latency time.Duration) time.Duration {
+	return time.Duration(math.Ceil(float64(n)/float64(slots))) * latency
+}
+
+// BenchmarkHarnessIdeal is figure (a): harness overhead against the ideal time.
+func BenchmarkHarnessIdeal(b *testing.B) {
+	const n, slots, latency = 5000, 256, 50 * time.Millisecond
+	data := gsm8kFile(b, n)
+	cfg := simConfig(data)
+	cfg.Latency, cfg.Capacity = latency, slots
+	s := startSim(b, cfg)
+	mean := benchLoop(b, s.URL, data, n, config.Params{Parallelism: ptr(slots)})
+	b.ReportMetric(float64(mean)/float64(idealTime(n, slots, latency)), "ratio")
+}
+
+// BenchmarkHarnessThroughput is figure (b): requests/s against a zero-latency server, with
+// the response cache off and on (every request a miss, stored).
+func BenchmarkHarnessThroughput(b *testing.B) {
+	const n = 5000
+	data := gsm8kFile(b, n)
+	s := startSim(b, simConfig(data))
+	for _, p := range []int{64, 256} {
+		b.Run("parallelism="+strconv.Itoa(p), func(b *testing.B) {
+			mean := benchLoop(b, s.URL, data, n, config.Params{Parallelism: ptr(p)})
+			b.ReportMetric(float64(n)/mean.Seconds(), "req/s")
+		})
+	}
+}
+
+// rssSamples is the dataset size of figure (c).
+const rssSamples = 100_000
+
+// BenchmarkHarnessPeakRSS is figure (c): a 100,000-sample run in a child process (the test
+// binary re-executed into TestHarnessChild) against a zero-latency server in this one;
+// "peak-MB" is the child's VmHWM.
+func BenchmarkHarnessPeakRSS(b *testing.B) {
+	data := gsm8kFile(b, rssSamples)
+	s := startSim(b, simConfig(data))
+	var peak int64
+	for b.Loop() {
+		spec := simSpec(b.TempDir(), s.URL, data, config.Params{Parallelism: ptr(64)})
+		cmd := childCommand(b, childJob{Spec: spec})
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		var status string
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "status "):
+				status = line
+			case strings.HasPrefix(line, "vmhwm "):
+				kb, err := strconv.ParseInt(strings.TrimPrefix(line, "vmhwm "), 10, 64)
+				if err != nil {
+					b.Fatal(err)
+				}
+				peak = max(peak, kb)
+			}
+		}
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("child: %v", err)
+		}
+		if status != "status "+plan.StatusComplete+" " {
+			b.Fatalf("child ended with %q", status)
+		}
+	}
+	b.ReportMetric(float64(peak)/1024, "peak-MB")
+	b.ReportMetric(float64(rssSamples*b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkHarnessParallelism is figure (d): one GSM8K run at 50 ms latency with 256
+// slots, by parallelism. Each run is 40 rounds of requests (at most 5,000 samples), so
+// parallelism 1 takes 2 s, not 250; "ratio" is against the ideal time of that run.
+func BenchmarkHarnessParallelism(b *testing.B) {
+	const latency, slots = 50 * time.Millisecond, 256
+	data := gsm8kFile(b, 5000)
+	cfg := simConfig(data)
+	cfg.Latency, cfg.Capacity = latency, slots
+	s := startSim(b, cfg)
+	for _, p := range []int{1, 16, 64, 256} {
+		n := min(5000, 40*p)
+		b.Run(fmt.Sprintf("parallelism=%d", p), func(b *testing.B) {
+			mean := benchLoop(b, s.URL, data, n, config.Params{Parallelism: ptr(p)})
+			b.ReportMetric(float64(mean)/float64(idealTime(n, min(p, slots), latency)), "ratio")
+		})
+	}
+	_ = sim.DefaultModel
+}
