@@ -251,8 +251,20 @@ func EvalOutputs(cfg *config.Config, st *state.File) (map[string]state.Output, h
 	var diags hcl.Diagnostics
 	for _, name := range sortedKeys(cfg.Outputs) {
 		o := cfg.Outputs[name]
+		if missing := missingRuns(st, o.Value); len(missing) > 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Output not recorded",
+				Detail:   fmt.Sprintf("output.%s reads %s, which has no successful result yet; it is recorded once that run completes.", name, missing[0]),
+				Subject:  o.DeclRange.Ptr(),
+			})
+			continue
+		}
 		v, d := o.Value.Value(ctx)
 		if d.HasErrors() {
+			for _, diag := range d {
+				diag.Severity = hcl.DiagWarning
+			}
 			diags = append(diags, d...)
 			continue
 		}
@@ -400,4 +412,17 @@ func hclKey(k string) string {
 		return `""`
 	}
 	return k
+}
+
+// missingRuns lists the runs an expression indexes exactly (suite.S.result[B][E] and the
+// like) that have no complete result in state.
+func missingRuns(st *state.File, expr hcl.Expression) []string {
+	refs, _ := runRefs(expr)
+	var out []string
+	for _, addr := range refs {
+		if res := st.Resources[addr]; res == nil || res.Status != state.StatusComplete || res.Result == nil {
+			out = append(out, addr)
+		}
+	}
+	return out
 }
