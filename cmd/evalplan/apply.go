@@ -102,7 +102,7 @@ func cmdApply(c *cli, args []string) int {
 	prog := newProgress(c, color)
 	res, diags := l.engine.Apply(c.ctx, l.cfg, p, store, plan.ApplyOptions{Parallelism: parallelism, NoCache: noCache, Progress: prog})
 	prog.Stop()
-	if err := l.close(); err != nil {
+	if err := l.close(c.ctx); err != nil {
 		fmt.Fprintln(c.stderr, "Warning:", err)
 	}
 	if len(diags) > 0 {

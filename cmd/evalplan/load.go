@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
+	bcontainer "github.com/evalplan/evalplan/providers/benchmark/container"
 	"github.com/evalplan/evalplan/providers/benchmark/native"
 	"github.com/evalplan/evalplan/providers/dataset"
 	"github.com/evalplan/evalplan/providers/endpoint"
@@ -56,7 +58,8 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 		Endpoints: &endpoint.Provider{},
 		Datasets:  &dataset.Provider{Dir: cfg.Dir},
 		Runners: map[string]plan.Runner{
-			"native": &native.Runner{Limiters: &openai.Limiters{}},
+			"native":    &native.Runner{Limiters: &openai.Limiters{}},
+			"container": &bcontainer.Runner{Config: cfg, Environ: c.environ},
 		},
 		Exporters: c.exporters(cfg),
 		Version:   version,
@@ -143,11 +146,18 @@ func commandLine(args []string) string {
 }
 
 // close releases what the engine's providers hold open (response caches).
-func (l *loaded) close() error {
+func (l *loaded) close(ctx context.Context) error {
 	var errs []error
 	for _, r := range l.engine.Runners {
 		if c, ok := r.(io.Closer); ok {
 			errs = append(errs, c.Close())
+		}
+	}
+	// Exporters may stop what they started (a managed MLflow server with keep_running = false).
+	type ctxCloser interface{ Close(context.Context) error }
+	for _, x := range l.engine.Exporters {
+		if c, ok := x.(ctxCloser); ok {
+			errs = append(errs, c.Close(context.WithoutCancel(ctx)))
 		}
 	}
 	return errors.Join(errs...)

@@ -68,6 +68,8 @@ func commands() map[string]command {
 		"compare":  {"Compare two endpoints' results on the samples both answered", cmdCompare},
 		"schema":   {"Print the eval.hcl language schema as JSON", cmdSchema},
 		"version":  {"Print evalplan's version", cmdVersion},
+
+		"containers": {"List the container images the configuration needs (present, missing, size)", cmdContainers},
 	}
 }
 

@@ -5,7 +5,7 @@ import "errors"
 // Errors that callers can test with errors.Is. Each is wrapped with what happened and what to do.
 var (
 	// ErrDaemonUnavailable means Docker is not installed or its daemon does not answer.
-	ErrDaemonUnavailable = errors.New("Docker daemon unavailable")
+	ErrDaemonUnavailable = errors.New("docker daemon unavailable")
 	// ErrImageNotFound means the registry has no such repository, tag or digest.
 	ErrImageNotFound = errors.New("image not found")
 	// ErrUnauthorized means the registry refused the credentials (or wanted some).

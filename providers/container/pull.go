@@ -174,9 +174,6 @@ func readPull(r io.Reader, log func(string)) error {
 		if m.Error != nil {
 			return errors.New(m.Error.Message)
 		}
-		if m.ErrorMessage != "" {
-			return errors.New(m.ErrorMessage)
-		}
 		if m.Progress != nil && m.ID != "" && m.Progress.Total > 0 {
 			layers[m.ID] = [2]int64{m.Progress.Current, m.Progress.Total}
 		}

@@ -45,7 +45,7 @@ func AuthFromEnv(getenv func(string) string) Auth {
 func NewClient(uri string, auth Auth, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(strings.TrimRight(uri, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("tracking URI %q: want http://HOST:PORT or https://HOST[:PORT]", uri)
+		return nil, fmt.Errorf("tracking URI %q: want http://HOST:PORT or https://HOST[:PORT]", redact(uri))
 	}
 	if hc == nil {
 		hc = &http.Client{Transport: &http.Transport{

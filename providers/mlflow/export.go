@@ -123,12 +123,12 @@ func (e *Exporter) ensureServer(ctx context.Context, s Settings) error {
 	}
 	bin, err := FindBinary(e.getenv)
 	if err != nil {
-		return fmt.Errorf("no MLflow server answers at %s and none can be started: %w", s.TrackingURI, err)
+		return fmt.Errorf("no MLflow server answers at %s and none can be started: %w", redact(s.TrackingURI), err)
 	}
 	srv.Binary = bin
 	started, err := srv.Start(ctx)
 	if err != nil {
-		return fmt.Errorf("start the managed MLflow server at %s: %w", s.TrackingURI, err)
+		return fmt.Errorf("start the managed MLflow server at %s: %w", redact(s.TrackingURI), err)
 	}
 	if !started {
 		return nil

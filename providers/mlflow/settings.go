@@ -102,18 +102,18 @@ func (s *Settings) resolveManaged(addr string, port int) error {
 	}
 	u, err := url.Parse(s.TrackingURI)
 	if err != nil || u.Scheme != "http" {
-		return fmt.Errorf("%s: a managed server needs an http://127.0.0.1:PORT tracking URI, not %q", addr, s.TrackingURI)
+		return fmt.Errorf("%s: a managed server needs an http://127.0.0.1:PORT tracking URI, not %q", addr, redact(s.TrackingURI))
 	}
 	host, p := u.Hostname(), u.Port()
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("%s: a managed server runs on this machine, but tracking_uri %q is not a loopback address; use http://127.0.0.1:PORT or drop server { managed = true }", addr, s.TrackingURI)
+		return fmt.Errorf("%s: a managed server runs on this machine, but tracking_uri %q is not a loopback address; use http://127.0.0.1:PORT or drop server { managed = true }", addr, redact(s.TrackingURI))
 	}
 	if p == "" {
 		p = "80"
 	}
 	up, _ := strconv.Atoi(p)
 	if port != 0 && port != up {
-		return fmt.Errorf("%s: server.port = %d but tracking_uri %q says port %d; set one of them", addr, port, s.TrackingURI, up)
+		return fmt.Errorf("%s: server.port = %d but tracking_uri %q says port %d; set one of them", addr, port, redact(s.TrackingURI), up)
 	}
 	s.Port = up
 	return nil
@@ -192,4 +192,13 @@ func ctyInt(v cty.Value) (int, error) {
 		return 0, fmt.Errorf("want a port number between 1 and 65535")
 	}
 	return int(i), nil
+}
+
+// redact hides a password in a URI for messages.
+func redact(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "(unparsable URI)"
+	}
+	return u.Redacted()
 }

@@ -17,43 +17,18 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
-// benchData caches generated datasets by size for the benchmarks of one process.
-var benchData = struct {
-	sync.Mutex
-	dir   string
-	paths map[int]string
-}{paths: map[int]string{}}
-
-// gsm8kFile returns a synthetic GSM8K dataset of n records, generated once per process.
+// gsm8kFile writes a synthetic GSM8K dataset of n records for one benchmark.
 func gsm8kFile(b *testing.B, n int) string {
-	benchData.Lock()
-	defer benchData.Unlock()
-	if p, ok := benchData.paths[n]; ok {
-		return p
-	}
-	if benchData.dir == "" {
-		// Not b.TempDir: the files outlive one benchmark and are reused by the next.
-		benchData.dir = b.TempDir()
-	}
-	dir := filepath.Join(benchData.dir, strconv.Itoa(n))
-	if err := mkdir(dir); err != nil {
-		b.Fatal(err)
-	}
-	p := writeGSM8K(b, dir, n)
-	benchData.paths[n] = p
-	return p
+	return writeGSM8K(b, b.TempDir(), n)
 }
 
 // benchRun runs spec once and fails b unless every one of n samples is answered.
@@ -76,7 +51,7 @@ func benchLoop(b *testing.B, url, data string, n int, p config.Params) time.Dura
 	b.ReportAllocs()
 	b.ResetTimer()
 	var total time.Duration
-	for b.Loop() {
+	for range b.N {
 		b.StopTimer()
 		spec := simSpec(b.TempDir(), url, data, p)
 		b.StartTimer()
@@ -129,7 +104,7 @@ func BenchmarkHarnessPeakRSS(b *testing.B) {
 	data := gsm8kFile(b, rssSamples)
 	s := startSim(b, simConfig(data))
 	var peak int64
-	for b.Loop() {
+	for range b.N {
 		spec := simSpec(b.TempDir(), s.URL, data, config.Params{Parallelism: ptr(64)})
 		cmd := childCommand(b, childJob{Spec: spec})
 		stdout, err := cmd.StdoutPipe()
@@ -181,5 +156,4 @@ func BenchmarkHarnessParallelism(b *testing.B) {
 			b.ReportMetric(float64(mean)/float64(idealTime(n, min(p, slots), latency)), "ratio")
 		})
 	}
-	_ = sim.DefaultModel
 }

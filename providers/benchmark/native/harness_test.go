@@ -450,7 +450,7 @@ func vmHWM() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	for line := range strings.Lines(string(b)) {
+	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			var kb int64
 			_, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb)

@@ -110,7 +110,9 @@ type ImageOptions struct {
 }
 
 // Push builds the test image from binary, pushes it to reg as REPO:TAG (repo under the
-// registry, e.g. "eval-factory/fake"), removes it locally and returns its digest.
+// registry, e.g. "eval-factory/fake"), removes it locally and returns its digest. Builds skip
+// the cache, so that removing one test's image never removes a layer another test's build is
+// using (tests of several packages share the daemon).
 func Push(t testing.TB, api *client.Client, reg Registry, binary, repoTag string, opts ImageOptions) string {
 	t.Helper()
 	ctx := context.Background()
@@ -127,7 +129,7 @@ func Push(t testing.TB, api *client.Client, reg Registry, binary, repoTag string
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := api.ImageBuild(ctx, buildCtx, build.ImageBuildOptions{Tags: []string{ref}, Remove: true, ForceRemove: true})
+	resp, err := api.ImageBuild(ctx, buildCtx, build.ImageBuildOptions{Tags: []string{ref}, Remove: true, ForceRemove: true, NoCache: true})
 	if err != nil {
 		t.Fatalf("build %s: %v", ref, err)
 	}
