@@ -448,7 +448,7 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 	ep.URL = url
 	spec := &RunSpec{
 		Address: a.Address, Suite: r.Suite, Benchmark: r.Benchmark, Task: r.Task, UserTask: r.UserTask,
-		Endpoint: &ep, Fingerprint: r.Fingerprint, Dataset: file, DatasetConfig: r.Dataset, Params: r.Params, Identity: r.Identity, RunDir: runDir,
+		Endpoint: &ep, Image: r.Image, Fingerprint: r.Fingerprint, Dataset: file, DatasetConfig: r.Dataset, Params: r.Params, Identity: r.Identity, RunDir: runDir,
 		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume,
 		// -replace forces a real re-run: cached responses would repeat the old answers.
 		NoCache: w.opts.NoCache || a.Action == ActionReplace,

@@ -74,6 +74,8 @@ type Run struct {
 	Params     config.Params
 	// Judge is the benchmark block's judge endpoint name, "" when none.
 	Judge string
+	// Image is the pinned container image of a container task (with its tag, for pulls).
+	Image string
 	// Fingerprint is the endpoint's fingerprint used in the identity.
 	Fingerprint Fingerprint
 	Inputs      Inputs
@@ -343,6 +345,7 @@ func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Sui
 	}
 	if harnessKind(ent.task) == "container" && ent.task.Image != "" {
 		in.Benchmark.Image = imageRef(cfg.Settings.ImageMirror, ent.task.Image, ent.task.Digest)
+		r.Image = imageRef(cfg.Settings.ImageMirror, ent.task.Image+tagSuffix(ent.task.Tag), ent.task.Digest)
 	}
 	if ov != nil {
 		params = mergeParams(params, ov.Params)
@@ -351,6 +354,7 @@ func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Sui
 		}
 		if ov.Image != "" {
 			in.Benchmark.Image = ov.Image
+			r.Image = ov.Image
 		}
 		if ov.Judge != "" {
 			fp := fps[ov.Judge]
@@ -406,6 +410,13 @@ func datasetRange(ds *config.Dataset, s *config.Suite) *hcl.Range {
 		return ds.DeclRange.Ptr()
 	}
 	return s.DeclRange.Ptr()
+}
+
+func tagSuffix(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return ":" + tag
 }
 
 // imageRef pins an image by digest, rewriting the registry prefix through a mirror.

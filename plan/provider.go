@@ -48,6 +48,9 @@ type RunSpec struct {
 	Task      *schema.Task
 	UserTask  *config.Task // for task.NAME benchmarks
 	Endpoint  *config.Endpoint
+	// Image is the container image of a container task, pinned by digest
+	// (repo[:tag]@sha256:…, after image_mirror and any benchmark block override).
+	Image string
 	// Fingerprint is the endpoint's identity, the namespace of its cached responses.
 	Fingerprint Fingerprint
 	// Dataset is the local dataset file for native tasks (zero for container tasks).

@@ -62,9 +62,13 @@ func (r *Runner) docker() *container.Client {
 	return r.Docker
 }
 
-// Image is the pinned image of a run: the benchmark block's image when set, else the catalog
-// task's image (through image_mirror) at its tag and digest.
+// Image is the pinned image of a run: spec.Image as the engine resolved it; for specs built
+// without the engine, the benchmark block's image when set, else the catalog task's image
+// (through image_mirror) at its tag and digest.
 func Image(cfg *config.Config, spec *plan.RunSpec) (container.Image, error) {
+	if spec.Image != "" {
+		return container.ParseImage(spec.Image)
+	}
 	if cfg != nil {
 		if s := cfg.Suites[spec.Suite]; s != nil {
 			ov := s.Overrides[spec.Benchmark]
