@@ -25,7 +25,7 @@ test: lint
 	.ci/test.sh
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	GO="$(GO)" .ci/bench.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

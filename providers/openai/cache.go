@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // cacheBucket is the bbolt bucket holding responses.
@@ -98,7 +99,7 @@ func OpenCache(path string, o CacheOptions) (*Cache, error) {
 		o.LockWait = DefaultCacheLockWait
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockWait})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open response cache %s: it is in use by another evalplan process; wait for it to finish, or turn the cache off (cache = false, apply -no-cache): %w", path, err)
 	}
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // echo is a fake Doer answering with the request's last message or prompt, or failing
@@ -280,7 +281,7 @@ func TestOpenCacheInUse(t *testing.T) {
 	c := openTestCache(t, path, CacheOptions{})
 	defer c.Close()
 	_, err := OpenCache(path, CacheOptions{LockWait: 10 * time.Millisecond})
-	if !errors.Is(err, bolt.ErrTimeout) || !strings.Contains(err.Error(), "in use by another evalplan process") {
+	if !errors.Is(err, bolterrors.ErrTimeout) || !strings.Contains(err.Error(), "in use by another evalplan process") {
 		t.Errorf("second OpenCache = %v, want an in-use error", err)
 	}
 }

@@ -38,8 +38,10 @@
 //   - samples.jsonl — the journal: one JSON object (Record) per finished sample, appended
 //     with a single write the moment the sample completes; fsync is batched. For each id the
 //     last line wins. A request that fails is journaled with its error and never scored.
-//   - results.json — the result.Result, computed by re-reading the journal, written
-//     atomically (temporary file, then rename).
+//   - results.json — the result.Result of each selected id's last journal line (read
+//     from the journal when the run starts, then kept in memory as each sample is
+//     journaled, so the journal is never read twice), written atomically (temporary
+//     file, then rename).
 //   - run_config.json — what the run was: benchmark, endpoint (never its key or headers),
 //     parameters, identity, dataset digest and the sample selection.
 //

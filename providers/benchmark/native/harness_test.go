@@ -402,9 +402,10 @@ func TestResumeAfterCancel(t *testing.T) {
 const childEnv = "EVALPLAN_HARNESS_CHILD"
 
 // childJob is what a child process runs: one spec, printing "sample" after each journaled
-// sample and, at the end, "status STATUS" and "vmhwm KB".
+// sample when Report is set and, at the end, "status STATUS ERROR" and "vmhwm KB".
 type childJob struct {
-	Spec *plan.RunSpec
+	Spec   *plan.RunSpec
+	Report bool
 }
 
 // TestHarnessChild is not a test: it is the child process of TestResumeAfterKill and of
@@ -418,7 +419,11 @@ func TestHarnessChild(t *testing.T) {
 	if err := json.Unmarshal([]byte(v), &job); err != nil {
 		t.Fatal(err)
 	}
-	out, err := (&Runner{}).Run(context.Background(), job.Spec, &printProgress{w: os.Stdout})
+	var progress plan.Progress = plan.NopProgress{}
+	if job.Report {
+		progress = &printProgress{w: os.Stdout}
+	}
+	out, err := (&Runner{}).Run(context.Background(), job.Spec, progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +490,7 @@ func TestResumeAfterKill(t *testing.T) {
 	const parallelism = 8
 	dir := t.TempDir()
 	spec := simSpec(dir, s.URL, data, config.Params{Parallelism: ptr(parallelism)})
-	cmd := childCommand(t, childJob{Spec: spec})
+	cmd := childCommand(t, childJob{Spec: spec, Report: true})
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,17 @@ type Record struct {
 // parse (such as a last line cut short by a crash) are skipped. A missing file has no lines.
 // For each id the last line wins.
 func ReadJournal(path string, fn func(*Record) error) error {
+	return readLines(path, func(line []byte) error {
+		var rec Record
+		if json.Unmarshal(line, &rec) != nil || rec.ID == "" {
+			return nil
+		}
+		return fn(&rec)
+	})
+}
+
+// readLines calls fn for every non-empty line of the file at path; a missing file has none.
+func readLines(path string, fn func(line []byte) error) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -60,10 +71,18 @@ func ReadJournal(path string, fn func(*Record) error) error {
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
 	for {
-		line, rerr := br.ReadBytes('\n')
-		var rec Record
-		if len(line) > 0 && json.Unmarshal(line, &rec) == nil && rec.ID != "" {
-			if err := fn(&rec); err != nil {
+		line, rerr := br.ReadSlice('\n')
+		if errors.Is(rerr, bufio.ErrBufferFull) {
+			// A line longer than the buffer: collect the rest of it.
+			long := append([]byte(nil), line...)
+			for errors.Is(rerr, bufio.ErrBufferFull) {
+				line, rerr = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
+		if len(line) > 0 {
+			if err := fn(line); err != nil {
 				return err
 			}
 		}
@@ -76,25 +95,63 @@ func ReadJournal(path string, fn func(*Record) error) error {
 	}
 }
 
-// outcome is what the journal says about one sample: its last line.
+// outcome is what the journal says about one sample (its last line), compactly: a run
+// keeps one per selected sample in memory.
 type outcome struct {
-	err    string // "" when answered
-	scores map[string]float64
-	groups map[string]string
+	err string // "" when answered
+	// scores are the sample's scores by metric, in the order of task.metrics (0 when the
+	// line lacks one).
+	scores []float64
+	// groups are the sample's names by subscore group, in the order of task.groups; nil
+	// for tasks without groups.
+	groups []groupName
+}
+
+// groupName is a sample's name in one subscore group; ok is false when it has none.
+type groupName struct {
+	name string
+	ok   bool
+}
+
+// newOutcome is the outcome of a journal line with the given error, scores and groups.
+func newOutcome(t task, errMsg *string, scores map[string]float64, groups map[string]string) outcome {
+	if errMsg != nil {
+		if *errMsg == "" {
+			return outcome{err: "unknown error"}
+		}
+		return outcome{err: *errMsg}
+	}
+	names := t.metrics()
+	o := outcome{scores: make([]float64, len(names))}
+	for i, name := range names {
+		o.scores[i] = scores[name]
+	}
+	if gs := t.groups(); len(gs) > 0 {
+		o.groups = make([]groupName, len(gs))
+		for i, g := range gs {
+			o.groups[i].name, o.groups[i].ok = groups[g]
+		}
+	}
+	return o
+}
+
+// journalLine is the part of a journal line that lastOutcomes reads: not the texts.
+type journalLine struct {
+	ID     string             `json:"id"`
+	Error  *string            `json:"error"`
+	Score  map[string]float64 `json:"score"`
+	Groups map[string]string  `json:"groups"`
 }
 
 // lastOutcomes reads the journal and keeps each id's last line, without the texts.
-func lastOutcomes(path string) (map[string]outcome, error) {
+func lastOutcomes(path string, t task) (map[string]outcome, error) {
 	last := map[string]outcome{}
-	err := ReadJournal(path, func(r *Record) error {
-		o := outcome{scores: r.Score, groups: r.Groups}
-		if r.Error != nil {
-			o = outcome{err: *r.Error}
-			if o.err == "" {
-				o.err = "unknown error"
-			}
+	err := readLines(path, func(line []byte) error {
+		var l journalLine
+		if json.Unmarshal(line, &l) != nil || l.ID == "" {
+			return nil // a line cut short by a crash
 		}
-		last[r.ID] = o
+		last[l.ID] = newOutcome(t, l.Error, l.Score, l.Groups)
 		return nil
 	})
 	return last, err
@@ -149,7 +206,8 @@ func (j *journal) terminateLastLine(path string) error {
 	return nil
 }
 
-// append writes rec as one line with a single write call.
+// append writes rec as one line with a single write call. Every syncEvery lines it
+// fsyncs, outside the lock, so that other samples keep being journaled meanwhile.
 func (j *journal) append(rec *Record) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -158,13 +216,17 @@ func (j *journal) append(rec *Record) error {
 		return fmt.Errorf("encode sample %s: %w", rec.ID, err)
 	}
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if _, err := j.f.Write(buf.Bytes()); err != nil {
+		j.mu.Unlock()
 		return fmt.Errorf("write journal: %w", err)
 	}
 	j.unsynced++
-	if j.unsynced >= syncEvery {
+	due := j.unsynced >= syncEvery
+	if due {
 		j.unsynced = 0
+	}
+	j.mu.Unlock()
+	if due {
 		if err := j.f.Sync(); err != nil {
 			return fmt.Errorf("sync journal: %w", err)
 		}

@@ -24,14 +24,10 @@ type summary struct {
 	firstErrID string
 }
 
-// summarise computes the result of the selected samples from the journal: each id's last
-// line counts, in file order, so a resumed run and an uninterrupted one give the same
+// summarise computes the result of the selected samples from the journal's last line of
+// each id (last), in file order, so a resumed run and an uninterrupted one give the same
 // numbers. Subscores are of the primary metric, per group the task names.
-func summarise(journalPath string, t task, ids []string) (*summary, error) {
-	last, err := lastOutcomes(journalPath)
-	if err != nil {
-		return nil, err
-	}
+func summarise(last map[string]outcome, t task, ids []string) *summary {
 	names := t.metrics()
 	means := make([]result.Mean, len(names))
 	groups := t.groups()
@@ -54,20 +50,19 @@ func summarise(journalPath string, t task, ids []string) (*summary, error) {
 			continue
 		}
 		res.N++
-		for i, name := range names {
-			means[i].Add(o.scores[name])
+		for i := range names {
+			means[i].Add(o.scores[i])
 		}
-		for i, g := range groups {
-			name, ok := o.groups[g]
-			if !ok {
+		for i, g := range o.groups {
+			if !g.ok {
 				continue
 			}
-			m := sub[i][name]
+			m := sub[i][g.name]
 			if m == nil {
 				m = &result.Mean{}
-				sub[i][name] = m
+				sub[i][g.name] = m
 			}
-			m.Add(o.scores[res.Primary])
+			m.Add(o.scores[0]) // the primary metric
 		}
 	}
 	for i, name := range names {
@@ -86,7 +81,7 @@ func summarise(journalPath string, t task, ids []string) (*summary, error) {
 			res.Subscores[g][name] = m.Metric()
 		}
 	}
-	return s, nil
+	return s
 }
 
 // writeResults writes results.json atomically.

@@ -111,6 +111,9 @@ type run struct {
 
 	mu    sync.Mutex
 	fatal error
+	// last is each id's last journal line: read from the journal when the run starts,
+	// then updated as each sample is journaled; the result is computed from it.
+	last map[string]outcome
 }
 
 // prepare checks what a run needs from its spec, without touching files.
@@ -260,18 +263,16 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 		return failed(err), nil
 	}
 	path := filepath.Join(spec.RunDir, JournalFile)
-	prior, err := lastOutcomes(path)
-	if err != nil {
+	if x.last, err = lastOutcomes(path, x.task); err != nil {
 		return failed(err), nil
 	}
 	todo := &selection{}
 	for i, id := range sel.ids {
-		if o, ok := prior[id]; !ok || o.err != "" {
+		if o, ok := x.last[id]; !ok || o.err != "" {
 			todo.rows = append(todo.rows, sel.rows[i])
 			todo.ids = append(todo.ids, id)
 		}
 	}
-	prior = nil
 	x.progress.Total(spec.Address, int64(len(sel.rows)))
 	if done := len(sel.rows) - len(todo.rows); done > 0 {
 		x.progress.Log(spec.Address, fmt.Sprintf("resuming: %d of %d samples already answered", done, len(sel.rows)))
@@ -367,6 +368,10 @@ func (x *run) do(ctx context.Context, it *item) {
 		x.setFatal(jerr)
 		return
 	}
+	o := newOutcome(x.task, rec.Error, rec.Score, rec.Groups)
+	x.mu.Lock()
+	x.last[rec.ID] = o
+	x.mu.Unlock()
 	if err != nil {
 		x.progress.Add(x.spec.Address, 1, 1, 0)
 		x.failFast()
@@ -430,8 +435,8 @@ func (x *run) setFatal(err error) {
 	}
 }
 
-// finish computes the result from the journal, writes results.json and decides the
-// outcome.
+// finish computes the result from the journal's last lines, writes results.json and
+// decides the outcome.
 func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error) {
 	x.mu.Lock()
 	fatal := x.fatal
@@ -439,10 +444,7 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 	if fatal != nil {
 		return failed(fatal), nil
 	}
-	s, err := summarise(filepath.Join(x.spec.RunDir, JournalFile), x.task, sel.ids)
-	if err != nil {
-		return failed(err), nil
-	}
+	s := summarise(x.last, x.task, sel.ids)
 	res := s.result
 	out := &plan.Outcome{Status: plan.StatusComplete, Result: res}
 	switch {
