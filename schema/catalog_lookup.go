@@ -3,6 +3,7 @@ package schema
 import (
 	"cmp"
 	"fmt"
+	"github.com/agext/levenshtein"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -85,8 +86,8 @@ func (c *Catalog) suggest(name string) []string {
 	}
 	var close []scored
 	for _, t := range c.tasks {
-		dq := levenshtein(lower, strings.ToLower(t.Name))
-		dt := levenshtein(part, strings.ToLower(t.Task))
+		dq := levenshtein.Distance(lower, strings.ToLower(t.Name), nil)
+		dt := levenshtein.Distance(part, strings.ToLower(t.Task), nil)
 		if dq <= qLimit || dt <= tLimit {
 			close = append(close, scored{t.Name, min(dq, dt), dq})
 		}
@@ -99,26 +100,4 @@ func (c *Catalog) suggest(name string) []string {
 		out = append(out, s.name)
 	}
 	return out
-}
-
-// levenshtein returns the edit distance between a and b, counted in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

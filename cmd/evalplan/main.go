@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/agext/levenshtein"
 	"golang.org/x/term"
 )
 
@@ -176,7 +177,7 @@ func (c *cli) usage(w io.Writer) {
 func suggestCommand(name string) string {
 	best, bestD := "", 3
 	for n := range commands() {
-		if d := levenshtein(name, n); d < bestD {
+		if d := levenshtein.Distance(name, n, nil); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -184,24 +185,4 @@ func suggestCommand(name string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
