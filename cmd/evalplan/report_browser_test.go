@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
+	"github.com/evalplan/evalplan/plan/report"
 )
 
 // reportConfig is pairConfig's suite plus a suite whose endpoint answers every request
@@ -79,7 +80,7 @@ func TestReportHTMLInChromium(t *testing.T) {
 		t.Fatalf("report -format html: exit %d\n%s", code, stderr)
 	}
 	code, stdout, _ := w.run("report", "-format", "json")
-	var doc reportDoc
+	var doc report.Doc
 	if err := json.Unmarshal([]byte(stdout), &doc); code != exitOK || err != nil {
 		t.Fatalf("report -format json: exit %d, %v", code, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
+	"github.com/evalplan/evalplan/plan/report"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/google/go-cmp/cmp"
 )
@@ -205,11 +206,11 @@ func TestCompareEndToEnd(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("compare exit code %d\n%s%s", code, stdout, stderr)
 			}
-			var rows []comparisonRow
+			var rows []report.Pair
 			if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
 				t.Fatalf("compare -json: %v\n%s", err, stdout)
 			}
-			got := map[string]comparisonRow{}
+			got := map[string]report.Pair{}
 			for _, r := range rows {
 				got[r.Benchmark] = r
 			}
@@ -272,7 +273,7 @@ func TestComparePrevious(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("compare -previous exit %d\n%s%s", code, stdout, stderr)
 	}
-	var rows []comparisonRow
+	var rows []report.Pair
 	if err := json.Unmarshal([]byte(stdout), &rows); err != nil || len(rows) != 1 {
 		t.Fatalf("compare -previous -json: %v\n%s", err, stdout)
 	}
@@ -290,7 +291,7 @@ func TestComparePrevious(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("report -format json exit %d\n%s", code, stderr)
 	}
-	var doc reportDoc
+	var doc report.Doc
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +310,8 @@ func TestComparePrevious(t *testing.T) {
 	if code != exitOK || err != nil {
 		t.Fatalf("report -format csv: exit %d, %v", code, err)
 	}
-	if diff := cmp.Diff(csvHeader, recs[0]); diff != "" {
+	header := []string{"suite", "benchmark", "endpoint", "status", "group", "name", "metric", "value", "stderr", "ci95_lo", "ci95_hi", "n", "errors", "previous", "change"}
+	if diff := cmp.Diff(header, recs[0]); diff != "" {
 		t.Errorf("csv header (-want +got):\n%s", diff)
 	}
 	if got := recs[1][:4]; !cmp.Equal(got, []string{"s", "native.gsm8k", "a", "complete"}) || recs[1][13] == "" || recs[1][14] == "" {

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"strings"
 )
 
-// palette colours endpoints, by their place in a suite (Observable's categorical scheme).
-var palette = []string{"#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e", "#9498a0"}
-
+// endpointColor colours endpoint e by its place in endpoints, from Observable's categorical
+// scheme; an endpoint not in the list gets the last colour.
 func endpointColor(endpoints []string, e string) string {
+	palette := [...]string{"#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e", "#9498a0"}
 	for i, x := range endpoints {
 		if x == e {
 			return palette[i%len(palette)]
@@ -30,11 +30,13 @@ type barChart struct {
 	Label          string
 }
 
+// chartTick is one labelled line of a bar chart's y axis.
 type chartTick struct {
 	Y     float64
 	Label string
 }
 
+// chartBar is one endpoint's bar: its rectangle, whisker and labels.
 type chartBar struct {
 	X, Y, W, H float64
 	CX         float64
@@ -49,13 +51,12 @@ type chartBar struct {
 	Title      string
 }
 
-const (
-	barW, barH = 640.0, 250.0
-)
+// barW and barH are the size of a benchmark's bar chart, in SVG units.
+const barW, barH = 640.0, 250.0
 
 // newBarChart lays out the chart of one benchmark. The y axis runs from 0 to 1, or to the
 // largest interval bound when a score goes beyond 1.
-func newBarChart(s reportSuite, b reportBenchmark) barChart {
+func newBarChart(s Suite, b Benchmark) barChart {
 	c := barChart{W: barW, H: barH, X0: 48, X1: barW - 12, Y0: 16, Y1: barH - 40, Label: b.Name}
 	top := 1.0
 	for _, r := range b.Runs {
@@ -115,6 +116,7 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
+// trimFloat shows v with at most two decimals and no trailing zeros.
 func trimFloat(v float64) string {
 	s := fmt.Sprintf("%.2f", v)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
@@ -133,6 +135,7 @@ type historyChart struct {
 	Lo, Hi string
 }
 
+// historyPoint is one result on a history chart.
 type historyPoint struct {
 	X, Y, Top, Bot float64
 	Whisker        bool
@@ -140,13 +143,14 @@ type historyPoint struct {
 	Title          string
 }
 
+// histW and histH are the size of an address's history chart, in SVG units.
 const histW, histH = 240.0, 72.0
 
 // newHistoryChart lays out the scored results of an address, oldest first; ok is false
 // when it has none.
-func newHistoryChart(r reportRun, color string) (historyChart, bool) {
+func newHistoryChart(r Run, color string) (historyChart, bool) {
 	c := historyChart{W: histW, H: histH, Color: color}
-	var pts []reportPoint
+	var pts []Point
 	for _, p := range r.History {
 		if p.Score != nil {
 			pts = append(pts, p)
@@ -199,6 +203,7 @@ func newHistoryChart(r reportRun, color string) (historyChart, bool) {
 	return c, true
 }
 
+// shortID shortens an identity to 12 characters for display.
 func shortID(id string) string {
 	if len(id) > 12 {
 		return id[:12]
@@ -208,40 +213,47 @@ func shortID(id string) string {
 
 // htmlRun is a run as the page shows it.
 type htmlRun struct {
-	reportRun
+	Run
 	Color   string
 	History historyChart
 	HasHist bool
 }
 
+// htmlBenchmark is a benchmark as the page shows it.
 type htmlBenchmark struct {
-	reportBenchmark
+	Benchmark
 	Chart barChart
 	HRuns []htmlRun
 }
 
+// htmlSuite is a suite as the page shows it, with each endpoint's colour.
 type htmlSuite struct {
-	reportSuite
+	Suite
 	Colors      map[string]string
 	HBenchmarks []htmlBenchmark
 }
 
+// htmlDoc is the report as the page's template reads it.
 type htmlDoc struct {
-	*reportDoc
+	*Doc
 	HSuites []htmlSuite
 }
 
-func writeReportHTML(w io.Writer, doc *reportDoc) error {
-	h := htmlDoc{reportDoc: doc}
+// WriteHTML writes doc as one self-contained HTML page: per suite a summary table, then per
+// benchmark a bar chart of the endpoints' scores with 95% intervals (inline SVG), its
+// results, paired comparisons, a history chart per address and its sub-score tables. The
+// page loads nothing from elsewhere and runs no script.
+func WriteHTML(w io.Writer, doc *Doc) error {
+	h := htmlDoc{Doc: doc}
 	for _, s := range doc.Suites {
-		hs := htmlSuite{reportSuite: s, Colors: map[string]string{}}
+		hs := htmlSuite{Suite: s, Colors: map[string]string{}}
 		for _, e := range s.Endpoints {
 			hs.Colors[e] = endpointColor(s.Endpoints, e)
 		}
 		for _, b := range s.Benchmarks {
-			hb := htmlBenchmark{reportBenchmark: b, Chart: newBarChart(s, b)}
+			hb := htmlBenchmark{Benchmark: b, Chart: newBarChart(s, b)}
 			for _, r := range b.Runs {
-				hr := htmlRun{reportRun: r, Color: hs.Colors[r.Endpoint]}
+				hr := htmlRun{Run: r, Color: hs.Colors[r.Endpoint]}
 				hr.History, hr.HasHist = newHistoryChart(r, hr.Color)
 				hb.HRuns = append(hb.HRuns, hr)
 			}
@@ -252,6 +264,7 @@ func writeReportHTML(w io.Writer, doc *reportDoc) error {
 	return reportTemplate.Execute(w, h)
 }
 
+// reportTemplate renders an htmlDoc; it is parsed once and only ever executed.
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"score":   fmtScore,
 	"ci":      fmtCI,
@@ -266,7 +279,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 		}
 		return s
 	},
-	"runFor":  func(b htmlBenchmark, e string) reportRun { r, _ := runFor(b.reportBenchmark, e); return r },
+	"runFor":  func(b htmlBenchmark, e string) Run { r, _ := runFor(b.Benchmark, e); return r },
 	"deref":   func(v *float64) float64 { return *v },
 	"subcell": subCell,
 	"stderr": func(v *float64) string {
@@ -288,6 +301,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	},
 }).Parse(reportHTML))
 
+// reportHTML is the page's template.
 const reportHTML = `<!DOCTYPE html>
 <html lang="en">
 <head>

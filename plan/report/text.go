@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bufio"
@@ -39,7 +39,7 @@ func verdict(significant bool) string {
 }
 
 // runCell is a run's score as text: "0.735 ± 0.031 [0.674, 0.796] n=200", or its status.
-func runCell(r reportRun) string {
+func runCell(r Run) string {
 	if r.Score == nil {
 		return "**" + r.Status + "**"
 	}
@@ -60,16 +60,21 @@ func runCell(r reportRun) string {
 	return s
 }
 
-func changeText(r reportRun) string {
+// changeText is a run's change since its previous result, signed; "–" when unknown.
+func changeText(r Run) string {
 	if r.Change == nil {
 		return "–"
 	}
 	return fmtSigned(*r.Change)
 }
 
+// mdEscape escapes s for a Markdown table cell.
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
-func writeReportMarkdown(w io.Writer, doc *reportDoc) error {
+// WriteMarkdown writes doc as Markdown: per suite a table of benchmarks × endpoints (score
+// ± stderr, 95% interval, n and the change since the previous result), then per benchmark
+// its runs that did not complete, its paired comparisons and its sub-score tables.
+func WriteMarkdown(w io.Writer, doc *Doc) error {
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "# evalplan report\n\nState `%s` (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (mean ± 1.96·stderr).\n",
 		doc.State, doc.Serial, doc.GeneratedAt.Format("2006-01-02 15:04 UTC"))
@@ -103,9 +108,11 @@ func writeReportMarkdown(w io.Writer, doc *reportDoc) error {
 	return b.Flush()
 }
 
-func writeMarkdownDetails(b *bufio.Writer, s reportSuite) {
+// writeMarkdownDetails writes the sections of s's benchmarks that have more to show than
+// the summary table.
+func writeMarkdownDetails(b *bufio.Writer, s Suite) {
 	for _, bm := range s.Benchmarks {
-		var failed []reportRun
+		var failed []Run
 		for _, r := range bm.Runs {
 			if r.Status != "complete" {
 				failed = append(failed, r)
@@ -159,21 +166,15 @@ func subCell(values map[string]result.Metric, endpoint string) string {
 	return s + fmt.Sprintf(" (n=%d)", m.N)
 }
 
-func runFor(b reportBenchmark, endpoint string) (reportRun, bool) {
-	for _, r := range b.Runs {
-		if r.Endpoint == endpoint {
-			return r, true
-		}
-	}
-	return reportRun{}, false
-}
-
-// csvHeader names the columns of the CSV report: one row per run and one per subscore.
-var csvHeader = []string{"suite", "benchmark", "endpoint", "status", "group", "name", "metric", "value", "stderr", "ci95_lo", "ci95_hi", "n", "errors", "previous", "change"}
-
-func writeReportCSV(w io.Writer, doc *reportDoc) error {
+// WriteCSV writes doc as CSV with a header row: one row per run (group and name empty),
+// then one per sub-score and endpoint (status, errors, previous and change empty). The
+// columns are suite, benchmark, endpoint, status, group, name, metric, value, stderr,
+// ci95_lo, ci95_hi, n, errors, previous and change; numbers are written in full, and
+// unknown values are empty.
+func WriteCSV(w io.Writer, doc *Doc) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	header := []string{"suite", "benchmark", "endpoint", "status", "group", "name", "metric", "value", "stderr", "ci95_lo", "ci95_hi", "n", "errors", "previous", "change"}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	num := func(v *float64) string {

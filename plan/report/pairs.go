@@ -1,0 +1,108 @@
+package report
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/compare"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+// Pair is a paired comparison of two runs of one benchmark: one line of `evalplan
+// compare`, and one element of its -json output.
+type Pair struct {
+	// Suite and Benchmark say which runs were compared.
+	Suite     string `json:"suite"`
+	Benchmark string `json:"benchmark"`
+	// New and Base name the two sides: the difference is new − base.
+	New  string `json:"new"`
+	Base string `json:"base"`
+	*compare.Comparison
+	// Verdict is "significant" or "not significant".
+	Verdict string `json:"verdict"`
+}
+
+// CompareEndpoints compares endpoint newEndpoint with baseEndpoint on every benchmark of
+// every suite (or of suite only, when it is not empty) where both have a complete run, in
+// address order. It uses the comparison apply recorded in st when it is for the current
+// runs, and otherwise compares the runs' journals. problems says, one sentence each, why a
+// benchmark that both endpoints ran could not be compared.
+func CompareEndpoints(cfg *config.Config, st *state.File, suite, newEndpoint, baseEndpoint string) (pairs []Pair, problems []string) {
+	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
+		s, bench, e, ok := plan.ParseRunAddr(addr)
+		if !ok || e != newEndpoint || suite != "" && s != suite {
+			continue
+		}
+		baseAddr := plan.RunAddr(s, bench, baseEndpoint)
+		ra, rb := st.Resources[addr], st.Resources[baseAddr]
+		switch {
+		case rb == nil:
+			continue
+		case !completeResult(ra):
+			problems = append(problems, fmt.Sprintf("%s is %s: not compared", addr, ra.Status))
+			continue
+		case !completeResult(rb):
+			problems = append(problems, fmt.Sprintf("%s is %s: not compared", baseAddr, rb.Status))
+			continue
+		}
+		c, err := compare.Recorded(ra.Compare[baseEndpoint], ra.Identity, rb.Identity)
+		if err != nil {
+			c, err = compare.Runs(runDir(cfg, ra.RunDir), runDir(cfg, rb.RunDir), ra.Result.Primary)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s vs %s: %v", addr, baseEndpoint, err))
+			continue
+		}
+		pairs = append(pairs, Pair{Suite: s, Benchmark: bench, New: newEndpoint, Base: baseEndpoint, Comparison: c, Verdict: verdict(c.Significant)})
+	}
+	return pairs, problems
+}
+
+// ComparePrevious compares the run at addr with its latest earlier complete result whose
+// run directory still holds a journal. The pair's sides are "now" and "previous (ID)".
+func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, error) {
+	r := st.Resources[addr]
+	if r == nil {
+		return Pair{}, fmt.Errorf("no run %s in the state", addr)
+	}
+	if !completeResult(r) {
+		return Pair{}, fmt.Errorf("%s is %s: nothing to compare", addr, r.Status)
+	}
+	s, bench, _, _ := plan.ParseRunAddr(addr)
+	cur := runDir(cfg, r.RunDir)
+	for i := len(r.History) - 1; i >= 0; i-- {
+		h := r.History[i]
+		if h.Result == nil || h.Status != state.StatusComplete || h.RunDir == "" || h.RunDir == r.RunDir {
+			continue
+		}
+		dir := runDir(cfg, h.RunDir)
+		if _, err := os.Stat(filepath.Join(dir, compare.JournalFile)); err != nil {
+			continue
+		}
+		c, err := compare.Runs(cur, dir, r.Result.Primary)
+		if err != nil {
+			return Pair{}, fmt.Errorf("compare %s with its previous result: %w", addr, err)
+		}
+		c.Identity, c.BaseIdentity = r.Identity, h.Identity
+		return Pair{Suite: s, Benchmark: bench, New: "now", Base: "previous (" + shortID(h.Identity) + ")", Comparison: c, Verdict: verdict(c.Significant)}, nil
+	}
+	return Pair{}, fmt.Errorf("%s has no earlier complete result whose run directory still exists", addr)
+}
+
+// completeResult reports whether r is a complete run with a result.
+func completeResult(r *state.Resource) bool {
+	return r != nil && r.Status == state.StatusComplete && r.Result != nil
+}
+
+// runDir resolves a run directory recorded in state against the configuration directory.
+func runDir(cfg *config.Config, dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(cfg.Dir, filepath.FromSlash(dir))
+}
