@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,17 +59,25 @@ func CheckStale(cfg *config.Config, st *state.File, p *Plan, fps map[string]Fing
 		return fmt.Errorf("%w: the configuration files changed since it was made", ErrStalePlan)
 	}
 	for _, name := range sortedKeys(p.Fingerprints) {
-		if got, ok := fps[name]; ok && !sameFingerprint(got, p.Fingerprints[name]) {
-			return fmt.Errorf("%w: endpoint.%s changed (%s)", ErrStalePlan, name, got.Model)
+		got, ok := fps[name]
+		if !ok {
+			continue
+		}
+		if changes := fingerprintChanges(p.Fingerprints[name], got); len(changes) > 0 {
+			var parts []string
+			for _, c := range changes {
+				parts = append(parts, fmt.Sprintf("%s: %s → %s", c.Path, renderValue(c.Old), renderValue(c.New)))
+			}
+			return fmt.Errorf("%w: endpoint.%s changed since (%s)", ErrStalePlan, name, strings.Join(parts, ", "))
 		}
 	}
 	return nil
 }
 
-func sameFingerprint(a, b Fingerprint) bool {
-	ia, _ := toInputs(a)
-	ib, _ := toInputs(b)
-	return len(DiffInputs(ia, ib)) == 0
+func fingerprintChanges(old, new Fingerprint) []Change {
+	io, _ := toInputs(old)
+	in, _ := toInputs(new)
+	return DiffInputs(io, in)
 }
 
 // Refresh returns the current endpoint fingerprints (for CheckStale).
@@ -376,9 +385,10 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 	}
 	runDir := RunDir(w.cfg, r)
 	rel := relRunDir(w.cfg, runDir)
+	aside := "" // where -replace moved the old run directory
 	if a.Action == ActionReplace {
 		if _, err := os.Stat(runDir); err == nil {
-			aside := fmt.Sprintf("%s.replaced-%s", runDir, w.e.now().Format("20060102T150405Z"))
+			aside = fmt.Sprintf("%s.replaced-%s", runDir, w.e.now().Format("20060102T150405Z"))
 			if err := os.Rename(runDir, aside); err != nil {
 				return fmt.Errorf("%s: keep the old run directory: %w", a.Address, err)
 			}
@@ -394,7 +404,11 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 			res.Exports = prev.Exports
 			res.History = prev.History
 			if prev.Identity != r.Identity || a.Action == ActionReplace {
-				res.History = appendHistory(prev)
+				old := *prev
+				if aside != "" && old.RunDir == rel {
+					old.RunDir = relRunDir(w.cfg, aside)
+				}
+				res.History = appendHistory(&old)
 				res.Exports = nil
 			}
 		}
@@ -417,10 +431,13 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 	if out.Status == StatusComplete {
 		return nil
 	}
+	if out.Error != "" {
+		return errors.New(out.Error)
+	}
 	if runErr != nil {
 		return runErr
 	}
-	return fmt.Errorf("%s", out.Error)
+	return fmt.Errorf("run ended %s", out.Status)
 }
 
 // execute calls the runner for a run and always returns an outcome.
@@ -430,6 +447,7 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 	if runner == nil {
 		return &Outcome{Status: StatusFailed, Error: fmt.Sprintf("the %s runner is not yet supported", kind)}, nil
 	}
+	parent := ctx
 	if r.Params.Timeout != nil && *r.Params.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(*r.Params.Timeout*float64(time.Second)))
@@ -483,8 +501,16 @@ func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFil
 	if out.Status == StatusFailed && out.Error == "" && err != nil {
 		out.Error = err.Error()
 	}
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && out.Status != StatusComplete {
-		out.Error = fmt.Sprintf("run timed out after %gs (timeout): %s", *r.Params.Timeout, out.Error)
+	// The run's own timeout ended it (not Ctrl-C): say so, and keep what it finished.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil && out.Status != StatusComplete {
+		if !strings.Contains(out.Error, "timed out") {
+			msg := fmt.Sprintf("run timed out after %gs (params timeout)", *r.Params.Timeout)
+			if out.Error != "" && !errors.Is(err, context.DeadlineExceeded) {
+				msg += ": " + out.Error
+			}
+			out.Error = msg
+		}
+		err = nil
 	}
 	return out, err
 }

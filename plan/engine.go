@@ -166,7 +166,7 @@ func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[stri
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
-					Summary:  "Endpoint unreachable",
+					Summary:  "Endpoint probe failed",
 					Detail:   err.Error(),
 					Subject:  ep.DeclRange.Ptr(),
 				})
@@ -284,8 +284,9 @@ func (e *Engine) suiteBenchmarks(s *config.Suite) ([]suiteEntry, hcl.Diagnostics
 	return out, diags
 }
 
-// supports reports whether an endpoint can serve a task.
+// supports reports whether an endpoint can serve a task, naming everything it lacks.
 func supports(t *schema.Task, ep *config.Endpoint) (bool, string) {
+	var missing []string
 	typeOK := len(t.EndpointTypes) == 0
 	for _, et := range t.EndpointTypes {
 		if et == ep.Type || (et == "vlm" && ep.Type == "chat") {
@@ -293,18 +294,25 @@ func supports(t *schema.Task, ep *config.Endpoint) (bool, string) {
 		}
 	}
 	if !typeOK {
-		return false, fmt.Sprintf("needs a %s endpoint, and endpoint.%s is %s", strings.Join(t.EndpointTypes, " or "), ep.Name, ep.Type)
+		missing = append(missing, fmt.Sprintf("a %s endpoint (endpoint.%s is %s)", strings.Join(t.EndpointTypes, " or "), ep.Name, ep.Type))
 	}
 	have := map[string]bool{}
 	for _, c := range ep.Capabilities {
 		have[c] = true
 	}
+	var caps []string
 	for _, c := range t.Capabilities {
 		if !have[c] {
-			return false, fmt.Sprintf("needs capability %s, which endpoint.%s does not declare (capabilities = [...])", c, ep.Name)
+			caps = append(caps, c)
 		}
 	}
-	return true, ""
+	if len(caps) > 0 {
+		missing = append(missing, fmt.Sprintf("capability %s, which endpoint.%s does not declare (capabilities = [...])", strings.Join(caps, " and "), ep.Name))
+	}
+	if len(missing) == 0 {
+		return true, ""
+	}
+	return false, "needs " + strings.Join(missing, ", and ")
 }
 
 func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Suite, ent suiteEntry, ep *config.Endpoint, fps map[string]Fingerprint, shas map[string]string, warnings *[]string) (*Run, string, hcl.Diagnostics) {

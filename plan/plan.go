@@ -135,6 +135,9 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 		Warnings:        warnings,
 	}
 	p.Warnings = append(p.Warnings, e.kindWarnings(runs)...)
+	if d := unmatched(cfg, runs, st, opts); len(d) > 0 {
+		return nil, append(diags, d...)
+	}
 	inConfig := map[string]bool{}
 	byIdentity := completedByIdentity(cfg, st)
 	for _, r := range runs {
@@ -390,4 +393,45 @@ func (e *Engine) planServices(cfg *config.Config, runs []*Run, actions []*Action
 		out = append(out, ServiceAction{Address: EndpointAddr(name), Start: true, Stop: !cfg.Endpoints[name].VLLM.KeepRunning})
 	}
 	return out
+}
+
+// unmatched reports -target and -replace addresses that select nothing, so a typo never
+// turns into an empty plan that a CI gate would take for "up to date".
+func unmatched(cfg *config.Config, runs []*Run, st *state.File, opts Options) hcl.Diagnostics {
+	addrs := make([]string, 0, len(runs)+len(st.Resources))
+	for _, r := range runs {
+		addrs = append(addrs, r.Addr)
+	}
+	for a, res := range st.Resources {
+		if res.Type == "run" {
+			addrs = append(addrs, a)
+		}
+	}
+	for key := range cfg.Exporters {
+		for _, r := range runs {
+			addrs = append(addrs, ExportAddr(key, r.Addr))
+		}
+	}
+	var diags hcl.Diagnostics
+	check := func(flag string, patterns []string) {
+		for _, p := range patterns {
+			found := false
+			for _, a := range addrs {
+				if MatchTarget(p, a) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "No such address",
+					Detail:   fmt.Sprintf("-%s=%s matches no run in the configuration or the state. Addresses look like suite.NAME.run[\"BENCHMARK\"][\"ENDPOINT\"]; list them with 'evalplan graph' or 'evalplan state list'.", flag, p),
+				})
+			}
+		}
+	}
+	check("target", opts.Targets)
+	check("replace", opts.Replace)
+	return diags
 }

@@ -54,6 +54,9 @@ func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.App
 		m := r.Result.Metrics[r.Result.Primary]
 		fmt.Fprintf(c.stdout, "  %s: %s = %s (n=%d, errors=%d)\n", addr, r.Result.Primary, formatScore(m.Value, m.Stderr), r.Result.N, r.Result.Errors)
 	}
+	if n := exported(p, res); n > 0 {
+		fmt.Fprintf(c.stdout, "Exported %d result(s).\n", n)
+	}
 	if len(res.Outcomes) > 0 {
 		fmt.Fprintf(c.stdout, "Results are in %s (run directories) and %s (summary).\n", rel(c.dir, l.cfg.Settings.OutputDir), rel(c.dir, l.cfg.Settings.State))
 	}
@@ -87,4 +90,15 @@ func printOutputs(c *cli, st *state.File, color bool) {
 	for _, name := range sortedNames(st.Outputs) {
 		fmt.Fprintf(c.stdout, "  %s = %s\n", name, renderOutput(st.Outputs[name]))
 	}
+}
+
+// exported counts the export actions of a plan that succeeded.
+func exported(p *plan.Plan, res *plan.ApplyResult) int {
+	n := 0
+	for _, a := range p.Actions {
+		if a.Action == plan.ActionExport && res.Errors[a.Address] == nil {
+			n++
+		}
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -29,6 +30,10 @@ func cmdCatalog(c *cli, args []string) int {
 	}
 	cat, err := schema.LoadCatalog()
 	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	if err := checkQuery(cat, q); err != nil {
 		fmt.Fprintln(c.stderr, "Error:", err)
 		return exitError
 	}
@@ -125,4 +130,46 @@ func printJSON(c *cli, v any) int {
 	}
 	fmt.Fprintln(c.stdout, string(b))
 	return exitOK
+}
+
+// checkQuery rejects filter values that no catalog task has, so a typo is an error rather
+// than an empty list.
+func checkQuery(cat *schema.Catalog, q schema.Query) error {
+	known := func(flag, value string, values func(*schema.Task) []string) error {
+		if value == "" {
+			return nil
+		}
+		seen := map[string]bool{}
+		for _, t := range cat.Tasks() {
+			for _, v := range values(t) {
+				if v == value || (flag == "category" && cat.HasCategory(value)) {
+					return nil
+				}
+				seen[v] = true
+			}
+		}
+		var list []string
+		for v := range seen {
+			list = append(list, v)
+		}
+		sortStrings(list)
+		return fmt.Errorf("no benchmark has -%s %q; known values: %s", flag, value, strings.Join(list, ", "))
+	}
+	one := func(f func(*schema.Task) string) func(*schema.Task) []string {
+		return func(t *schema.Task) []string {
+			if v := f(t); v != "" {
+				return []string{v}
+			}
+			return nil
+		}
+	}
+	return errors.Join(
+		known("category", q.Category, one(func(t *schema.Task) string { return t.Category })),
+		known("harness", q.Harness, one(func(t *schema.Task) string { return t.Harness })),
+		known("endpoint-type", q.EndpointType, func(t *schema.Task) []string {
+			return append(append([]string{}, t.EndpointTypes...), t.RawEndpointTypes...)
+		}),
+		known("capability", q.Capability, func(t *schema.Task) []string { return t.Capabilities }),
+		known("container", q.Container, one(func(t *schema.Task) string { return t.Container })),
+	)
 }

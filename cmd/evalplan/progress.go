@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 )
 
 // progress is a plan.Progress that the apply command stops when done.
@@ -21,7 +23,9 @@ type progress interface {
 }
 
 func newProgress(c *cli, color bool) progress {
-	if c.stdoutTTY {
+	// Bars need a terminal with a width; a zero-size pseudo-terminal (script -qc, some CI
+	// runners) gets the plain lines.
+	if c.stdoutTTY && terminalWidth() > 0 {
 		return newBars(c.stdout)
 	}
 	return newLines(c.stdout, 5*time.Second)
@@ -155,6 +159,15 @@ func (b *bars) Total(addr string, n int64) {
 	r := b.runs[addr]
 	if r == nil {
 		r = &bar{k: counter{started: time.Now()}}
+		if strings.HasPrefix(addr, "dataset.") {
+			r.b = b.p.AddBar(n,
+				mpb.PrependDecorators(decor.Name(addr+" ", decor.WCSyncSpaceR), decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncWidth)),
+				mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5})),
+			)
+			b.runs[addr] = r
+			r.k.total = n
+			return
+		}
 		r.b = b.p.AddBar(n,
 			mpb.PrependDecorators(decor.Name(addr+" ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
@@ -198,4 +211,13 @@ func (b *bars) Stop() {
 	}
 	b.mu.Unlock()
 	b.p.Wait()
+}
+
+// terminalWidth is the width of the terminal on standard output, 0 when unknown.
+func terminalWidth() int {
+	w, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }

@@ -37,13 +37,15 @@ type Metric struct {
 // The zero value is ready to use.
 type Mean struct {
 	n    int
-	mean float64
+	sum  float64 // exact for 0/1 scores, so 30 of 60 is exactly 0.5
+	mean float64 // running mean for the variance (Welford)
 	m2   float64
 }
 
 // Add records one sample's score.
 func (m *Mean) Add(x float64) {
 	m.n++
+	m.sum += x
 	d := x - m.mean
 	m.mean += d / float64(m.n)
 	m.m2 += d * (x - m.mean)
@@ -55,12 +57,16 @@ func (m *Mean) N() int { return m.n }
 // Metric returns the summary: the mean, its standard error with the n−1 denominator (as
 // lm-evaluation-harness computes it) and the normal 95% interval mean ± 1.96·stderr.
 func (m *Mean) Metric() Metric {
-	out := Metric{Value: m.mean, N: m.n}
+	if m.n == 0 {
+		return Metric{}
+	}
+	value := m.sum / float64(m.n)
+	out := Metric{Value: value, N: m.n}
 	if m.n <= 1 {
 		return out
 	}
 	se := math.Sqrt(m.m2/float64(m.n-1)) / math.Sqrt(float64(m.n))
 	out.Stderr = &se
-	out.CI95 = &[2]float64{m.mean - 1.96*se, m.mean + 1.96*se}
+	out.CI95 = &[2]float64{value - 1.96*se, value + 1.96*se}
 	return out
 }
