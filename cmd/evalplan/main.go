@@ -63,7 +63,7 @@ func commands() map[string]command {
 		"datasets": {"Dataset cache: status, preload, clear", cmdDatasets},
 		"export":   {"Send recorded results to the exporters (MLflow, local files)", cmdExport},
 		"mlflow":   {"MLflow tracking server: status, start, stop", cmdMLflow},
-		"catalog":  {"Browse the benchmark catalog (list, search, show)", cmdCatalog},
+		"catalog":  {"Browse the benchmark catalog (list, search, show, presets, categories)", cmdCatalog},
 		"check":    {"Evaluate check blocks against the state", cmdCheck},
 		"report":   {"Write a report of every result in the state (md, html, csv, json)", cmdReport},
 		"compare":  {"Compare two endpoints' results on the samples both answered", cmdCompare},
@@ -168,7 +168,7 @@ func (c *cli) usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].synopsis)
+		fmt.Fprintf(w, "  %-11s %s\n", n, cmds[n].synopsis)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'evalplan COMMAND -help' for a command's options.")
