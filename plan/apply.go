@@ -165,10 +165,12 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 }
 
 // updateComparisons computes, for every suite and benchmark, the paired comparison of each
-// ordered pair of complete runs (new, base) on different endpoints, and records it in the
-// new run's Compare keyed by the base endpoint, all in one state update. A pair neither of
-// whose runs changed in this apply (touched) keeps the comparison it has for the same two
-// identities; a run that is not complete has none.
+// ordered pair of comparable runs (new, base) on different endpoints, and records it in the
+// new run's Compare keyed by the base endpoint, all in one state update. Complete and
+// partial runs are comparable: the comparison is on the samples both answered, and those
+// that errored on either side are excluded and counted. A pair neither of whose runs
+// changed in this apply (touched) keeps the comparison it has for the same two identities;
+// a failed or running run has none.
 func updateComparisons(cfg *config.Config, store *state.Store, touched map[string]string) error {
 	snap := store.Snapshot()
 	type group struct{ suite, benchmark string }
@@ -197,7 +199,7 @@ func updateComparisons(cfg *config.Config, store *state.Store, touched map[strin
 		for _, e := range endpointOrder(cfg.Suites[g.suite], eps) {
 			addr := RunAddr(g.suite, g.benchmark, e)
 			r := snap.Resources[addr]
-			if !completeRun(r) {
+			if !comparableRun(r) {
 				updates[addr] = nil
 				continue
 			}
@@ -205,7 +207,7 @@ func updateComparisons(cfg *config.Config, store *state.Store, touched map[strin
 			for _, b := range endpointOrder(cfg.Suites[g.suite], eps) {
 				baseAddr := RunAddr(g.suite, g.benchmark, b)
 				base := snap.Resources[baseAddr]
-				if b == e || !completeRun(base) {
+				if b == e || !comparableRun(base) {
 					continue
 				}
 				if prev, ok := r.Compare[b].(map[string]any); ok && touched[addr] == "" && touched[baseAddr] == "" &&
@@ -244,8 +246,9 @@ func updateComparisons(cfg *config.Config, store *state.Store, touched map[strin
 	return errors.Join(errs...)
 }
 
-func completeRun(r *state.Resource) bool {
-	return r != nil && r.Status == state.StatusComplete && r.Result != nil
+// comparableRun reports whether r is a complete or partial run with a result.
+func comparableRun(r *state.Resource) bool {
+	return r != nil && (r.Status == state.StatusComplete || r.Status == state.StatusPartial) && r.Result != nil
 }
 
 // endpointOrder orders the endpoints eps by their place in the suite's endpoints list;

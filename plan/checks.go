@@ -36,7 +36,8 @@ const (
 // SuiteValues builds the "suite" root object of expressions from state: for each suite,
 // result[B][E] (the result object), scores[B][E], run[B][E] ({status, identity, run_dir})
 // and compare[B][E_new][E_base] (the paired comparison recorded at apply time). Only
-// complete runs have a result, score and comparisons.
+// complete runs have a result and score; compare holds every comparison state records,
+// which apply records for complete and partial runs.
 func SuiteValues(cfg *config.Config, st *state.File) cty.Value {
 	suites := map[string]cty.Value{}
 	for _, sname := range sortedKeys(cfg.Suites) {
@@ -59,9 +60,9 @@ func SuiteValues(cfg *config.Config, st *state.File) cty.Value {
 					put(results, b, e, v)
 					put(scores, b, e, cty.NumberFloatVal(res.Result.Score))
 				}
-				if v, err := toCty(res.Compare); err == nil && len(res.Compare) > 0 {
-					put(compares, b, e, v)
-				}
+			}
+			if v, err := toCty(res.Compare); err == nil && len(res.Compare) > 0 {
+				put(compares, b, e, v)
 			}
 		}
 		suites[sname] = cty.ObjectVal(map[string]cty.Value{

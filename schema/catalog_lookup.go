@@ -30,9 +30,9 @@ func (e *LookupError) Error() string {
 		return fmt.Sprintf("%q is in %s: write one of %s",
 			e.Name, strings.Join(harnesses, ", "), quoteList(e.Candidates))
 	}
-	msg := fmt.Sprintf("unknown benchmark %q", e.Name)
+	msg := fmt.Sprintf("unknown benchmark %q.", e.Name)
 	if len(e.Candidates) > 0 {
-		msg += fmt.Sprintf(". Did you mean %s?", quoteList(e.Candidates))
+		msg += fmt.Sprintf(" Did you mean %s?", quoteList(e.Candidates))
 	}
 	return msg + " Run `evalplan catalog search WORD` to find benchmarks"
 }

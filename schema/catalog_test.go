@@ -185,7 +185,7 @@ func TestLookup(t *testing.T) {
 		{name: "gsm8", candidates: []string{"native.gsm8k", "lm-evaluation-harness.gsm8k", "simple_evals.mgsm"}},
 		{
 			name: "zzzzzzzzzzzzzzzzzzzzzzzz", candidates: nil,
-			msg: "unknown benchmark \"zzzzzzzzzzzzzzzzzzzzzzzz\" Run `evalplan catalog search WORD` to find benchmarks",
+			msg: "unknown benchmark \"zzzzzzzzzzzzzzzzzzzzzzzz\". Run `evalplan catalog search WORD` to find benchmarks",
 		},
 	}
 	c := mustLoad(t)

@@ -48,7 +48,7 @@ func cmdCompare(c *cli, args []string) int {
 			fmt.Fprintln(c.stderr, "Warning:", p)
 		}
 		if len(rows) == 0 {
-			fmt.Fprintf(c.stderr, "Error: no benchmark has complete runs of both %s and %s to compare\n", pos[0], pos[1])
+			fmt.Fprintf(c.stderr, "Error: no benchmark has complete or partial runs of both %s and %s to compare\n", pos[0], pos[1])
 			return exitError
 		}
 	}

@@ -73,6 +73,9 @@ type Endpoint struct {
 	Model string
 	Type  string // "chat" (default) or "completions"
 	URL   string // base URL ending in /v1; empty for managed endpoints before start
+	// URLSensitive reports that URL came from a sensitive value: it is never written to
+	// files or printed, not even redacted.
+	URLSensitive bool
 	// APIKey and Headers are sensitive: never written to state, plans or logs.
 	APIKey       string
 	Headers      map[string]string

@@ -158,6 +158,12 @@ func (l *loader) devices(a *hcl.Attribute, v cty.Value) []int {
 func (l *loader) decodeEndpoint(b *hcl.Block) *Endpoint {
 	e := &Endpoint{Name: b.Labels[0], Type: "chat", DeclRange: b.DefRange}
 	c := l.content(b.Body, schema.EndpointBody())
+	prefix := "endpoint." + e.Name + "."
+	for _, n := range []string{"model", "type", "revision", "capabilities"} {
+		if !l.notSensitive(c.Attributes[n], prefix+n, identityReason) {
+			delete(c.Attributes, n)
+		}
+	}
 	if a := c.Attributes["model"]; a != nil {
 		if v, ok := l.str(a); ok {
 			if strings.TrimSpace(v) == "" {
@@ -172,9 +178,10 @@ func (l *loader) decodeEndpoint(b *hcl.Block) *Endpoint {
 		}
 	}
 	if vb := l.single(c, "vllm"); vb != nil {
-		e.VLLM = l.decodeVLLM(vb)
+		e.VLLM = l.decodeVLLM(vb, prefix+"vllm.")
 	}
 	if a := c.Attributes["url"]; a != nil {
+		e.URLSensitive = readsSensitive(a.Expr, l.ctx)
 		if v, ok := l.str(a); ok {
 			e.URL, _ = l.endpointURL(a, v)
 		}
@@ -212,8 +219,12 @@ func (l *loader) endpointURL(a *hcl.Attribute, raw string) (string, bool) {
 			"url must be an http:// or https:// URL with a host, e.g. \"http://127.0.0.1:8000/v1\" or \"https://api.example.com/v1\".")
 		return "", false
 	case !strings.HasSuffix(u.Path, "/v1"):
+		example := u.Scheme + "://" + u.Host + "/v1"
+		if readsSensitive(a.Expr, l.ctx) {
+			example = "https://api.example.com/v1"
+		}
 		l.errorf(a.Expr.Range().Ptr(), "Invalid endpoint url",
-			"url must be the OpenAI-compatible base URL, ending in /v1 (e.g. \"%s://%s/v1\"): evalplan appends /chat/completions, /completions and /models to it.", u.Scheme, u.Host)
+			"url must be the OpenAI-compatible base URL, ending in /v1 (e.g. %q): evalplan appends /chat/completions, /completions and /models to it.", example)
 		return "", false
 	case u.RawQuery != "" || u.Fragment != "":
 		l.errorf(a.Expr.Range().Ptr(), "Invalid endpoint url", "url must not have a query or fragment; put extra request settings in headers.")
@@ -222,9 +233,14 @@ func (l *loader) endpointURL(a *hcl.Attribute, raw string) (string, bool) {
 	return s, true
 }
 
-func (l *loader) decodeVLLM(b *hcl.Block) *VLLM {
+// decodeVLLM decodes an endpoint's vllm block; prefix names it in messages
+// ("endpoint.NAME.vllm.").
+func (l *loader) decodeVLLM(b *hcl.Block, prefix string) *VLLM {
 	v := &VLLM{Runtime: "docker"}
 	c := l.content(b.Body, schema.VLLMBody())
+	if !l.notSensitive(c.Attributes["max_model_len"], prefix+"max_model_len", identityReason) {
+		delete(c.Attributes, "max_model_len")
+	}
 	if a := c.Attributes["gpu"]; a != nil {
 		v.GPU, _ = l.ref(a.Expr, "gpu")
 	}
@@ -276,12 +292,16 @@ func (l *loader) positiveSeconds(a *hcl.Attribute) (float64, bool) {
 func (l *loader) decodeDataset(b *hcl.Block) *Dataset {
 	d := &Dataset{Name: b.Labels[0], DeclRange: b.DefRange}
 	c := l.content(b.Body, schema.DatasetBody())
+	for _, n := range []string{"source", "sha256"} {
+		if !l.notSensitive(c.Attributes[n], "dataset."+d.Name+"."+n, identityReason) {
+			delete(c.Attributes, n)
+		}
+	}
 	if a := c.Attributes["source"]; a != nil {
 		if v, ok := l.str(a); ok {
-			if v == "" {
-				l.errorf(a.Expr.Range().Ptr(), "Empty dataset source", "source must be a path or glob relative to the config directory, file://, http(s):// or hf://org/name/path@rev.")
+			if l.datasetSource(a, v) {
+				d.Source = v
 			}
-			d.Source = v
 		}
 	}
 	if a := c.Attributes["sha256"]; a != nil {

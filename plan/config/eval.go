@@ -17,7 +17,7 @@ import (
 // ty. It reports problems and returns ok=false for a failed, null or already-errored value.
 // The returned value is unmarked.
 func (l *loader) evalWith(a *hcl.Attribute, ty cty.Type, ctx *hcl.EvalContext) (cty.Value, bool) {
-	v, diags := a.Expr.Value(ctx)
+	v, diags := l.value(a.Expr, ctx)
 	l.addDiags(diags)
 	if diags.HasErrors() {
 		return cty.NilVal, false
@@ -198,7 +198,7 @@ func (l *loader) seconds(a *hcl.Attribute) (float64, bool) {
 	if l.checkRefs(a.Expr, refOptions{}) {
 		return 0, false
 	}
-	v, diags := a.Expr.Value(l.ctx)
+	v, diags := l.value(a.Expr, l.ctx)
 	l.addDiags(diags)
 	if diags.HasErrors() {
 		return 0, false

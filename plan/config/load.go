@@ -84,6 +84,7 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		},
 	}
 	l.load()
+	l.scrubSecrets()
 	l.cfg.hclFiles = l.parser.Files()
 	sortDiagnostics(l.diags)
 	return l.cfg, l.diags

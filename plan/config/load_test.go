@@ -130,6 +130,15 @@ func TestLoadErrors(t *testing.T) {
 		{"required_variable.hcl", []diag{
 			{"error", "eval.hcl:1:1", "No value for required variable", "-var 'model=VALUE' on the command line, in a *.auto.evalvars.hcl file or a -var-file, or with the environment variable EVALPLAN_VAR_model"},
 		}},
+		{"misspelled_override.hcl", []diag{
+			{"error", "eval.hcl:8:17", "Invalid benchmark name", `unknown benchmark "native.gsm8". Did you mean "native.gsm8k"?`},
+		}},
+		{"dataset_source.hcl", []diag{
+			{"error", "eval.hcl:2:12", "Invalid dataset source", "The scheme ftp:// is not supported. A dataset source is a path or glob relative to the configuration directory"},
+			{"error", "eval.hcl:6:12", "Invalid dataset source", "An https:// source needs a host"},
+			{"error", "eval.hcl:10:12", "Invalid dataset source", "An hf:// source names the organisation, the dataset and a file in it"},
+			{"error", "eval.hcl:14:12", "Invalid dataset source", "A file:// URL takes an absolute path after three slashes"},
+		}},
 		{"reference_as_string.hcl", []diag{
 			{"error", "eval.hcl:7:17", "Invalid reference", "A quoted string is not a reference: remove the quotes."},
 			{"error", "eval.hcl:11:10", "Unknown exporter type", `Did you mean "mlflow"?`},

@@ -57,7 +57,7 @@ func (l *loader) evalLocals() {
 			continue
 		}
 		l.ctx.Variables["local"] = objectOf(l.localVals)
-		v, diags := a.Expr.Value(l.ctx)
+		v, diags := l.value(a.Expr, l.ctx)
 		l.addDiags(diags)
 		if diags.HasErrors() {
 			v = cty.DynamicVal.Mark(errMark)

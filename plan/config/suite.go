@@ -16,6 +16,17 @@ import (
 func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 	s := &Suite{Name: b.Labels[0], Overrides: map[string]*Override{}, DeclRange: b.DefRange}
 	c := l.content(b.Body, schema.SuiteBody())
+	prefix := "suite." + s.Name + "."
+	set := map[string]bool{} // the selection attributes given, decoded or not
+	for _, n := range []string{"benchmarks", "preset", "categories", "exclude"} {
+		set[n] = c.Attributes[n] != nil
+		if !l.notSensitive(c.Attributes[n], prefix+n, identityReason) {
+			delete(c.Attributes, n)
+		}
+	}
+	// written holds the benchmark names as written, resolved or not; complete is false when
+	// some could not be read, so a benchmark block is not reported as unlisted in vain.
+	written, complete := map[string]bool{}, true
 	if a := c.Attributes["endpoints"]; a != nil {
 		if list, ok := l.refList(a.Expr, "endpoint"); ok {
 			if len(list) == 0 {
@@ -25,7 +36,9 @@ func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 		}
 	}
 	if a := c.Attributes["benchmarks"]; a != nil {
-		s.Benchmarks = l.benchmarks(a)
+		s.Benchmarks, written, complete = l.benchmarks(a)
+	} else if set["benchmarks"] {
+		complete = false // dropped above: it reads a sensitive value
 	}
 	if a := c.Attributes["preset"]; a != nil {
 		if v, ok := l.str(a); ok {
@@ -53,22 +66,22 @@ func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 					continue
 				}
 				if _, err := l.opts.Catalog.Lookup(n); err != nil {
-					l.errorf(a.Expr.Range().Ptr(), "Invalid benchmark name", "exclude: %s", err)
+					l.errorf(a.Expr.Range().Ptr(), "Invalid benchmark name", "exclude: %s.", err)
 				}
 			}
 		}
 	}
-	if len(s.Benchmarks) == 0 && s.Preset == "" && len(s.Categories) == 0 &&
-		c.Attributes["benchmarks"] == nil && c.Attributes["preset"] == nil && c.Attributes["categories"] == nil {
+	if len(s.Benchmarks) == 0 && s.Preset == "" && len(s.Categories) == 0 && !set["benchmarks"] &&
+		!set["preset"] && !set["categories"] {
 		l.errorf(b.DefRange.Ptr(), "Suite has no benchmarks",
 			"The suite %q selects no benchmarks. Add benchmarks = [...], preset = \"NAME\" or categories = [...].", s.Name)
 	}
 	if pb := l.single(c, "params"); pb != nil {
-		s.Params = l.params(pb)
+		s.Params = l.params(pb, prefix+"params.")
 	}
 	for _, ob := range c.Blocks {
 		if ob.Type == "benchmark" {
-			l.override(s, ob)
+			l.override(s, ob, written, complete)
 		}
 	}
 	return s
@@ -90,32 +103,42 @@ func (l *loader) dedupe(a *hcl.Attribute, list []string, prefix string) []string
 }
 
 // benchmarks decodes a suite's benchmarks: strings (possibly from variables and locals) and
-// task.X references, each validated against the catalog or the declared tasks.
-func (l *loader) benchmarks(a *hcl.Attribute) []BenchmarkRef {
+// task.X references, each validated against the catalog or the declared tasks. It also
+// returns every name as written, valid or not, and whether every entry could be read.
+func (l *loader) benchmarks(a *hcl.Attribute) (out []BenchmarkRef, written map[string]bool, complete bool) {
+	written = map[string]bool{}
 	if l.checkRefs(a.Expr, refOptions{}) {
-		return nil
+		return nil, written, false
 	}
 	var refs []BenchmarkRef
+	complete = true
 	if elems, diags := hcl.ExprList(a.Expr); !diags.HasErrors() {
 		for _, e := range elems {
-			v, diags := e.Value(l.ctx)
+			v, diags := l.value(e, l.ctx)
 			l.addDiags(diags)
 			if diags.HasErrors() {
+				complete = false
 				continue
 			}
 			cv, ok := l.convertValue(&hcl.Attribute{Name: "benchmarks", Expr: e, Range: e.Range()}, v, cty.String)
-			if ok {
-				refs = append(refs, BenchmarkRef{Name: cv.AsString(), Range: e.Range()})
+			if !ok {
+				complete = false
+				continue
 			}
+			refs = append(refs, BenchmarkRef{Name: cv.AsString(), Range: e.Range()})
 		}
 	} else {
-		list, _ := l.strList(a)
+		list, ok := l.strList(a)
+		complete = ok
 		for _, n := range list {
 			refs = append(refs, BenchmarkRef{Name: n, Range: a.Expr.Range()})
 		}
 	}
+	for _, r := range refs {
+		written[r.Name] = true
+	}
 	seen := map[string]hcl.Range{}
-	out := refs[:0]
+	out = refs[:0]
 	for _, r := range refs {
 		r.Canonical = r.Name
 		if !l.resolveBenchmark(&r) {
@@ -129,7 +152,7 @@ func (l *loader) benchmarks(a *hcl.Attribute) []BenchmarkRef {
 		seen[r.Canonical] = r.Range
 		out = append(out, r)
 	}
-	return out
+	return out, written, complete
 }
 
 // resolveBenchmark validates a benchmark name and sets its canonical name.
@@ -147,15 +170,16 @@ func (l *loader) resolveBenchmark(r *BenchmarkRef) bool {
 	}
 	canon, err := l.opts.Catalog.Lookup(r.Name)
 	if err != nil {
-		l.errorf(r.Range.Ptr(), "Invalid benchmark name", "%s", err)
+		l.errorf(r.Range.Ptr(), "Invalid benchmark name", "%s.", err)
 		return false
 	}
 	r.Canonical = canon
 	return true
 }
 
-// override decodes a benchmark "NAME" block of a suite.
-func (l *loader) override(s *Suite, b *hcl.Block) {
+// override decodes a benchmark "NAME" block of a suite. written and complete are what
+// benchmarks returned, for checkOverrideName.
+func (l *loader) override(s *Suite, b *hcl.Block, written map[string]bool, complete bool) {
 	name := b.Labels[0]
 	o := &Override{Name: name, DeclRange: b.DefRange}
 	c := l.content(b.Body, schema.BenchmarkBody())
@@ -163,9 +187,15 @@ func (l *loader) override(s *Suite, b *hcl.Block) {
 		l.errorf(b.DefRange.Ptr(), "Duplicate benchmark block", "A benchmark %q block was already given at %s; merge the two.", name, rangeString(prev.DeclRange))
 		return
 	}
-	l.checkOverrideName(s, b)
+	if complete && !written[name] {
+		l.checkOverrideName(s, b)
+	}
+	prefix := fmt.Sprintf("suite.%s.benchmark[%q].", s.Name, name)
+	if !l.notSensitive(c.Attributes["image"], prefix+"image", identityReason) {
+		delete(c.Attributes, "image")
+	}
 	if pb := l.single(c, "params"); pb != nil {
-		o.Params = l.params(pb)
+		o.Params = l.params(pb, prefix+"params.")
 	}
 	if a := c.Attributes["dataset"]; a != nil {
 		o.Dataset, _ = l.ref(a.Expr, "dataset")
@@ -210,11 +240,29 @@ func (l *loader) checkOverrideName(s *Suite, b *hcl.Block) {
 		name, didYouMean(name, listed))
 }
 
-// params decodes a params block.
-func (l *loader) params(b *hcl.Block) Params {
+// identityParam reports whether a param is part of a run's identity (DESIGN §2).
+func identityParam(name string) bool {
+	switch name {
+	case "limit_samples", "temperature", "top_p", "max_new_tokens", "seed", "sample", "extra":
+		return true
+	}
+	return false
+}
+
+// params decodes a params block; prefix names it in messages ("suite.NAME.params.").
+func (l *loader) params(b *hcl.Block, prefix string) Params {
 	var p Params
 	c := l.content(b.Body, schema.ParamsBody())
-	at := c.Attributes
+	at := hcl.Attributes{}
+	for n, a := range c.Attributes {
+		reason := paramsReason
+		if identityParam(n) {
+			reason = identityReason
+		}
+		if l.notSensitive(a, prefix+n, reason) {
+			at[n] = a
+		}
+	}
 	if a := at["limit_samples"]; a != nil {
 		if f, ok := l.number(a); ok {
 			if (f >= 1 && f == math.Trunc(f)) || (f > 0 && f < 1) {

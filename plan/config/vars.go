@@ -88,9 +88,7 @@ func (l *loader) assignVariables(autoVarFiles []string) {
 		if d == nil {
 			continue // as Terraform: environment variables for undeclared variables are ignored
 		}
-		v, diags := parseRawValue(raw, d.ty, k)
-		l.addDiags(diags)
-		if !diags.HasErrors() {
+		if v, ok := l.parseRawValue(d, raw, "environment variable "+k); ok {
 			l.setVar(d, v, nil, "environment variable "+k)
 		}
 	}
@@ -109,9 +107,7 @@ func (l *loader) assignVariables(autoVarFiles []string) {
 				a.Name, didYouMean(a.Name, names(decls)), a.Name)
 			continue
 		}
-		v, diags := parseRawValue(a.Value, d.ty, "-var "+a.Name)
-		l.addDiags(diags)
-		if !diags.HasErrors() {
+		if v, ok := l.parseRawValue(d, a.Value, "-var "+a.Name); ok {
 			l.setVar(d, v, nil, "-var "+a.Name)
 		}
 	}
@@ -120,22 +116,84 @@ func (l *loader) assignVariables(autoVarFiles []string) {
 	}
 }
 
-// parseRawValue turns the text of -var or EVALPLAN_VAR_name into a value: a literal string
-// for string-typed (and untyped) variables, an HCL expression otherwise.
-func parseRawValue(raw string, ty cty.Type, source string) (cty.Value, hcl.Diagnostics) {
-	if ty == cty.String || ty == cty.DynamicPseudoType {
-		return cty.StringVal(raw), nil
+// parseRawValue turns the text of -var or EVALPLAN_VAR_name (source) into a value for d: a
+// literal string for string-typed (and untyped) variables, an HCL literal otherwise. A value
+// that does not parse, or does not convert to d's type, is reported here with what the type
+// expects; the value itself is quoted only when d is not sensitive.
+func (l *loader) parseRawValue(d *varDecl, raw, source string) (cty.Value, bool) {
+	if d.ty == cty.String || d.ty == cty.DynamicPseudoType {
+		return cty.StringVal(raw), true
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
+	v, problem := rawLiteral(raw)
+	if problem == "" {
+		cv := v
+		if d.defaults != nil {
+			cv = d.defaults.Apply(cv)
+		}
+		_, err := convert.Convert(cv, d.ty)
+		if err == nil {
+			return v, true
+		}
+		problem = err.Error()
+	}
+	what := fmt.Sprintf("%q", raw)
+	switch {
+	case d.v.Sensitive:
+		what = "The value"
+	case strings.Contains(raw, `"`):
+		what = "'" + raw + "'"
+	}
+	var detail string
+	switch d.ty {
+	case cty.Number:
+		detail = fmt.Sprintf("%s is not a valid number for variable %s (from %s). Give a number such as 42 or 0.5.", what, d.v.Name, source)
+	case cty.Bool:
+		detail = fmt.Sprintf("%s is not a valid bool for variable %s (from %s). Give true or false.", what, d.v.Name, source)
+	default:
+		ts := typeexpr.TypeString(d.ty)
+		if d.v.Sensitive {
+			problem = "" // a parser's message may quote the value
+		} else {
+			problem = ": " + problem
+		}
+		detail = fmt.Sprintf("%s is not a valid value of type %s for variable %s (from %s)%s. Write it as an HCL literal of that type, e.g. %s; strings inside it need quotes.",
+			what, ts, d.v.Name, source, problem, literalExample(d.ty))
+	}
+	l.errorf(nil, "Invalid value for variable",
+		"%s Only variables of type string take their value as plain text without quotes; var.%s has type %s.",
+		detail, d.v.Name, typeexpr.TypeString(d.ty))
+	d.failed = true
+	return cty.NilVal, false
+}
+
+// rawLiteral parses raw as an HCL literal expression (no variables or functions); problem
+// says why it is not one.
+func rawLiteral(raw string) (v cty.Value, problem string) {
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value>", hcl.InitialPos)
 	if diags.HasErrors() {
-		return cty.StringVal(raw), nil // the type conversion then says what is wrong
+		return cty.NilVal, strings.TrimSuffix(diags[0].Summary+": "+diags[0].Detail, ".")
 	}
-	v, diags := expr.Value(nil)
-	for _, d := range diags {
-		d.Subject = nil // the "file" is a command-line argument
-		d.Detail = fmt.Sprintf("The value of %s must be a literal value of type %s. %s", source, typeexpr.TypeString(ty), d.Detail)
+	v, diags = expr.Value(nil)
+	if diags.HasErrors() {
+		return cty.NilVal, strings.TrimSuffix(diags[0].Summary+": "+diags[0].Detail, ".")
 	}
-	return v, diags
+	return v, ""
+}
+
+// literalExample returns an HCL literal of a type's shape, for messages.
+func literalExample(ty cty.Type) string {
+	switch {
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		return `["a", "b"]`
+	case ty.IsMapType():
+		return `{ key = "value" }`
+	case ty.IsObjectType():
+		for _, n := range names(ty.AttributeTypes()) {
+			return fmt.Sprintf(`{ %s = ... }`, n)
+		}
+		return "{}"
+	}
+	return typeexpr.TypeString(ty)
 }
 
 // loadVarFile reads a variable file (HCL attributes name = value) and assigns its values.
@@ -176,6 +234,9 @@ func (l *loader) setVar(d *varDecl, v cty.Value, rng *hcl.Range, source string) 
 	}
 	cv, err := convert.Convert(v, d.ty)
 	if err != nil {
+		if d.v.Sensitive {
+			rng = d.v.DeclRange.Ptr() // a snippet of the value's own source would show it
+		}
 		l.errorf(rng, "Invalid value for variable",
 			"The value for var.%s from %s is not compatible with its type: %s. Give a value of type %s.",
 			d.v.Name, source, err, typeexpr.TypeString(d.ty))
@@ -208,8 +269,12 @@ func (l *loader) finishVariable(d *varDecl) {
 // validateVariable evaluates the variable's validation blocks against its value.
 func (l *loader) validateVariable(d *varDecl) {
 	name := d.v.Name
+	val := d.value
+	if d.v.Sensitive {
+		val = val.Mark(Sensitive)
+	}
 	ctx := &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{name: d.value})},
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{name: val})},
 		Functions: l.funcs,
 	}
 	for _, vb := range d.validations {
@@ -240,11 +305,11 @@ func (l *loader) validateVariable(d *varDecl) {
 			continue
 		}
 		text := "The value is not valid."
-		if mv, ok := l.evalWith(msg, cty.String, ctx); ok {
-			text = mv.AsString()
+		if mv, ok := l.message(msg, ctx); ok {
+			text = mv
 		}
 		subject := d.valueRange
-		if subject == nil {
+		if subject == nil || d.v.Sensitive {
 			subject = d.v.DeclRange.Ptr()
 		}
 		l.errorf(subject, "Invalid value for variable",

@@ -79,6 +79,14 @@ variable "n" {
   type    = number
   default = 1
 }
+variable "b" {
+  type    = bool
+  default = false
+}
+variable "l" {
+  type    = list(string)
+  default = []
+}
 variable "size" {
   type    = string
   default = "small"
@@ -97,10 +105,23 @@ variable "size" {
 			{"error", "", "Value for undeclared variable", `Did you mean "size"? Declare it with a variable "sise" block, or remove the -var argument.`},
 		}},
 		{"wrong type", LoadOptions{Vars: []VarArg{{Name: "n", Value: `"abc"`}}}, []diag{
-			{"error", "", "Invalid value for variable", "The value for var.n from -var n is not compatible with its type: a number is required. Give a value of type number."},
+			{"error", "", "Invalid value for variable", `'"abc"' is not a valid number for variable n (from -var n). Give a number such as 42 or 0.5. Only variables of type string take their value as plain text without quotes; var.n has type number.`},
 		}},
+		{"not a number", LoadOptions{Vars: []VarArg{{Name: "n", Value: "abc"}}}, []diag{
+			{"error", "", "Invalid value for variable", `"abc" is not a valid number for variable n (from -var n). Give a number such as 42 or 0.5. Only variables of type string take their value as plain text without quotes`},
+		}},
+		{"not a number from the environment", LoadOptions{Environ: []string{"EVALPLAN_VAR_n=1x"}}, []diag{
+			{"error", "", "Invalid value for variable", `"1x" is not a valid number for variable n (from environment variable EVALPLAN_VAR_n).`},
+		}},
+		{"not a bool", LoadOptions{Vars: []VarArg{{Name: "b", Value: "yes"}}}, []diag{
+			{"error", "", "Invalid value for variable", `"yes" is not a valid bool for variable b (from -var b). Give true or false.`},
+		}},
+		{"unquoted list", LoadOptions{Vars: []VarArg{{Name: "l", Value: "[a, b]"}}}, []diag{
+			{"error", "", "Invalid value for variable", `"[a, b]" is not a valid value of type list(string) for variable l (from -var l): Variables not allowed: Variables may not be used here. Write it as an HCL literal of that type, e.g. ["a", "b"]; strings inside it need quotes. Only variables of type string take their value as plain text without quotes; var.l has type list(string).`},
+		}},
+		{"number expression", LoadOptions{Vars: []VarArg{{Name: "n", Value: " 42 "}, {Name: "b", Value: "true"}, {Name: "l", Value: `["a"]`}}}, []diag{}},
 		{"validation", LoadOptions{Environ: []string{"EVALPLAN_VAR_size=medium"}}, []diag{
-			{"error", "eval.hcl:6:1", "Invalid value for variable", "size must be small or large.\n\nThis was checked by the validation rule at eval.hcl:10:5 (var.size)."},
+			{"error", "eval.hcl:14:1", "Invalid value for variable", "size must be small or large.\n\nThis was checked by the validation rule at eval.hcl:18:5 (var.size)."},
 		}},
 		{"valid", LoadOptions{Vars: []VarArg{{Name: "size", Value: "large"}, {Name: "n", Value: "2.5"}}}, []diag{}},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -28,8 +29,9 @@ type Pair struct {
 }
 
 // CompareEndpoints compares endpoint newEndpoint with baseEndpoint on every benchmark of
-// every suite (or of suite only, when it is not empty) where both have a complete run, in
-// address order. It uses the comparison apply recorded in st when it is for the current
+// every suite (or of suite only, when it is not empty) where both have a complete or
+// partial run, in address order; samples that errored on either side are excluded and
+// counted. It uses the comparison apply recorded in st when it is for the current
 // runs, and otherwise compares the runs' journals. problems says, one sentence each, why a
 // benchmark that both endpoints ran could not be compared.
 func CompareEndpoints(cfg *config.Config, st *state.File, suite, newEndpoint, baseEndpoint string) (pairs []Pair, problems []string) {
@@ -43,10 +45,10 @@ func CompareEndpoints(cfg *config.Config, st *state.File, suite, newEndpoint, ba
 		switch {
 		case rb == nil:
 			continue
-		case !completeResult(ra):
+		case !comparable(ra.Status, ra.Result):
 			problems = append(problems, fmt.Sprintf("%s is %s: not compared", addr, ra.Status))
 			continue
-		case !completeResult(rb):
+		case !comparable(rb.Status, rb.Result):
 			problems = append(problems, fmt.Sprintf("%s is %s: not compared", baseAddr, rb.Status))
 			continue
 		}
@@ -63,21 +65,22 @@ func CompareEndpoints(cfg *config.Config, st *state.File, suite, newEndpoint, ba
 	return pairs, problems
 }
 
-// ComparePrevious compares the run at addr with its latest earlier complete result whose
-// run directory still holds a journal. The pair's sides are "now" and "previous (ID)".
+// ComparePrevious compares the run at addr with its latest earlier complete or partial
+// result whose run directory still holds a journal. The pair's sides are "now" and
+// "previous (ID)".
 func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, error) {
 	r := st.Resources[addr]
 	if r == nil {
 		return Pair{}, fmt.Errorf("no run %s in the state", addr)
 	}
-	if !completeResult(r) {
+	if !comparable(r.Status, r.Result) {
 		return Pair{}, fmt.Errorf("%s is %s: nothing to compare", addr, r.Status)
 	}
 	s, bench, _, _ := plan.ParseRunAddr(addr)
 	cur := runDir(cfg, r.RunDir)
 	for i := len(r.History) - 1; i >= 0; i-- {
 		h := r.History[i]
-		if h.Result == nil || h.Status != state.StatusComplete || h.RunDir == "" || h.RunDir == r.RunDir {
+		if !comparable(h.Status, h.Result) || h.RunDir == "" || h.RunDir == r.RunDir {
 			continue
 		}
 		dir := runDir(cfg, h.RunDir)
@@ -91,12 +94,13 @@ func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, err
 		c.Identity, c.BaseIdentity = r.Identity, h.Identity
 		return Pair{Suite: s, Benchmark: bench, New: "now", Base: "previous (" + shortID(h.Identity) + ")", Comparison: c, Verdict: verdict(c.Significant)}, nil
 	}
-	return Pair{}, fmt.Errorf("%s has no earlier complete result whose run directory still exists", addr)
+	return Pair{}, fmt.Errorf("%s has no earlier complete or partial result whose run directory still exists", addr)
 }
 
-// completeResult reports whether r is a complete run with a result.
-func completeResult(r *state.Resource) bool {
-	return r != nil && r.Status == state.StatusComplete && r.Result != nil
+// comparable reports whether a run (or history entry) with status and res can be compared:
+// a complete or partial run with a result; failed and running ones cannot.
+func comparable(status string, res *result.Result) bool {
+	return res != nil && (status == state.StatusComplete || status == state.StatusPartial)
 }
 
 // runDir resolves a run directory recorded in state against the configuration directory.

@@ -15,12 +15,17 @@ import (
 )
 
 // writeJournal writes a run directory under dir whose journal scores each sample of
-// scores (ids 1, 2, ...) on acc.
+// scores (ids 1, 2, ...) on acc; "err" is a sample whose request failed.
 func writeJournal(t *testing.T, dir, run string, scores ...string) {
 	t.Helper()
 	var b strings.Builder
 	for i, s := range scores {
-		b.WriteString(`{"id":"` + string(rune('1'+i)) + `","score":{"acc":` + s + `},"error":null}` + "\n")
+		id := string(rune('1' + i))
+		if s == "err" {
+			b.WriteString(`{"id":"` + id + `","score":{},"error":"HTTP 500"}` + "\n")
+			continue
+		}
+		b.WriteString(`{"id":"` + id + `","score":{"acc":` + s + `},"error":null}` + "\n")
 	}
 	if err := os.MkdirAll(filepath.Join(dir, run), 0o755); err != nil {
 		t.Fatal(err)
@@ -37,10 +42,18 @@ func complete(identity, runDir string, score float64) *state.Resource {
 	}
 }
 
+func partial(identity, runDir string, score float64) *state.Resource {
+	r := complete(identity, runDir, score)
+	r.Status = state.StatusPartial
+	return r
+}
+
 func TestCompareEndpoints(t *testing.T) {
 	dir := t.TempDir()
 	writeJournal(t, dir, "new", "1", "1", "1", "0")
 	writeJournal(t, dir, "base", "0", "1", "0", "0")
+	writeJournal(t, dir, "new-errors", "1", "err", "1", "0")
+	writeJournal(t, dir, "base-errors", "err", "1", "0", "0")
 	cfg := &config.Config{Dir: dir}
 	fromJournals := compare.Paired(
 		map[string]compare.Sample{"1": {Score: map[string]float64{"acc": 1}}, "2": {Score: map[string]float64{"acc": 1}}, "3": {Score: map[string]float64{"acc": 1}}, "4": {Score: map[string]float64{"acc": 0}}},
@@ -52,7 +65,15 @@ func TestCompareEndpoints(t *testing.T) {
 		r.Compare = map[string]any{base: recorded(t, c)}
 		return r
 	}
+	withErrors := compare.Paired(
+		map[string]compare.Sample{"1": {Score: map[string]float64{"acc": 1}}, "2": {Score: map[string]float64{}, Errored: true}, "3": {Score: map[string]float64{"acc": 1}}, "4": {Score: map[string]float64{"acc": 0}}},
+		map[string]compare.Sample{"1": {Score: map[string]float64{}, Errored: true}, "2": {Score: map[string]float64{"acc": 1}}, "3": {Score: map[string]float64{"acc": 0}}, "4": {Score: map[string]float64{"acc": 0}}},
+		"acc")
+	if withErrors.N != 2 || withErrors.Excluded.Errored != 2 {
+		t.Fatalf("fixture: %+v", withErrors)
+	}
 	failed := &state.Resource{Type: "run", Identity: "f", Status: state.StatusFailed}
+	running := &state.Resource{Type: "run", Identity: "r", Status: state.StatusRunning, RunDir: "new"}
 	tests := []struct {
 		name     string
 		suite    string
@@ -93,6 +114,22 @@ func TestCompareEndpoints(t *testing.T) {
 				`suite.s.run["m2"]["b"] is failed: not compared`,
 				`suite.s.run["m3"]["n"] vs b: ` + filepath.Join(dir, "missing") + `: no per-sample journal`,
 			},
+		},
+		{
+			name: "partial runs are compared on the samples both answered, errored ones excluded and counted",
+			res: map[string]*state.Resource{
+				`suite.s.run["m"]["n"]`: partial("n1", "new-errors", 0.66),
+				`suite.s.run["m"]["b"]`: partial("b1", "base-errors", 0.33),
+			},
+			want: []Pair{{Suite: "s", Benchmark: "m", New: "n", Base: "b", Comparison: withErrors, Verdict: "not significant"}},
+		},
+		{
+			name: "a running run is not compared",
+			res: map[string]*state.Resource{
+				`suite.s.run["m"]["n"]`: running,
+				`suite.s.run["m"]["b"]`: complete("b1", "base", 0.25),
+			},
+			problems: []string{`suite.s.run["m"]["n"] is running: not compared`},
 		},
 		{
 			name:  "only the suite asked for",
@@ -153,7 +190,16 @@ func TestComparePrevious(t *testing.T) {
 		},
 		{name: "unknown run", wantErr: `no run suite.s.run["m"]["a"] in the state`},
 		{name: "not complete", r: &state.Resource{Type: "run", Status: state.StatusPartial}, wantErr: `suite.s.run["m"]["a"] is partial: nothing to compare`},
-		{name: "no earlier result", r: withHistory(), wantErr: `suite.s.run["m"]["a"] has no earlier complete result whose run directory still exists`},
+		{
+			name: "a partial run and a partial earlier result",
+			r: func() *state.Resource {
+				r := withHistory(state.HistoryEntry{Identity: "id-then-0123456789", Status: state.StatusPartial, RunDir: "then", Result: &result.Result{Score: 0.5}})
+				r.Status = state.StatusPartial
+				return r
+			}(),
+			want: Pair{Suite: "s", Benchmark: "m", New: "now", Base: "previous (id-then-0123)", Comparison: want, Verdict: "not significant"},
+		},
+		{name: "no earlier result", r: withHistory(), wantErr: `suite.s.run["m"]["a"] has no earlier complete or partial result whose run directory still exists`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,5 +221,37 @@ func TestComparePrevious(t *testing.T) {
 				t.Errorf("ComparePrevious (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestBuildVsPrevious shows a run's comparison with its previous result among the
+// benchmark's comparisons, after those between endpoints, when both journals exist; a run
+// whose earlier run directory is gone has none.
+func TestBuildVsPrevious(t *testing.T) {
+	dir := t.TempDir()
+	writeJournal(t, dir, "now", "0", "err", "0")
+	writeJournal(t, dir, "then", "1", "0", "0", "1")
+	cfg := &config.Config{Dir: dir, Suites: map[string]*config.Suite{"s": {Name: "s", Endpoints: []string{"a", "b"}}}}
+	a := partial("id-now-0123456789", "now", 0.5)
+	a.History = []state.HistoryEntry{{Identity: "id-then-0123456789", Status: state.StatusComplete, RunDir: "then", Result: &result.Result{Score: 0.5}}}
+	b := complete("id-b", "now", 0.5)
+	b.History = []state.HistoryEntry{{Identity: "id-b-then", Status: state.StatusComplete, RunDir: "gone", Result: &result.Result{Score: 0.5}}}
+	st := &state.File{Resources: map[string]*state.Resource{`suite.s.run["m"]["a"]`: a, `suite.s.run["m"]["b"]`: b}}
+
+	doc := Build(cfg, st, "evalplan.state.json", t2)
+	got := doc.Suites[0].Benchmarks[0].Comparisons
+	want := []Comparison{{
+		New: "a", Base: "a (previous id-then-0123)", Metric: "acc", Diff: -0.5, Stderr: ptr(0.5), CI95: &[2]float64{-0.5 - 1.96*0.5, -0.5 + 1.96*0.5},
+		N: 2, Errored: 1, Unmatched: 1, Previous: true, BaseIdentity: "id-then-0123456789",
+	}}
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("comparisons (-want +got):\n%s", diff)
+	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, doc); err != nil {
+		t.Fatal(err)
+	}
+	if row := "| a − a (previous id-then-0123) | -0.500 | 0.500 |"; !strings.Contains(md.String(), row) {
+		t.Errorf("markdown lacks %q:\n%s", row, md.String())
 	}
 }

@@ -48,7 +48,9 @@ type Benchmark struct {
 	Primary string `json:"primary"`
 	// Runs are the benchmark's runs, one per endpoint, in the suite's endpoint order.
 	Runs []Run `json:"runs"`
-	// Comparisons are the paired comparisons state records, each pair of endpoints once.
+	// Comparisons are the paired comparisons state records, each pair of endpoints once,
+	// then each run's comparison with its own previous result where that run's journal
+	// and an earlier result's journal still exist (Previous set).
 	Comparisons []Comparison `json:"comparisons"`
 	// Subscores are the sub-score groups of the runs, by group name.
 	Subscores []SubscoreTable `json:"subscores"`
@@ -118,7 +120,7 @@ type Comparison struct {
 	Stderr *float64 `json:"stderr"`
 	// CI95 is Diff ± 1.96·Stderr; nil when N ≤ 1.
 	CI95 *[2]float64 `json:"ci95"`
-	// N is the number of samples both endpoints answered.
+	// N is the number of samples both runs answered.
 	N int `json:"n"`
 	// Significant is true when CI95 excludes 0.
 	Significant bool `json:"significant"`
@@ -126,6 +128,10 @@ type Comparison struct {
 	Errored int `json:"excluded_errored"`
 	// Unmatched counts the samples left out because only one side answered them.
 	Unmatched int `json:"excluded_unmatched"`
+	// Previous is true when New's run is compared with its own previous result: Base
+	// then reads "E (previous ID)" and BaseIdentity is that result's identity.
+	Previous     bool   `json:"previous,omitempty"`
+	BaseIdentity string `json:"base_identity,omitempty"`
 }
 
 // SubscoreTable is one sub-score group (e.g. MMLU's subjects) across endpoints.
@@ -183,14 +189,15 @@ func Build(cfg *config.Config, st *state.File, statePath string, now time.Time) 
 		doc.Counts[r.Status]++
 	}
 	for _, name := range suiteOrder(cfg, bySuite) {
-		doc.Suites = append(doc.Suites, buildSuite(cfg.Suites[name], st, name, bySuite[name]))
+		doc.Suites = append(doc.Suites, buildSuite(cfg, st, name, bySuite[name]))
 	}
 	return doc
 }
 
-// buildSuite builds the suite name (cs, nil when only state knows it) from its runs in st,
-// have mapping each benchmark to its endpoints.
-func buildSuite(cs *config.Suite, st *state.File, name string, have map[string][]string) Suite {
+// buildSuite builds the suite name (nil in cfg when only state knows it) from its runs in
+// st, have mapping each benchmark to its endpoints.
+func buildSuite(cfg *config.Config, st *state.File, name string, have map[string][]string) Suite {
+	cs := cfg.Suites[name]
 	var order []string
 	if cs != nil {
 		order = cs.Endpoints
@@ -210,6 +217,7 @@ func buildSuite(cs *config.Suite, st *state.File, name string, have map[string][
 			b.Runs = append(b.Runs, newRun(addr, e, res))
 		}
 		b.Comparisons = comparisons(st, name, bname, eps)
+		b.Comparisons = append(b.Comparisons, previousComparisons(cfg, st, name, bname, eps)...)
 		b.Subscores = subscores(st, name, bname, eps)
 		s.Benchmarks = append(s.Benchmarks, b)
 	}
@@ -348,10 +356,36 @@ func recordedComparison(r *state.Resource, base string) (Comparison, bool) {
 	if err != nil {
 		return Comparison{}, false
 	}
+	return fromCompare(c), true
+}
+
+// fromCompare is c as the report shows it, without its sides.
+func fromCompare(c *compare.Comparison) Comparison {
 	return Comparison{
 		Metric: c.Metric, Diff: c.Diff, Stderr: c.Stderr, CI95: c.CI95, N: c.N, Significant: c.Significant,
 		Errored: c.Excluded.Errored, Unmatched: c.Excluded.Unmatched,
-	}, true
+	}
+}
+
+// previousComparisons compares each run of a benchmark that has history with its own
+// latest earlier result (ComparePrevious, reading both journals from the run
+// directories); a run without such a result, or whose journals are gone, has no row.
+func previousComparisons(cfg *config.Config, st *state.File, suite, benchmark string, eps []string) []Comparison {
+	var out []Comparison
+	for _, e := range eps {
+		addr := plan.RunAddr(suite, benchmark, e)
+		if r := st.Resources[addr]; r == nil || len(r.History) == 0 {
+			continue
+		}
+		p, err := ComparePrevious(cfg, st, addr)
+		if err != nil {
+			continue
+		}
+		c := fromCompare(p.Comparison)
+		c.New, c.Base, c.Previous, c.BaseIdentity = e, e+" (previous "+shortID(p.BaseIdentity)+")", true, p.BaseIdentity
+		out = append(out, c)
+	}
+	return out
 }
 
 // subscores gathers each sub-score group of a benchmark across endpoints.

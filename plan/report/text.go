@@ -130,7 +130,7 @@ func writeMarkdownDetails(b *bufio.Writer, s Suite) {
 			fmt.Fprintln(b)
 		}
 		if len(bm.Comparisons) > 0 {
-			fmt.Fprint(b, "\nPaired differences on the samples both endpoints answered:\n\n| new − base | diff | stderr | 95% interval | n | excluded | verdict |\n|---|---|---|---|---|---|---|\n")
+			fmt.Fprint(b, "\nPaired differences on the samples both runs answered:\n\n| new − base | diff | stderr | 95% interval | n | excluded | verdict |\n|---|---|---|---|---|---|---|\n")
 			for _, c := range bm.Comparisons {
 				fmt.Fprintf(b, "| %s − %s | %s | %s | %s | %d | %d errored, %d unmatched | %s |\n",
 					mdEscape(c.New), mdEscape(c.Base), fmtSigned(c.Diff), fmtScore(c.Stderr), fmtCI(c.CI95), c.N, c.Errored, c.Unmatched, verdict(c.Significant))

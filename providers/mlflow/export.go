@@ -25,7 +25,10 @@ const (
 	TagIdentity  = "evalplan.identity"
 	TagVersion   = "evalplan.version"
 	TagGitCommit = "mlflow.source.git.commit"
-	tagLogged    = "mlflow.loggedArtifacts"
+	// TagSkipped lists the run directory's entries that were not uploaded: directories such
+	// as cache/ and files over MaxArtifactSize.
+	TagSkipped = "evalplan.artifacts_skipped"
+	tagLogged  = "mlflow.loggedArtifacts"
 )
 
 // Exporter exports results to MLflow (exporter "mlflow" blocks). It implements plan.Exporter
@@ -216,24 +219,30 @@ func short(id string) string {
 // fill logs params, metrics, tags and artifacts to run and marks it FINISHED.
 func (e *Exporter) fill(ctx context.Context, c *Client, run *Run, s Settings, rec *plan.ExportRecord) error {
 	now := e.now()
-	if err := c.LogBatch(ctx, run.Info.RunID, Metrics(rec.Result, now), FlattenParams(rec.Inputs), e.tags(ctx, s, rec)); err != nil {
+	arts, err := runFiles(rec.RunDir)
+	if err != nil {
 		return err
 	}
-	if err := e.uploadArtifacts(ctx, c, run, rec.RunDir); err != nil {
+	if err := c.LogBatch(ctx, run.Info.RunID, Metrics(rec.Result, now), FlattenParams(rec.Inputs), e.tags(ctx, s, rec, arts.Skipped)); err != nil {
+		return err
+	}
+	if err := e.uploadArtifacts(ctx, c, run, rec.RunDir, arts.Files); err != nil {
 		return err
 	}
 	return c.FinishRun(ctx, run.Info.RunID, "FINISHED", e.now())
 }
 
 // tags returns the run's tags: evalplan's, the run's description, the git commit of the
-// configuration, then the block's tags (which may override all but evalplan.*).
-func (e *Exporter) tags(ctx context.Context, s Settings, rec *plan.ExportRecord) []Tag {
+// configuration, then the block's tags (which may override all but evalplan.*). skipped are
+// the run directory's entries not uploaded, listed in evalplan.artifacts_skipped.
+func (e *Exporter) tags(ctx context.Context, s Settings, rec *plan.ExportRecord, skipped []string) []Tag {
 	m := map[string]string{
 		TagAddress: rec.Address, TagIdentity: rec.Identity, TagVersion: rec.EvalplanVersion,
 		"model": rec.Model, "endpoint": rec.Endpoint, "suite": rec.Suite,
 		"benchmark": rec.Benchmark, "harness": rec.Harness, "task": rec.Task,
 		"mlflow.source.name": "evalplan", "mlflow.source.type": "LOCAL",
-		"mlflow.note.content": note(rec),
+		"mlflow.note.content": note(rec, skipped),
+		TagSkipped:            strings.Join(skipped, ", "),
 	}
 	if u := e.getenv("USER"); u != "" {
 		m["mlflow.user"] = u
@@ -259,13 +268,16 @@ func (e *Exporter) tags(ctx context.Context, s Settings, rec *plan.ExportRecord)
 }
 
 // note is the run's Markdown description in the MLflow UI.
-func note(rec *plan.ExportRecord) string {
+func note(rec *plan.ExportRecord, skipped []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "evalplan run `%s`\n\n", rec.Address)
 	if r := rec.Result; r != nil {
 		fmt.Fprintf(&b, "- score (%s): %.4g\n- samples scored: %d, errored: %d\n", r.Primary, r.Score, r.N, r.Errors)
 	}
 	fmt.Fprintf(&b, "- identity: `%s`\n", rec.Identity)
+	if len(skipped) > 0 {
+		fmt.Fprintf(&b, "- not uploaded from the run directory `%s`: %s\n", rec.RunDir, strings.Join(skipped, ", "))
+	}
 	return b.String()
 }
 
@@ -281,16 +293,12 @@ func gitCommit(ctx context.Context, dir string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// uploadArtifacts uploads the run directory's results.json, samples.jsonl, run_config.json
-// and *.log files, then the samples table, registered in mlflow.loggedArtifacts. A missing
-// run directory or file is skipped (the result itself is in the metrics).
-func (e *Exporter) uploadArtifacts(ctx context.Context, c *Client, run *Run, dir string) error {
+// uploadArtifacts uploads files (slash-separated, relative to dir), then the samples table,
+// registered in mlflow.loggedArtifacts. A missing run directory or file is skipped (the
+// result itself is in the metrics).
+func (e *Exporter) uploadArtifacts(ctx context.Context, c *Client, run *Run, dir string, files []string) error {
 	if dir == "" {
 		return nil
-	}
-	files, err := runFiles(dir)
-	if err != nil {
-		return err
 	}
 	for _, rel := range files {
 		if err := uploadFile(ctx, c, run.Info.ArtifactURI, rel, filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
@@ -308,14 +316,25 @@ func (e *Exporter) uploadArtifacts(ctx context.Context, c *Client, run *Run, dir
 	return c.SetTag(ctx, run.Info.RunID, tagLogged, withTable(prior))
 }
 
-// runFiles lists the artifacts of a run directory, slash-separated: the fixed files, then
-// every *.log at any depth in lexical order.
-func runFiles(dir string) ([]string, error) {
-	var out []string
-	for _, name := range []string{"results.json", "samples.jsonl", "run_config.json"} {
-		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
-			out = append(out, name)
-		}
+// MaxArtifactSize is the largest run directory file uploaded to MLflow; a bigger one is
+// listed in TagSkipped instead.
+const MaxArtifactSize = 100 << 20
+
+// artifacts are the files of a run directory to upload and the entries left out.
+type artifacts struct {
+	// Files are slash-separated paths relative to the run directory, in lexical order.
+	Files []string
+	// Skipped describe the directories and too-big files left out, in lexical order.
+	Skipped []string
+}
+
+// runFiles lists the artifacts of a run directory at any depth: every regular file whose
+// kind is one a user reads (isArtifact), up to MaxArtifactSize. Hidden directories and
+// caches (cache/, .cache/) are not entered; a missing directory has no artifacts.
+func runFiles(dir string) (artifacts, error) {
+	var out artifacts
+	if dir == "" {
+		return out, nil
 	}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -324,19 +343,58 @@ func runFiles(dir string) ([]string, error) {
 			}
 			return err
 		}
-		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".log") {
-			rel, err := filepath.Rel(dir, path)
+		if path == dir {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			if skipDir(d.Name()) {
+				out.Skipped = append(out.Skipped, rel+"/ (directory)")
+				return fs.SkipDir
+			}
+		case d.Type().IsRegular() && isArtifact(d.Name()):
+			info, err := d.Info()
 			if err != nil {
 				return err
 			}
-			out = append(out, filepath.ToSlash(rel))
+			if info.Size() > MaxArtifactSize {
+				out.Skipped = append(out.Skipped, fmt.Sprintf("%s (%d MB, over the %d MB limit)", rel, info.Size()>>20, MaxArtifactSize>>20))
+				return nil
+			}
+			out.Files = append(out.Files, rel)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list run directory %s: %w", dir, err)
+		return artifacts{}, fmt.Errorf("list run directory %s: %w", dir, err)
 	}
 	return out, nil
+}
+
+// skipDir reports whether a run directory's subdirectory is left out: caches and hidden
+// directories, which hold data for evalplan or the harness rather than for a reader.
+func skipDir(name string) bool {
+	return name == "cache" || strings.HasPrefix(name, ".")
+}
+
+// isArtifact reports whether a file is of a kind a user reads: results (results.json,
+// results.yml), run configurations, samples.jsonl, logs, metadata.yaml,
+// eval_factory_metrics.json, reports (report.json, report.html) and the harnesses' other
+// text outputs. Temporary and hidden files are not.
+func isArtifact(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json", ".jsonl", ".yml", ".yaml", ".log", ".html", ".txt", ".csv", ".md":
+		return true
+	}
+	return false
 }
 
 func uploadFile(ctx context.Context, c *Client, artifactURI, rel, path string) error {

@@ -120,27 +120,30 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	if err := prepare(runDir, spec); err != nil {
 		return failed(err), nil
 	}
-	logf, err := os.OpenFile(filepath.Join(runDir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	// Each attempt starts container.log afresh, so that it matches the run directory's
+	// other files; the header line says which attempt it is.
+	logf, err := os.Create(filepath.Join(runDir, LogFile))
 	if err != nil {
 		return failed(err), nil
 	}
 	defer logf.Close()
+	fmt.Fprintf(logf, "evalplan: %s with %s, attempt started %s\n", spec.Address, img, time.Now().UTC().Format(time.RFC3339))
 	tail := &tailWriter{max: tailLines}
 	logs := io.MultiWriter(logf, tail)
 	say := func(msg string) { progress.Log(spec.Address, msg) }
 
 	if _, err := r.docker().Ensure(ctx, img, say); err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return failed(fmt.Errorf("timed out%s while pulling %s", timeoutText(spec), img)), nil
+		case ctx.Err() != nil:
 			return failed(fmt.Errorf("interrupted while pulling %s", img)), ctx.Err()
 		}
 		return failed(fmt.Errorf("image %s: %w", img, err)), nil
 	}
 	code, runErr := r.runContainer(ctx, spec, img, runDir, logs, say)
-	if out := r.exitOutcome(ctx, spec, code, runErr, tail); out != nil {
-		if ctx.Err() != nil {
-			return out, ctx.Err()
-		}
-		return out, nil
+	if out, err := exitOutcome(ctx, spec, code, runErr, tail); out != nil {
+		return out, err
 	}
 	return finish(runDir, spec, tail), nil
 }
@@ -206,20 +209,31 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 var errTimeout = errors.New("run timeout")
 
 // exitOutcome is the failed outcome of a container that did not exit 0, nil when it did.
-func (r *Runner) exitOutcome(ctx context.Context, spec *plan.RunSpec, code int64, err error, tail *tailWriter) *plan.Outcome {
+// A deadline that passed, the run's own timeout or the caller's (the engine applies the
+// same timeout), is a timed-out run with a nil error; a cancellation returns ctx's error.
+func exitOutcome(ctx context.Context, spec *plan.RunSpec, code int64, err error, tail *tailWriter) (*plan.Outcome, error) {
 	switch {
 	case err == nil && code == 0:
-		return nil
+		return nil, nil
+	case errors.Is(err, errTimeout) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return failedf(tail, "timed out%s; the container was stopped and removed", timeoutText(spec)), nil
 	case ctx.Err() != nil:
-		return failedf(tail, "interrupted; the container was stopped and removed")
-	case errors.Is(err, errTimeout):
-		return failedf(tail, "timed out after %s (params timeout = %g); the container was killed and removed", time.Duration(*spec.Params.Timeout*float64(time.Second)), *spec.Params.Timeout)
+		return failedf(tail, "interrupted; the container was stopped and removed"), ctx.Err()
 	case errors.Is(err, container.ErrExecutableNotFound):
-		return failedf(tail, "the image has neither nemo-evaluator nor eval-factory on its PATH: is it a NeMo Evaluator image? (%v)", err)
+		return failedf(tail, "the image has neither nemo-evaluator nor eval-factory on its PATH: is it a NeMo Evaluator image? (%v)", err), nil
 	case err != nil:
-		return failedf(tail, "%v", err)
+		return failedf(tail, "%v", err), nil
 	}
-	return failedf(tail, "the container exited with code %d", code)
+	return failedf(tail, "the container exited with code %d", code), nil
+}
+
+// timeoutText says which timeout ended a run: " after 5s (params timeout = 5)", or the
+// caller's deadline when the run has no timeout of its own.
+func timeoutText(spec *plan.RunSpec) string {
+	if t := spec.Params.Timeout; t != nil && *t > 0 {
+		return fmt.Sprintf(" after %s (params timeout = %g)", time.Duration(*t*float64(time.Second)), *t)
+	}
+	return " (the caller's deadline passed)"
 }
 
 // finish parses results.yml and writes results.json.

@@ -3,6 +3,7 @@ package native
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -106,7 +107,7 @@ type runEndpoint struct {
 	Name     string `json:"name"`
 	Model    string `json:"model"`
 	Type     string `json:"type"`
-	URL      string `json:"url"`
+	URL      string `json:"url,omitempty"` // recordedURL: never credentials, query or a sensitive URL
 	Revision string `json:"revision,omitempty"`
 }
 
@@ -135,7 +136,7 @@ func writeRunConfig(spec *plan.RunSpec, t task, s *settings, sel *selection) err
 			Name:     spec.Endpoint.Name,
 			Model:    spec.Endpoint.Model,
 			Type:     kind,
-			URL:      spec.Endpoint.URL,
+			URL:      recordedURL(spec.Endpoint),
 			Revision: spec.Endpoint.Revision,
 		},
 		Params:    spec.Params,
@@ -143,6 +144,23 @@ func writeRunConfig(spec *plan.RunSpec, t task, s *settings, sel *selection) err
 		Selection: runSelection{Sample: s.sample, Seed: s.seed, LimitSamples: s.limit, N: len(sel.rows)},
 	}
 	return writeJSON(filepath.Join(spec.RunDir, RunConfigFile), rc)
+}
+
+// recordedURL is the endpoint URL as run_config.json records it: without user information
+// (url.Redacted keeps the user name, which can itself be a token), query or fragment; empty
+// when the configuration marked the URL sensitive or it does not parse.
+func recordedURL(ep *config.Endpoint) string {
+	if ep.URLSensitive {
+		return ""
+	}
+	u, err := url.Parse(ep.URL)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	u.RawQuery, u.ForceQuery = "", false
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
 }
 
 // writeJSON writes v as indented JSON to path atomically: a temporary file in the same

@@ -695,3 +695,67 @@ func BenchmarkRunnerZeroLatency(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
 }
+
+func TestRecordedURL(t *testing.T) {
+	tests := []struct {
+		name string
+		ep   config.Endpoint
+		want string
+	}{
+		{"plain", config.Endpoint{URL: "http://127.0.0.1:8000/v1"}, "http://127.0.0.1:8000/v1"},
+		{"password", config.Endpoint{URL: "http://u:pass@host/v1"}, "http://host/v1"},
+		{"user name only", config.Endpoint{URL: "https://tok3n@host/v1"}, "https://host/v1"},
+		{"query and fragment", config.Endpoint{URL: "https://host/v1?key=abc#frag"}, "https://host/v1"},
+		{"sensitive", config.Endpoint{URL: "https://host/v1", URLSensitive: true}, ""},
+		{"unparsable", config.Endpoint{URL: "http://h\x7f/v1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, recordedURL(&tt.ep)); diff != "" {
+				t.Errorf("recordedURL(%q) (-want +got):\n%s", tt.ep.URL, diff)
+			}
+		})
+	}
+}
+
+// TestRunConfigURLCredentials checks that run_config.json never holds the credentials of a
+// URL, nor a URL the configuration marked sensitive.
+func TestRunConfigURLCredentials(t *testing.T) {
+	rows := loadFixture(t, fixture)
+	tests := []struct {
+		name      string
+		url       string
+		sensitive bool
+		want      string
+	}{
+		{"credentials", "http://u:pass@127.0.0.1:1/v1?token=qsecret", false, "http://127.0.0.1:1/v1"},
+		{"sensitive", "http://127.0.0.1:1/v1", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			spec := newSpec(dir, config.Params{LimitSamples: ptr(2.0)})
+			spec.Endpoint.URL, spec.Endpoint.URLSensitive = tt.url, tt.sensitive
+			r := &Runner{NewDoer: func(*plan.RunSpec) openai.Doer { return newFakeDoer(rows, scripted) }, Now: fixedClock}
+			if _, err := r.Run(context.Background(), spec, nil); err != nil {
+				t.Fatal(err)
+			}
+			data := readFile(t, filepath.Join(dir, RunConfigFile))
+			for _, secret := range []string{"pass", "qsecret"} {
+				if strings.Contains(string(data), secret) {
+					t.Errorf("run_config.json contains %q:\n%s", secret, data)
+				}
+			}
+			var got runConfig
+			if err := json.Unmarshal(data, &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got.Endpoint.URL); diff != "" {
+				t.Errorf("endpoint url (-want +got):\n%s", diff)
+			}
+			if tt.sensitive && strings.Contains(string(data), `"url"`) {
+				t.Errorf("run_config.json records a sensitive url:\n%s", data)
+			}
+		})
+	}
+}
