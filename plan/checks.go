@@ -217,9 +217,13 @@ func EvalCheck(cfg *config.Config, st *state.File, c *config.Check, changing map
 	out.Message = "check failed"
 	if c.ErrorMessage != nil {
 		if mv, d := c.ErrorMessage.Value(ctx); !d.HasErrors() {
+			sensitive := mv.ContainsMarked()
 			mv, _ = mv.UnmarkDeep()
 			if s, err := convert.Convert(mv, cty.String); err == nil && !s.IsNull() && s.IsKnown() {
 				out.Message = s.AsString()
+			}
+			if sensitive {
+				out.Message = "check failed (its error_message uses a sensitive value and is not shown)"
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -392,5 +393,28 @@ exporter "local" "files" {
 	}
 	if len(x.calls) != 2 {
 		t.Errorf("exporter called %d times, want 2: %v", len(x.calls), x.calls)
+	}
+}
+
+func TestCheckMessageNeverShowsSensitiveValues(t *testing.T) {
+	e := newEnv(t)
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8) + `
+variable "tok" {
+  type      = string
+  default   = "SUPERSECRETTOKEN"
+  sensitive = true
+}
+check "leaky" {
+  condition     = suite.s.result["native.gsm8k"]["a"].score >= 0.9
+  error_message = "too low for ${var.tok}"
+}`)
+	res := e.apply(e.plan(plan.Options{Refresh: true}))
+	for _, c := range res.Checks {
+		if strings.Contains(c.Message, "SUPERSECRETTOKEN") {
+			t.Errorf("%s message shows the secret: %s", c.Address, c.Message)
+		}
+		if c.Address == "check.leaky" && c.Status != plan.CheckFail {
+			t.Errorf("check.leaky = %+v, want fail", c)
+		}
 	}
 }

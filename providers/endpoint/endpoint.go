@@ -60,11 +60,11 @@ func (p *Provider) Probe(ctx context.Context, ep *config.Endpoint) (plan.Fingerp
 	}
 	models, err := c.Models(ctx)
 	if err != nil {
-		return plan.Fingerprint{}, probeError(ctx, name, redact(ep.URL), err)
+		return plan.Fingerprint{}, hideHost(ep, probeError(ctx, name, shownURL(ep), err))
 	}
 	i := slices.IndexFunc(models, func(m openai.Model) bool { return m.ID == ep.Model })
 	if i < 0 {
-		return plan.Fingerprint{}, fmt.Errorf("%s: %s serves %s, not %q; set model to a served name", name, redact(ep.URL), listIDs(models), ep.Model)
+		return plan.Fingerprint{}, fmt.Errorf("%s: %s serves %s, not %q; set model to a served name", name, shownURL(ep), listIDs(models), ep.Model)
 	}
 	fp := plan.Fingerprint{
 		Model:       ep.Model,
@@ -116,11 +116,30 @@ func listIDs(models []openai.Model) string {
 	return s + "]"
 }
 
-// redact hides a password in a URL's user information.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
+// shownURL is the endpoint URL as messages may show it: nothing of a sensitive URL, and
+// never user information or a query string.
+func shownURL(ep *config.Endpoint) string {
+	if ep.URLSensitive {
+		return "its url (sensitive, not shown)"
 	}
-	return u.Redacted()
+	u, err := url.Parse(ep.URL)
+	if err != nil {
+		return "its url"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}
+
+// hideHost removes a sensitive URL's host from an error's text (network errors name the
+// address they dialled).
+func hideHost(ep *config.Endpoint, err error) error {
+	if !ep.URLSensitive {
+		return err
+	}
+	u, perr := url.Parse(ep.URL)
+	if perr != nil || u.Host == "" {
+		return err
+	}
+	msg := strings.NewReplacer(u.Host, "[redacted]", u.Hostname(), "[redacted]").Replace(err.Error())
+	return errors.New(msg)
 }

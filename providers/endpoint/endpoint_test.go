@@ -194,3 +194,32 @@ func TestProbeCancelled(t *testing.T) {
 		t.Errorf("Probe = %v, want endpoint.e: probe of … interrupted wrapping context.Canceled", err)
 	}
 }
+
+func TestProbeErrorsHideSecretURLs(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	host := strings.TrimPrefix(closed.URL, "http://")
+	tests := []struct {
+		name      string
+		url       string
+		sensitive bool
+		hidden    []string
+	}{
+		{"credentials", "http://user:PASSWORD1@" + host + "/v1", false, []string{"PASSWORD1", "user:"}},
+		{"sensitive url", closed.URL + "/v1", true, []string{host}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := &config.Endpoint{Name: "e", Model: "m", Type: "chat", URL: tt.url, URLSensitive: tt.sensitive}
+			_, err := (&Provider{}).Probe(context.Background(), ep)
+			if err == nil {
+				t.Fatal("probe of a closed server succeeded")
+			}
+			for _, h := range tt.hidden {
+				if strings.Contains(err.Error(), h) {
+					t.Errorf("error shows %q: %v", h, err)
+				}
+			}
+		})
+	}
+}

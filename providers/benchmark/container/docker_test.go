@@ -215,3 +215,40 @@ func TestRunnerInterrupt(t *testing.T) {
 		t.Errorf("containers left behind: %v %v", left, err)
 	}
 }
+
+// TestRunnerSecretURL: a URL with credentials reaches the container through a private,
+// read-only config, while the run directory (exported to MLflow) keeps a redacted copy.
+func TestRunnerSecretURL(t *testing.T) {
+	f := newFixture(t)
+	s, url := simulator(t, 1, "model-a")
+	secretURL := strings.Replace(url, "http://", "http://user:URLSECRET@", 1)
+	ref := f.push(t, "test", containertest.ImageOptions{Executable: "nemo-evaluator"})
+	sp, cfg := spec(t, secretURL, ref, config.Params{LimitSamples: ptr(2.0), Temperature: ptr(0.0)})
+	r := &container.Runner{Docker: f.docker, Config: cfg}
+	out, err := r.Run(context.Background(), sp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != plan.StatusComplete {
+		t.Fatalf("status %s: %s", out.Status, out.Error)
+	}
+	if got := s.Count(sim.RouteChat); got != 2 {
+		t.Errorf("the simulator got %d chat requests, want 2", got)
+	}
+	err = filepath.WalkDir(sp.RunDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(b), "URLSECRET") || strings.Contains(string(b), "test-key") {
+			t.Errorf("%s contains the secret URL", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,7 +118,11 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	if err != nil {
 		return failed(err), nil
 	}
-	if err := prepare(runDir, spec); err != nil {
+	private, err := prepare(runDir, spec)
+	if private != "" {
+		defer os.Remove(private)
+	}
+	if err != nil {
 		return failed(err), nil
 	}
 	// Each attempt starts container.log afresh, so that it matches the run directory's
@@ -129,7 +134,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	defer logf.Close()
 	fmt.Fprintf(logf, "evalplan: %s with %s, attempt started %s\n", spec.Address, img, time.Now().UTC().Format(time.RFC3339))
 	tail := &tailWriter{max: tailLines}
-	logs := io.MultiWriter(logf, tail)
+	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint)
 	say := func(msg string) { progress.Log(spec.Address, msg) }
 
 	if _, err := r.docker().Ensure(ctx, img, say); err != nil {
@@ -141,40 +146,71 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 		}
 		return failed(fmt.Errorf("image %s: %w", img, err)), nil
 	}
-	code, runErr := r.runContainer(ctx, spec, img, runDir, logs, say)
+	code, runErr := r.runContainer(ctx, spec, img, runDir, private, logs, say)
 	if out, err := exitOutcome(ctx, spec, code, runErr, tail); out != nil {
 		return out, err
 	}
 	return finish(runDir, spec, tail), nil
 }
 
-// prepare writes run_config.yml and removes a results.yml left by an earlier attempt.
-func prepare(runDir string, spec *plan.RunSpec) error {
+// prepare writes run_config.yml and removes a results.yml left by an earlier attempt. When
+// the endpoint URL is secret (sensitive in the configuration, or carrying credentials or a
+// query), the run directory — which is exported to MLflow — gets a copy with the URL
+// redacted, and the real config goes to a private file (returned) mounted read-only into
+// the container; the caller removes it after the run.
+func prepare(runDir string, spec *plan.RunSpec) (private string, err error) {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return fmt.Errorf("create run directory: %w", err)
+		return "", fmt.Errorf("create run directory: %w", err)
 	}
 	rc, err := BuildRunConfig(spec)
 	if err != nil {
-		return err
+		return "", err
 	}
 	b, err := rc.Marshal()
 	if err != nil {
-		return err
+		return "", err
+	}
+	if secretURL(spec.Endpoint) {
+		f, err := os.CreateTemp("", "evalplan-run-config-*.yml")
+		if err != nil {
+			return "", fmt.Errorf("write run config: %w", err)
+		}
+		private = f.Name()
+		_, werr := f.Write(b)
+		if err := errors.Join(werr, f.Close()); err != nil {
+			return private, fmt.Errorf("write run config: %w", err)
+		}
+		rc.Target.APIEndpoint.URL = "(redacted: the endpoint URL is secret)"
+		if b, err = rc.Marshal(); err != nil {
+			return private, err
+		}
 	}
 	if err := os.WriteFile(filepath.Join(runDir, RunConfigFile), b, 0o644); err != nil {
-		return fmt.Errorf("write run config: %w", err)
+		return private, fmt.Errorf("write run config: %w", err)
 	}
 	for _, f := range []string{ResultsYAML, ResultsFile} {
 		if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove stale %s: %w", f, err)
+			return private, fmt.Errorf("remove stale %s: %w", f, err)
 		}
 	}
-	return nil
+	return private, nil
+}
+
+// secretURL reports whether an endpoint URL must not be written where results go.
+func secretURL(ep *config.Endpoint) bool {
+	if ep == nil {
+		return false
+	}
+	if ep.URLSensitive {
+		return true
+	}
+	u, err := url.Parse(ep.URL)
+	return err != nil || u.User != nil || u.RawQuery != ""
 }
 
 // runContainer runs the evaluator under the run's timeout, with nemo-evaluator and, when the
 // image lacks it, eval-factory.
-func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir string, logs io.Writer, say func(string)) (int64, error) {
+func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir, private string, logs io.Writer, say func(string)) (int64, error) {
 	if t := spec.Params.Timeout; t != nil && *t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
@@ -190,6 +226,11 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 		Logs:        logs,
 		Status:      func(s container.Status) { say("container " + s.String()) },
 		StatusEvery: r.StatusEvery,
+	}
+	if private != "" {
+		const path = "/evalplan/" + RunConfigFile
+		rs.Binds = append(rs.Binds, private+":"+path+":ro")
+		rs.Cmd = []string{"run_eval", "--run_config", path}
 	}
 	if spec.Endpoint.APIKey != "" {
 		rs.Env = []string{APIKeyVar + "=" + spec.Endpoint.APIKey}
@@ -318,4 +359,46 @@ func (t *tailWriter) String() string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// redact wraps w so that the endpoint's secrets — the API key, the URL's credentials, and
+// the whole URL when it is sensitive — never reach container.log (which is exported) or an
+// error message, whatever the evaluator prints. A secret split across two writes of the
+// container's output stream is not caught; Docker delivers output in frames, usually lines.
+func redact(w io.Writer, ep *config.Endpoint) io.Writer {
+	if ep == nil {
+		return w
+	}
+	var pairs []string
+	add := func(secret string) {
+		if len(secret) >= 4 {
+			pairs = append(pairs, secret, "[redacted]")
+		}
+	}
+	if ep.URLSensitive {
+		add(strings.TrimRight(ep.URL, "/"))
+	}
+	if u, err := url.Parse(ep.URL); err == nil && u.User != nil {
+		add(u.User.String())
+		if p, ok := u.User.Password(); ok {
+			add(p)
+		}
+	}
+	add(ep.APIKey)
+	if len(pairs) == 0 {
+		return w
+	}
+	return &redactor{w: w, r: strings.NewReplacer(pairs...)}
+}
+
+type redactor struct {
+	w io.Writer
+	r *strings.Replacer
+}
+
+func (r *redactor) Write(p []byte) (int, error) {
+	if _, err := r.r.WriteString(r.w, string(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
