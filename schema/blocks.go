@@ -95,6 +95,7 @@ func EndpointBody() *hcl.BodySchema {
 			{Name: "api_key"},
 			{Name: "headers"},
 			{Name: "revision"},
+			{Name: "stream"},
 			{Name: "capabilities"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "vllm"}},

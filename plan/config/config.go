@@ -81,8 +81,10 @@ type Endpoint struct {
 	Headers      map[string]string
 	Revision     string
 	Capabilities []string // sorted
-	VLLM         *VLLM
-	DeclRange    hcl.Range
+	// Stream asks the server to stream responses (SSE). Operational: results are the same.
+	Stream    bool
+	VLLM      *VLLM
+	DeclRange hcl.Range
 }
 
 // VLLM is the nested vllm block of a managed endpoint.

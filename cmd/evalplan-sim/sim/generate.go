@@ -239,6 +239,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route int) int
 	ct := countWords(rp.text)
 	rp.usage = usage{PromptTokens: promptTokens, CompletionTokens: ct, TotalTokens: promptTokens + ct}
 	if req.Stream {
+		s.m.streamed.Add(1)
 		return writeStream(w, &rp)
 	}
 	return writeReply(w, &rp)

@@ -71,6 +71,7 @@ type metrics struct {
 	inflight    atomic.Int64
 	queued      atomic.Int64
 	maxInflight atomic.Int64
+	streamed    atomic.Int64
 }
 
 func routeIndex(path string) int {
@@ -183,6 +184,9 @@ func (s *Server) appendMetrics(b *bytes.Buffer) {
 		b.WriteString(strconv.FormatInt(s.m.faults[f].Load(), 10))
 		b.WriteByte('\n')
 	}
+	b.WriteString("# HELP evalplan_sim_streamed_total Replies sent as server-sent events.\n")
+	b.WriteString("# TYPE evalplan_sim_streamed_total counter\n")
+	b.WriteString("evalplan_sim_streamed_total " + strconv.FormatInt(s.m.streamed.Load(), 10) + "\n")
 	gauge := func(name, help string, v int64) {
 		b.WriteString("# HELP " + name + " " + help + "\n")
 		b.WriteString("# TYPE " + name + " gauge\n")
@@ -192,3 +196,6 @@ func (s *Server) appendMetrics(b *bytes.Buffer) {
 	gauge("evalplan_sim_queued", "Generation requests waiting for a slot.", s.m.queued.Load())
 	gauge("evalplan_sim_max_inflight", "Highest number of generation requests processed at once.", s.m.maxInflight.Load())
 }
+
+// Streamed reports how many replies were sent as server-sent events.
+func (s *Server) Streamed() int64 { return s.m.streamed.Load() }

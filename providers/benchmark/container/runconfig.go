@@ -55,6 +55,7 @@ type APIEndpoint struct {
 	ModelID    string `yaml:"model_id"`
 	Type       string `yaml:"type"`
 	APIKeyName string `yaml:"api_key_name,omitempty"`
+	Stream     bool   `yaml:"stream,omitempty"`
 }
 
 // BuildRunConfig is the run config of a run spec.
@@ -77,7 +78,7 @@ func BuildRunConfig(spec *plan.RunSpec) (*RunConfig, error) {
 			},
 		},
 		Target: Target{APIEndpoint: APIEndpoint{
-			URL: strings.TrimRight(spec.Endpoint.URL, "/") + path, ModelID: spec.Endpoint.Model, Type: typ,
+			URL: strings.TrimRight(spec.Endpoint.URL, "/") + path, ModelID: spec.Endpoint.Model, Type: typ, Stream: spec.Endpoint.Stream,
 		}},
 		Metadata: map[string]any{"evalplan": map[string]any{"address": spec.Address, "identity": spec.Identity}},
 	}

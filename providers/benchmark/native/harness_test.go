@@ -709,3 +709,24 @@ func firstQuestion(t *testing.T, data string) string {
 	}
 	return rec.Question
 }
+
+// TestEndpointStream: an endpoint with stream = true gets streamed requests from the
+// default request stack, and scores exactly like an unstreamed run.
+func TestEndpointStream(t *testing.T) {
+	data := writeGSM8K(t, t.TempDir(), harnessSamples)
+	ref := referenceRun(t, data)
+	s := startSim(t, simConfig(data))
+	dir := t.TempDir()
+	spec := simSpec(dir, s.URL, data, config.Params{Parallelism: ptr(8)})
+	spec.Endpoint.Stream = true
+	r := &Runner{}
+	defer r.Close()
+	out, err := r.Run(context.Background(), spec, nil)
+	if err != nil || out.Status != plan.StatusComplete {
+		t.Fatalf("run: %+v, %v", out, err)
+	}
+	if got := s.Streamed(); got != harnessSamples {
+		t.Errorf("the simulator streamed %d replies, want %d", got, harnessSamples)
+	}
+	checkSameAsReference(t, ref, dir)
+}

@@ -180,6 +180,7 @@ func (r *Runner) newDoer(spec *plan.RunSpec, s *settings) (openai.Doer, func(), 
 		Headers:  spec.Endpoint.Headers,
 		Timeout:  s.requestTimeout,
 		MaxConns: s.parallelism,
+		Stream:   spec.Endpoint.Stream,
 	})
 	opts := openai.StackOptions{MaxRetries: s.maxRetries}
 	limiters := r.Limiters
