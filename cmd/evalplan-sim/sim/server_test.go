@@ -533,6 +533,7 @@ func TestMetricsText(t *testing.T) {
 		`evalplan_sim_faults_total{kind="hang"} 0`,
 		`evalplan_sim_faults_total{kind="malformed"} 0`,
 		`evalplan_sim_faults_total{kind="drop"} 0`,
+		`evalplan_sim_streamed_total 0`,
 		`evalplan_sim_inflight 0`,
 		`evalplan_sim_queued 0`,
 		`evalplan_sim_max_inflight 1`,
