@@ -352,7 +352,9 @@ func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Sui
 		in.Scorer = ent.task.Native.Scorer
 	}
 	if harnessKind(ent.task) == "container" && ent.task.Image != "" {
-		in.Benchmark.Image = imageRef(cfg.Settings.ImageMirror, ent.task.Image, ent.task.Digest)
+		// The identity names the image by its catalog repository and digest: a mirror moves
+		// where it is pulled from, not what it is.
+		in.Benchmark.Image = imageRef("", ent.task.Image, ent.task.Digest)
 		r.Image = imageRef(cfg.Settings.ImageMirror, ent.task.Image+tagSuffix(ent.task.Tag), ent.task.Digest)
 	}
 	if ov != nil {

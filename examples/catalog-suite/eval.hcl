@@ -5,8 +5,8 @@
 # Plan it offline:  evalplan plan -refresh=false
 #
 # Each run is pinned to its task's container image by digest (part of the run's identity).
-# The container runner comes with later work: today plan warns that container runs are
-# planned but not yet supported, and apply records them as failed.
+# apply pulls each image once from nvcr.io (set NGC_API_KEY) and runs it on Docker; see
+# examples/containers and `evalplan containers` for the images this suite needs.
 
 variable "url" {
   type    = string

@@ -5,8 +5,6 @@
 # Try it against the simulator, which recognises the ARC questions in the prompt:
 #   evalplan-sim -addr 127.0.0.1:8765 -dataset data/arc_12.jsonl &
 #   evalplan apply -auto-approve
-# If apply says "not yet supported", that evalplan predates the harness work that runs task
-# blocks; validate and plan handle them fully either way.
 #
 # The task's identity is the canonical text of the whole block (comments and formatting do not
 # count) plus the sha256 of its dataset: edit the prompt and the plan shows a re-run.

@@ -1,13 +1,14 @@
-# A managed endpoint: evalplan starts a vLLM server on local GPUs for the runs that need it,
-# stops it after the last one, and exports results to MLflow and to local files.
+# A managed endpoint, as designed: evalplan is to start a vLLM server on local GPUs for the
+# runs that need it, stop it after the last one, and export results to MLflow and to files.
 #
-# What works today: these blocks are parsed and checked (types, references, ranges);
-# `evalplan validate` and `evalplan plan -refresh=false` accept them, and the plan shows
-# "> start endpoint.qwen" / "< stop endpoint.qwen" around the runs that need it, and one
-# "→ export" per exporter and run. A managed endpoint is never probed: its fingerprint comes
-# from the configuration. Starting vLLM (the gpu and vllm blocks) and the MLflow and local
-# exporters come with later work: until then plan warns, apply records the runs against
-# endpoint.qwen as failed, and their exports are skipped.
+# Managed endpoints are not supported yet. The gpu and vllm blocks are parsed and checked
+# (types, references, ranges); `evalplan validate` and `evalplan plan -refresh=false` accept
+# them, and the plan shows "> start endpoint.qwen" / "< stop endpoint.qwen" around the runs
+# that need it, and one "→ export" per exporter and run. A managed endpoint is never probed:
+# its fingerprint comes from the configuration. But evalplan does not start vLLM: plan warns,
+# apply records the runs against endpoint.qwen as failed, and their exports are skipped.
+# Until then, start the server yourself and give the endpoint a url. The exporters work as in
+# examples/mlflow-export.
 
 evalplan {
   state       = "evalplan.state.json"

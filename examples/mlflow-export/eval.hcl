@@ -69,7 +69,7 @@ exporter "mlflow" "team" {
 
 exporter "local" "files" {
   suites = [suite.nightly]
-  path   = "results" # results.jsonl and results.csv; default <output_dir>/results
+  # path = "results" # where results.jsonl and results.csv go; default <output_dir>/results
 }
 
 output "gsm8k" {

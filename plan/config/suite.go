@@ -374,9 +374,9 @@ func (l *loader) decodeExporter(b *hcl.Block) *Exporter {
 		}
 	}
 	if v, ok := e.Attrs["tracking_uri"]; ok {
-		if !strings.HasPrefix(v.AsString(), "http://") && !strings.HasPrefix(v.AsString(), "https://") && !strings.HasPrefix(v.AsString(), "file:") {
+		if !strings.HasPrefix(v.AsString(), "http://") && !strings.HasPrefix(v.AsString(), "https://") {
 			l.errorf(c.Attributes["tracking_uri"].Expr.Range().Ptr(), "Invalid tracking_uri",
-				"tracking_uri must be an MLflow server URL such as \"http://127.0.0.1:5000\" (or a file: URI).")
+				"tracking_uri must be an MLflow tracking server URL such as \"http://127.0.0.1:5000\": evalplan exports through the server's REST API and artifact proxy. For a local store, add server { managed = true } and evalplan starts one.")
 		}
 	}
 	if sb := l.single(c, "server"); sb != nil {
