@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -110,6 +111,34 @@ func fingerprintFromConfig(ep *config.Endpoint) Fingerprint {
 	return Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, Capabilities: caps}
 }
 
+// configFingerprint is an endpoint's fingerprint from the configuration; managed endpoints
+// ask the Services provider, which knows which server arguments change results.
+func (e *Engine) configFingerprint(ep *config.Endpoint) Fingerprint {
+	if ep.VLLM == nil {
+		return fingerprintFromConfig(ep)
+	}
+	if sf, ok := e.Services.(ServiceFingerprinter); ok {
+		return sf.ConfigFingerprint(ep)
+	}
+	fp := fingerprintFromConfig(ep)
+	fp.MaxModelLen = ep.VLLM.MaxModelLen
+	return fp
+}
+
+// samePrior reports whether a recorded fingerprint still describes the configured endpoint
+// as far as the configuration tells: a managed endpoint's recorded image may be the
+// configured one pinned by digest.
+func samePrior(p, fp Fingerprint, managed bool) bool {
+	if p.Model != fp.Model || p.Type != fp.Type || p.Revision != fp.Revision {
+		return false
+	}
+	if !managed {
+		return true
+	}
+	sameImage := p.Image == fp.Image || !strings.Contains(fp.Image, "@") && strings.HasPrefix(p.Image, fp.Image+"@")
+	return sameImage && p.MaxModelLen == fp.MaxModelLen && slices.Equal(p.ServerArgs, fp.ServerArgs)
+}
+
 // selected reports which endpoints some suite uses.
 func usedEndpoints(cfg *config.Config) []string {
 	seen := map[string]bool{}
@@ -146,27 +175,28 @@ func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[stri
 		if ep == nil {
 			continue
 		}
-		fp := fingerprintFromConfig(ep)
-		if p, ok := prior[name]; ok && p.Model == fp.Model && p.Type == fp.Type && p.Revision == fp.Revision {
+		fp := e.configFingerprint(ep)
+		if p, ok := prior[name]; ok && samePrior(p, fp, ep.VLLM != nil) {
 			fp = p
 			fp.Capabilities = fingerprintFromConfig(ep).Capabilities
 		}
 		mu.Lock() // probes started by earlier iterations write out too
 		out[name] = fp
 		mu.Unlock()
-		if !on || ep.VLLM != nil || e.Endpoints == nil {
+		probe, summary := e.prober(ep)
+		if !on || probe == nil {
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, err := e.Endpoints.Probe(ctx, ep)
+			got, err := probe(ctx, ep)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
-					Summary:  "Endpoint probe failed",
+					Summary:  summary,
 					Detail:   err.Error(),
 					Subject:  ep.DeclRange.Ptr(),
 				})
@@ -178,6 +208,22 @@ func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[stri
 	wg.Wait()
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Detail < diags[j].Detail })
 	return out, diags
+}
+
+// prober is how refresh reads an endpoint's live fingerprint, with the summary of its
+// errors: external endpoints are probed, managed ones have their server image resolved; nil
+// when nothing can be read.
+func (e *Engine) prober(ep *config.Endpoint) (func(context.Context, *config.Endpoint) (Fingerprint, error), string) {
+	if ep.VLLM != nil {
+		if sf, ok := e.Services.(ServiceFingerprinter); ok {
+			return sf.Fingerprint, "Managed endpoint refresh failed"
+		}
+		return nil, ""
+	}
+	if e.Endpoints == nil {
+		return nil, ""
+	}
+	return e.Endpoints.Probe, "Endpoint probe failed"
 }
 
 // Skip is a benchmark left out of a suite for an endpoint, with the reason.

@@ -60,17 +60,19 @@ type PlanVariable struct {
 
 // Action is what a plan will do to one address.
 type Action struct {
-	Address   string   `json:"address"`
-	Action    string   `json:"action"`
-	Reason    string   `json:"reason,omitempty"`
-	Suite     string   `json:"suite,omitempty"`
-	Benchmark string   `json:"benchmark,omitempty"`
-	Endpoint  string   `json:"endpoint,omitempty"`
-	Identity  string   `json:"identity,omitempty"`
-	Prior     string   `json:"prior_identity,omitempty"`
-	ReuseFrom string   `json:"reuse_from,omitempty"`
-	Changes   []Change `json:"changes,omitempty"`
-	Inputs    Inputs   `json:"inputs,omitempty"`
+	Address   string `json:"address"`
+	Action    string `json:"action"`
+	Reason    string `json:"reason,omitempty"`
+	Suite     string `json:"suite,omitempty"`
+	Benchmark string `json:"benchmark,omitempty"`
+	Endpoint  string `json:"endpoint,omitempty"`
+	Identity  string `json:"identity,omitempty"`
+	Prior     string `json:"prior_identity,omitempty"`
+	ReuseFrom string `json:"reuse_from,omitempty"`
+	// Image is the image a container run pulls (after image_mirror), pinned by digest.
+	Image   string   `json:"image,omitempty"`
+	Changes []Change `json:"changes,omitempty"`
+	Inputs  Inputs   `json:"inputs,omitempty"`
 }
 
 // ServiceAction is a managed endpoint that apply starts before its first run and stops
@@ -224,7 +226,7 @@ func absRunDir(cfg *config.Config, dir string) string {
 }
 
 func decide(cfg *config.Config, res *state.Resource, r *Run, opts Options, byIdentity map[string]string) *Action {
-	a := &Action{Address: r.Addr, Suite: r.Suite, Benchmark: r.Benchmark, Endpoint: r.Endpoint, Identity: r.Identity, Inputs: r.Inputs}
+	a := &Action{Address: r.Addr, Suite: r.Suite, Benchmark: r.Benchmark, Endpoint: r.Endpoint, Identity: r.Identity, Inputs: r.Inputs, Image: r.Image}
 	replace := false
 	for _, p := range opts.Replace {
 		if MatchTarget(p, r.Addr) {

@@ -15,6 +15,12 @@ type Fingerprint struct {
 	Revision     string   `json:"revision,omitempty"`
 	Capabilities []string `json:"capabilities,omitempty"`
 	MaxModelLen  int      `json:"max_model_len,omitempty"`
+	// Image is a managed endpoint's server image (docker runtime), pinned by digest once
+	// refreshed: "repo:tag@sha256:…".
+	Image string `json:"image,omitempty"`
+	// ServerArgs are a managed endpoint's result-affecting server arguments, normalised
+	// ("--dtype=bfloat16"); see the Services provider for which arguments count.
+	ServerArgs []string `json:"server_args,omitempty"`
 }
 
 // Endpoints reads live facts of endpoints.

@@ -15,6 +15,17 @@ type Services interface {
 	Stop(ctx context.Context, ep *config.Endpoint) error
 }
 
+// ServiceFingerprinter is implemented by Services whose managed endpoints have identity
+// beyond model, type and revision: the server image's digest and the server arguments that
+// change results. The engine asks it for the fingerprints of managed endpoints.
+type ServiceFingerprinter interface {
+	// ConfigFingerprint is the fingerprint as far as the configuration tells, without network
+	// or daemon (the image as written, not yet pinned).
+	ConfigFingerprint(ep *config.Endpoint) Fingerprint
+	// Fingerprint also reads live facts (the image's digest); refresh calls it.
+	Fingerprint(ctx context.Context, ep *config.Endpoint) (Fingerprint, error)
+}
+
 // servicePool reference-counts managed endpoints during an apply: the first run that needs
 // an endpoint starts it, the last one to finish stops it (unless keep_running).
 type servicePool struct {

@@ -86,8 +86,7 @@ func cmdContainers(c *cli, args []string) int {
 func imagesOf(p *plan.Plan) []*neededImage {
 	by := map[string]*neededImage{}
 	for _, a := range p.Actions {
-		b, _ := a.Inputs["benchmark"].(map[string]any)
-		ref, _ := b["image"].(string)
+		ref := a.Image
 		if ref == "" {
 			continue
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/evalplan/evalplan/providers/dataset"
 	"github.com/evalplan/evalplan/providers/endpoint"
 	"github.com/evalplan/evalplan/providers/openai"
+	"github.com/evalplan/evalplan/providers/vllm"
 	"github.com/evalplan/evalplan/schema"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -61,6 +62,7 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 			"native":    &native.Runner{Limiters: &openai.Limiters{}},
 			"container": &bcontainer.Runner{Config: cfg, Environ: c.environ},
 		},
+		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ},
 		Exporters: c.exporters(cfg),
 		Version:   version,
 		Log:       c.logger(),

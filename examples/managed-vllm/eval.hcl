@@ -1,14 +1,12 @@
-# A managed endpoint, as designed: evalplan is to start a vLLM server on local GPUs for the
-# runs that need it, stop it after the last one, and export results to MLflow and to files.
-#
-# Managed endpoints are not supported yet. The gpu and vllm blocks are parsed and checked
-# (types, references, ranges); `evalplan validate` and `evalplan plan -refresh=false` accept
-# them, and the plan shows "> start endpoint.qwen" / "< stop endpoint.qwen" around the runs
-# that need it, and one "→ export" per exporter and run. A managed endpoint is never probed:
-# its fingerprint comes from the configuration. But evalplan does not start vLLM: plan warns,
-# apply records the runs against endpoint.qwen as failed, and their exports are skipped.
-# Until then, start the server yourself and give the endpoint a url. The exporters work as in
-# examples/mlflow-export.
+# A managed endpoint: evalplan starts a vLLM server on local GPUs (runtime "docker", or
+# "process" with vllm on PATH) before the first run that needs it, waits for /health and
+# /v1/models, and stops it after the last one (keep_running = true leaves it up). The plan
+# shows "> start endpoint.qwen" / "< stop endpoint.qwen" around the runs, and one "→ export"
+# per exporter and run. A managed endpoint is never probed: its fingerprint is the model, the
+# image digest and the result-affecting server arguments (dtype, quantization, max_model_len,
+# ...); tensor_parallel_size and gpu_memory_utilization never re-run anything.
+# Without GPUs, `command` runs any OpenAI-compatible server instead, e.g.
+#   command = ["evalplan-sim", "-addr", "127.0.0.1:{port}", "-models", "Qwen/Qwen2.5-7B-Instruct"]
 
 evalplan {
   state       = "evalplan.state.json"

@@ -1,0 +1,195 @@
+package status
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+// Monitor follows the runs of an apply from outside it, read-only: it never takes the state
+// lock and never writes. Each Snapshot rereads the state file and reads only what the
+// journals gained since the previous Snapshot. A Monitor is not safe for concurrent use.
+type Monitor struct {
+	// StatePath is the state file; Dir the configuration directory that run_dir paths in
+	// state are relative to.
+	StatePath, Dir string
+	// Window is the rate window of each run's Meter; 0 means DefaultWindow.
+	Window time.Duration
+
+	runs map[string]*followed // by run directory
+}
+
+// followed is one run directory being followed.
+type followed struct {
+	journal *Journal
+	meter   Meter
+	total   int64
+}
+
+// Snapshot is the state of an apply at one moment.
+type Snapshot struct {
+	Time time.Time `json:"time"`
+	// Holder is the process holding the state lock; nil when none does.
+	Holder *state.Holder `json:"holder"`
+	// Runs are the runs in progress, and those that finished since the holder started,
+	// sorted by address; empty when nothing holds the lock.
+	Runs []Run `json:"runs"`
+	// Interrupted are runs state records as running although nothing holds the lock: a
+	// crashed apply left them; the next apply resumes them.
+	Interrupted []string `json:"interrupted,omitempty"`
+}
+
+// Run is the progress of one run.
+type Run struct {
+	Address string `json:"address"`
+	Status  string `json:"status"`
+	RunDir  string `json:"run_dir,omitempty"`
+	// Image is the container image of a container run; "" for native runs.
+	Image      string     `json:"image,omitempty"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// Done and Errors count distinct samples journaled and those whose last line is an
+	// error; Total is the selection size, 0 when unknown (container runs).
+	Done   int64 `json:"done"`
+	Total  int64 `json:"total"`
+	Errors int64 `json:"errors"`
+	// RequestsPerSecond is nil until two snapshots saw the run.
+	RequestsPerSecond *float64 `json:"requests_per_second"`
+	// ETASeconds is nil when unknown.
+	ETASeconds *float64 `json:"eta_seconds"`
+	// LastErrors are the latest journaled errors, "ID: message".
+	LastErrors []string `json:"last_errors,omitempty"`
+	// Error is the error state records for the run (a partial or failed run).
+	Error string `json:"error,omitempty"`
+	// Container is filled in by the caller for container runs.
+	Container *Container `json:"container,omitempty"`
+}
+
+// Container is the live state of a run's container.
+type Container struct {
+	State string `json:"state"` // running, exited, ...
+	// CPUPercent is of one core, nil when unknown (the first sample).
+	CPUPercent     *float64 `json:"cpu_percent"`
+	MemoryBytes    uint64   `json:"memory_bytes"`
+	ElapsedSeconds float64  `json:"elapsed_seconds"`
+	ExitCode       *int64   `json:"exit_code,omitempty"`
+}
+
+// Snapshot reads the lock holder, the state and the journals of the runs it shows. now is the
+// time the rates are measured at.
+func (m *Monitor) Snapshot(now time.Time) (*Snapshot, error) {
+	h, held, err := LockHolder(m.StatePath)
+	if err != nil {
+		return nil, err
+	}
+	f, err := state.Load(m.StatePath)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = state.New(""), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Time: now, Runs: []Run{}}
+	if !held {
+		for addr, r := range f.Resources {
+			if r.Type == "run" && r.Status == state.StatusRunning {
+				s.Interrupted = append(s.Interrupted, addr)
+			}
+		}
+		sort.Strings(s.Interrupted)
+		return s, nil
+	}
+	s.Holder = &h
+	for _, addr := range sortedKeys(f.Resources) {
+		r := f.Resources[addr]
+		if !inApply(r, h) {
+			continue
+		}
+		run, err := m.progress(addr, r, now)
+		if err != nil {
+			return nil, err
+		}
+		s.Runs = append(s.Runs, run)
+	}
+	return s, nil
+}
+
+// inApply reports whether a run belongs to the apply of holder h: running now, or finished
+// since h started.
+func inApply(r *state.Resource, h state.Holder) bool {
+	if r.Type != "run" {
+		return false
+	}
+	if r.Status == state.StatusRunning {
+		return true
+	}
+	return r.FinishedAt != nil && !h.Started.IsZero() && !r.FinishedAt.Before(h.Started)
+}
+
+// progress reads one run's directory.
+func (m *Monitor) progress(addr string, r *state.Resource, now time.Time) (Run, error) {
+	run := Run{Address: addr, Status: r.Status, RunDir: r.RunDir, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Error: r.Error, Image: image(r)}
+	if r.RunDir == "" {
+		return run, nil
+	}
+	dir := r.RunDir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(m.Dir, dir)
+	}
+	if m.runs == nil {
+		m.runs = map[string]*followed{}
+	}
+	fl := m.runs[dir]
+	if fl == nil {
+		fl = &followed{journal: NewJournal(filepath.Join(dir, JournalFile)), meter: Meter{Window: m.Window}}
+		m.runs[dir] = fl
+	}
+	if fl.total == 0 {
+		n, err := SelectionSize(dir)
+		if err != nil {
+			return run, fmt.Errorf("%s: %w", addr, err)
+		}
+		fl.total = n
+	}
+	c, err := fl.journal.Read()
+	if err != nil {
+		return run, fmt.Errorf("%s: %w", addr, err)
+	}
+	run.Done, run.Errors, run.Total, run.LastErrors = c.Done, c.Errors, fl.total, c.LastErrors
+	if r.Status != state.StatusRunning {
+		return run, nil
+	}
+	fl.meter.Observe(now, c.Lines)
+	if rate, ok := fl.meter.Rate(); ok {
+		run.RequestsPerSecond = &rate
+		if eta, ok := ETA(remaining(run), rate); ok && run.Total > 0 {
+			secs := eta.Seconds()
+			run.ETASeconds = &secs
+		}
+	}
+	return run, nil
+}
+
+// image is the container image state records in a run's benchmark inputs.
+func image(r *state.Resource) string {
+	b, _ := r.Inputs["benchmark"].(map[string]any)
+	img, _ := b["image"].(string)
+	return img
+}
+
+// remaining is how many selected samples have no journal line yet.
+func remaining(r Run) int64 { return max(r.Total-r.Done, 0) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

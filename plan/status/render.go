@@ -1,0 +1,103 @@
+package status
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// WriteSnapshot writes a snapshot as `evalplan monitor` shows it: who holds the lock (or that
+// no apply runs), then one line per run with done/total, errors, rate and ETA, and below it
+// the run's container and latest errors.
+func WriteSnapshot(w io.Writer, s *Snapshot) error {
+	var b strings.Builder
+	if s.Holder == nil {
+		b.WriteString("No apply running.\n")
+		if n := len(s.Interrupted); n > 0 {
+			fmt.Fprintf(&b, "%d run(s) recorded as running were interrupted; 'evalplan apply' resumes them:\n", n)
+			for _, a := range s.Interrupted {
+				fmt.Fprintf(&b, "  %s\n", a)
+			}
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	fmt.Fprintf(&b, "Apply running: %s", DescribeHolder(*s.Holder))
+	if !s.Holder.Started.IsZero() {
+		fmt.Fprintf(&b, " (%s ago)", s.Time.Sub(s.Holder.Started).Round(time.Second))
+	}
+	b.WriteString("\n")
+	if len(s.Runs) == 0 {
+		b.WriteString("\nNo run started yet.\n")
+	}
+	for _, r := range s.Runs {
+		b.WriteString("\n" + runLine(r) + "\n")
+		if c := r.Container; c != nil {
+			fmt.Fprintf(&b, "    container: %s\n", describeContainer(*c))
+		}
+		if r.Error != "" {
+			fmt.Fprintf(&b, "    error: %s\n", r.Error)
+		}
+		for _, e := range r.LastErrors {
+			fmt.Fprintf(&b, "    recent error: %s\n", e)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// runLine is "ADDR  running  12/40 (30%)  1 error(s)  3.5 req/s  ETA 8s".
+func runLine(r Run) string {
+	parts := []string{r.Address, r.Status}
+	switch {
+	case r.Total > 0:
+		parts = append(parts, fmt.Sprintf("%d/%d (%d%%)", r.Done, r.Total, r.Done*100/r.Total))
+	case r.Done > 0:
+		parts = append(parts, fmt.Sprintf("%d done", r.Done))
+	}
+	if r.Total > 0 || r.Done > 0 {
+		parts = append(parts, fmt.Sprintf("%d error(s)", r.Errors))
+	}
+	if r.RequestsPerSecond != nil {
+		parts = append(parts, fmt.Sprintf("%.1f req/s", *r.RequestsPerSecond))
+	}
+	if r.ETASeconds != nil {
+		parts = append(parts, "ETA "+(time.Duration(*r.ETASeconds)*time.Second).String())
+	}
+	if r.StartedAt != nil && r.Status == "running" {
+		parts = append(parts, "started "+r.StartedAt.UTC().Format(time.TimeOnly))
+	}
+	return strings.Join(parts, "  ")
+}
+
+// describeContainer is "running 1m5s, CPU 12.5%, memory 45.2 MB".
+func describeContainer(c Container) string {
+	el := (time.Duration(c.ElapsedSeconds * float64(time.Second))).Round(time.Second)
+	if c.State == "exited" && c.ExitCode != nil {
+		return fmt.Sprintf("exited with code %d after %s", *c.ExitCode, el)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", c.State, el)
+	if c.CPUPercent != nil {
+		fmt.Fprintf(&b, ", CPU %.1f%%", *c.CPUPercent)
+	}
+	if c.MemoryBytes > 0 {
+		fmt.Fprintf(&b, ", memory %s", humanBytes(c.MemoryBytes))
+	}
+	return b.String()
+}
+
+// humanBytes formats a size in powers of 1000, as docker stats does.
+func humanBytes(n uint64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}

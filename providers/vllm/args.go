@@ -1,0 +1,114 @@
+package vllm
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/evalplan/evalplan/plan/config"
+)
+
+// PortPlaceholder in a command, extra_args or env value is replaced by the server's port.
+const PortPlaceholder = "{port}"
+
+// ServeArgs are the server arguments evalplan derives from a vllm block, for the process
+// runtime (after "vllm serve") and the docker runtime (the image's entrypoint is vLLM's
+// server): MODEL, --host 127.0.0.1, --port PORT, then --tensor-parallel-size,
+// --gpu-memory-utilization, --max-model-len and --revision when set, then extra_args. Unset
+// values keep vLLM's defaults.
+func ServeArgs(ep *config.Endpoint, port int) []string {
+	v := ep.VLLM
+	args := []string{ep.Model, "--host", "127.0.0.1", "--port", strconv.Itoa(port)}
+	if v.TensorParallelSize > 0 {
+		args = append(args, "--tensor-parallel-size", strconv.Itoa(v.TensorParallelSize))
+	}
+	if v.GPUMemoryUtilization > 0 {
+		args = append(args, "--gpu-memory-utilization", strconv.FormatFloat(v.GPUMemoryUtilization, 'f', -1, 64))
+	}
+	if v.MaxModelLen > 0 {
+		args = append(args, "--max-model-len", strconv.Itoa(v.MaxModelLen))
+	}
+	if ep.Revision != "" {
+		args = append(args, "--revision", ep.Revision)
+	}
+	return append(args, withPort(v.ExtraArgs, port)...)
+}
+
+// command is the process runtime's command line: the block's command with extra_args
+// appended, or vllm serve with ServeArgs.
+func command(ep *config.Endpoint, port int) []string {
+	if len(ep.VLLM.Command) > 0 {
+		return append(withPort(ep.VLLM.Command, port), withPort(ep.VLLM.ExtraArgs, port)...)
+	}
+	return append([]string{"vllm", "serve"}, ServeArgs(ep, port)...)
+}
+
+// withPort replaces PortPlaceholder in each element.
+func withPort(xs []string, port int) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = strings.ReplaceAll(x, PortPlaceholder, strconv.Itoa(port))
+	}
+	return out
+}
+
+// isResultFlag reports the vLLM server flags that change what the model answers, and so belong to
+// a managed endpoint's identity: numerics (dtype, quantization, kv-cache-dtype), the weights
+// and tokenizer loaded (revision, tokenizer*, load-format, hf-overrides, adapters), the
+// context (max-model-len, rope-*), sampling defaults (seed, generation-config) and what the
+// prompt and answer look like (chat-template*, reasoning-parser). Performance and placement
+// flags (tensor/pipeline parallel size, gpu-memory-utilization, prefix caching, batch sizes,
+// enforce-eager, swap space, ports) do not change results and never force a re-run.
+func isResultFlag(name string) bool {
+	switch name {
+	case "dtype", "quantization", "kv-cache-dtype",
+		"revision", "code-revision", "tokenizer", "tokenizer-mode", "tokenizer-revision",
+		"trust-remote-code", "load-format", "hf-overrides", "enable-lora", "lora-modules",
+		"max-model-len", "rope-scaling", "rope-theta",
+		"seed", "generation-config", "override-generation-config",
+		"chat-template", "chat-template-content-format", "reasoning-parser":
+		return true
+	}
+	return false
+}
+
+// ResultArgs picks the result-affecting flags (see isResultFlag) out of a server command
+// line, normalised as "--name=value" or "--name" (underscores read as dashes, short flags
+// expanded), in command-line order. The port placeholder never counts.
+func ResultArgs(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		name = strings.ReplaceAll(name, "_", "-")
+		if name == "q" && !strings.HasPrefix(a, "--") { // vLLM's only short flag
+			name = "quantization"
+		}
+		if !hasVal && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			val, hasVal = args[i+1], true
+			i++
+		}
+		if !isResultFlag(name) {
+			continue
+		}
+		if hasVal {
+			out = append(out, "--"+name+"="+val)
+		} else {
+			out = append(out, "--"+name)
+		}
+	}
+	return out
+}
+
+// identityArgs are the result-affecting arguments of a managed endpoint: from its command
+// (or the derived vllm serve line, less the flags the fingerprint holds itself: max-model-len
+// from the block and the endpoint's revision) and extra_args.
+func identityArgs(ep *config.Endpoint) []string {
+	v := ep.VLLM
+	if len(v.Command) > 0 {
+		return ResultArgs(append(append([]string(nil), v.Command...), v.ExtraArgs...))
+	}
+	return ResultArgs(v.ExtraArgs)
+}

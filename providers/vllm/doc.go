@@ -1,0 +1,23 @@
+// Package vllm is evalplan's managed-endpoint provider (plan.Services): it starts the model
+// server of an endpoint with a vllm block when the first run needs it, waits until it is
+// ready, and stops it after the last run (the engine reference-counts), unless keep_running.
+//
+// Two runtimes:
+//   - "process": the block's command (any OpenAI-compatible server), or
+//     `vllm serve MODEL --host 127.0.0.1 --port P ...` (see ServeArgs), in its own session
+//     (setsid) so that stopping it stops the whole process tree.
+//   - "docker": the block's image (default DefaultImage) with the host network, the selected
+//     GPUs, a larger /dev/shm and the Hugging Face cache mounted; the container is removed on
+//     stop.
+//
+// Readiness is GET /health answering 200, then GET /v1/models listing the model, within
+// start_timeout. Server output goes to <output_dir>/_services/<endpoint>.log. Stopping is
+// SIGTERM, then SIGKILL after StopTimeout. A server's launch is recorded in
+// <output_dir>/_services/<endpoint>.json, so that a later apply reuses a server left running
+// (keep_running, or a crash) when its launch is the same, and stops it otherwise.
+//
+// The package also decides a managed endpoint's fingerprint (plan.ServiceFingerprinter): the
+// server image's digest and the result-affecting server arguments (ResultArgs).
+//
+// It imports plan, plan/config, providers/container and providers/gpu; never cmd/.
+package vllm
