@@ -3,6 +3,7 @@ package gpu
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -50,17 +51,33 @@ func TestSelect(t *testing.T) {
 
 // TestInventoryWithoutDriver runs on machines without an NVIDIA driver (this one, CI): the
 // inventory reports ErrNoNVML instead of failing or panicking. With a driver it lists GPUs.
+// With EVALPLAN_TEST_GPU=1 (set on machines that have GPUs) NVML must be found and list at
+// least one device, and a gpu block selecting all of them with a 1 MiB floor must succeed.
 func TestInventoryWithoutDriver(t *testing.T) {
 	devs, err := Inventory(context.Background())
-	if errors.Is(err, ErrNoNVML) {
+	wantGPU := os.Getenv("EVALPLAN_TEST_GPU") == "1"
+	if errors.Is(err, ErrNoNVML) && !wantGPU {
 		return
+	}
+	if wantGPU && len(devs) == 0 {
+		t.Fatalf("EVALPLAN_TEST_GPU=1 but the inventory has no device (err %v)", err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range devs {
-		if d.Name == "" || d.MemoryTotalMiB <= 0 {
-			t.Errorf("device %+v: no name or memory", d)
+		t.Logf("device %d: %s, %d MiB total, %d MiB free, %d%% busy", d.Index, d.Name, d.MemoryTotalMiB, d.MemoryFreeMiB, d.UtilizationPct)
+		if d.Name == "" || d.MemoryTotalMiB <= 0 || d.MemoryFreeMiB > d.MemoryTotalMiB {
+			t.Errorf("device %+v: no name, or impossible memory figures", d)
+		}
+	}
+	if wantGPU {
+		sel, err := Select(devs, &config.GPU{Name: "node", MinFreeMiB: 1})
+		if err != nil || len(sel) != len(devs) {
+			t.Errorf("Select(all, 1 MiB) = %v, %v; want every device", sel, err)
+		}
+		if _, err := Select(devs, &config.GPU{Name: "node", MinFreeMiB: devs[0].MemoryTotalMiB + 1}); err == nil {
+			t.Error("Select with a floor above the device's memory succeeded")
 		}
 	}
 }
