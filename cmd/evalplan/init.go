@@ -113,29 +113,14 @@ func cmdInit(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: init takes no arguments; write to another directory with -dir DIR")
 		return exitError
 	}
-	if !f.vllm {
-		set := map[string]bool{}
-		fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-		for _, name := range vllmFlags() {
-			if set[name] {
-				fmt.Fprintf(c.stderr, "Error: -%s is a setting of a managed vLLM server: add -vllm, or drop it\n", name)
-				return exitError
-			}
-		}
+	if !c.checkVLLMFlags(fs, f.vllm) {
+		return exitError
 	}
-	dir := f.dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(c.dir, dir)
+	dir, path, ok := c.initTarget(f.dir, f.force)
+	if !ok {
+		return exitError
 	}
-	path := filepath.Join(dir, "eval.hcl")
 	shown := rel(c.dir, path)
-	if _, err := os.Stat(path); err == nil && !f.force {
-		fmt.Fprintf(c.stderr, "Error: %s already exists; use -force to overwrite it\n", shown)
-		return exitError
-	} else if err != nil && !errors.Is(err, iofs.ErrNotExist) {
-		fmt.Fprintln(c.stderr, "Error:", err)
-		return exitError
-	}
 	cat, err := schema.LoadCatalog()
 	if err != nil {
 		fmt.Fprintln(c.stderr, "Error: load the benchmark catalog:", err)
@@ -168,6 +153,42 @@ func cmdInit(c *cli, args []string) int {
 	}
 	c.printNextSteps(a, dir, shown)
 	return exitOK
+}
+
+// checkVLLMFlags rejects vLLM settings given without -vllm.
+func (c *cli) checkVLLMFlags(fs *flag.FlagSet, vllm bool) bool {
+	if vllm {
+		return true
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	for _, name := range vllmFlags() {
+		if set[name] {
+			fmt.Fprintf(c.stderr, "Error: -%s is a setting of a managed vLLM server: add -vllm, or drop it\n", name)
+			return false
+		}
+	}
+	return true
+}
+
+// initTarget resolves -dir against the configuration directory and refuses an existing
+// eval.hcl unless force.
+func (c *cli) initTarget(dirFlag string, force bool) (dir, path string, ok bool) {
+	dir = dirFlag
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(c.dir, dir)
+	}
+	path = filepath.Join(dir, "eval.hcl")
+	_, err := os.Stat(path)
+	switch {
+	case err == nil && !force:
+		fmt.Fprintf(c.stderr, "Error: %s already exists; use -force to overwrite it\n", rel(c.dir, path))
+		return "", "", false
+	case err != nil && !errors.Is(err, iofs.ErrNotExist):
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return "", "", false
+	}
+	return dir, path, true
 }
 
 // printAnswerErrors prints each invalid or missing answer with the flag that gives it.
