@@ -86,6 +86,12 @@ func (c *cli) statusEndpoints(r *status.Report, l *loaded, refresh bool) bool {
 			r.Add(status.Check{Section: status.SectionEndpoints, Name: addr, Mark: status.Info, Detail: "not probed (-refresh=false)"})
 			continue
 		}
+		if ep.VLLM != nil {
+			if !c.statusManaged(r, l, ep) {
+				all = false
+			}
+			continue
+		}
 		ctx, cancel := context.WithTimeout(c.ctx, statusTimeout)
 		fp, err := l.engine.Endpoints.Probe(ctx, ep)
 		cancel()
@@ -103,6 +109,31 @@ func (c *cli) statusEndpoints(r *status.Report, l *loaded, refresh bool) bool {
 		r.Add(status.Check{Section: status.SectionEndpoints, Name: addr, Mark: status.Ready, Detail: d})
 	}
 	return all
+}
+
+// statusManaged reports a managed endpoint (vllm block): apply starts its server, so it is
+// ready when its server image resolves (docker runtime).
+func (c *cli) statusManaged(r *status.Report, l *loaded, ep *config.Endpoint) bool {
+	addr := "endpoint." + ep.Name
+	detail := fmt.Sprintf("managed (%s runtime, model %q): apply starts its server when a run needs it", ep.VLLM.Runtime, ep.Model)
+	sf, ok := l.engine.Services.(plan.ServiceFingerprinter)
+	if !ok {
+		r.Add(status.Check{Section: status.SectionEndpoints, Name: addr, Mark: status.Info, Detail: detail})
+		return true
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, statusTimeout)
+	defer cancel()
+	fp, err := sf.Fingerprint(ctx, ep)
+	if err != nil {
+		r.Add(status.Check{Section: status.SectionEndpoints, Name: addr, Mark: status.NotReady, Detail: strings.TrimPrefix(err.Error(), addr+": "),
+			Fix: "check the vllm block's image and that Docker can reach its registry"})
+		return false
+	}
+	if fp.Image != "" {
+		detail += ", image " + fp.Image
+	}
+	r.Add(status.Check{Section: status.SectionEndpoints, Name: addr, Mark: status.Info, Detail: detail})
+	return true
 }
 
 // declFile names a configuration file relative to the working directory.
@@ -224,9 +255,20 @@ func (c *cli) statusImages(r *status.Report, p *plan.Plan) {
 				Detail: fmt.Sprintf("present, %s; %s", container.HumanBytes(local.Size), runs)})
 		default:
 			r.Add(status.Check{Section: status.SectionContainers, Name: n.Image, Mark: status.Info,
-				Detail: fmt.Sprintf("missing: apply pulls it (nvcr.io needs NGC_API_KEY); %s", runs)})
+				Detail: fmt.Sprintf("missing: apply pulls it (%s); %s", pullAuth(img, c.environ), runs)})
 		}
 	}
+}
+
+// pullAuth says which credentials a pull of img would use.
+func pullAuth(img container.Image, environ []string) string {
+	if img.Registry() != "nvcr.io" {
+		return "credentials from ~/.docker/config.json, if the registry needs any"
+	}
+	if environMap(environ)["NGC_API_KEY"] == "" {
+		return "nvcr.io needs NGC_API_KEY, which is not set"
+	}
+	return "with NGC_API_KEY"
 }
 
 // statusExporters checks that each MLflow exporter's server answers.
@@ -279,12 +321,14 @@ func (c *cli) statusGPU(r *status.Report, l *loaded) {
 		return
 	}
 	inv, err := gpu.Inventory(c.ctx)
+	if errors.Is(err, gpu.ErrNoNVML) {
+		r.Add(status.Check{Section: status.SectionGPU, Name: "gpu", Mark: status.Info,
+			Detail: err.Error() + ": apply skips the GPU checks of managed endpoints"})
+		return
+	}
 	if err != nil {
-		fix := "install the NVIDIA driver, or use an external endpoint (url) instead of a vllm block"
-		if errors.Is(err, gpu.ErrNoNVML) {
-			err = gpu.ErrNoNVML
-		}
-		r.Add(status.Check{Section: status.SectionGPU, Name: "gpu", Mark: status.NotReady, Detail: err.Error(), Fix: fix})
+		r.Add(status.Check{Section: status.SectionGPU, Name: "gpu", Mark: status.NotReady, Detail: err.Error(),
+			Fix: "check the NVIDIA driver (nvidia-smi), or use an external endpoint (url) instead of a vllm block"})
 		return
 	}
 	r.Add(status.Check{Section: status.SectionGPU, Name: "gpu", Mark: status.Ready, Detail: describeGPUs(inv)})

@@ -61,7 +61,7 @@ func (m *Meter) Rate() (perSecond float64, ok bool) {
 	return float64(last.n-first.n) / dt, true
 }
 
-// ETA is the time left to finish remaining items at rate per second, rounded to the second;
+// ETA is the time left to finish remaining items at rate per second, rounded up to the second;
 // ok is false when it cannot be known (no rate, or nothing moving while work remains).
 // Nothing remaining is 0, whatever the rate.
 func ETA(remaining int64, rate float64) (time.Duration, bool) {
@@ -75,5 +75,5 @@ func ETA(remaining int64, rate float64) (time.Duration, bool) {
 	if secs > float64(math.MaxInt64/int64(time.Second)) {
 		return 0, false
 	}
-	return time.Duration(math.Round(secs)) * time.Second, true
+	return time.Duration(math.Ceil(secs)) * time.Second, true
 }

@@ -22,6 +22,7 @@ type Monitor struct {
 	Window time.Duration
 
 	runs map[string]*followed // by run directory
+	last *state.Holder        // the holder the previous Snapshot saw
 }
 
 // followed is one run directory being followed.
@@ -39,6 +40,9 @@ type Snapshot struct {
 	// Runs are the runs in progress, and those that finished since the holder started,
 	// sorted by address; empty when nothing holds the lock.
 	Runs []Run `json:"runs"`
+	// Ended is the holder an earlier Snapshot of this Monitor saw, when it no longer holds
+	// the lock: its apply ended, and Runs are those it finished.
+	Ended *state.Holder `json:"ended,omitempty"`
 	// Interrupted are runs state records as running although nothing holds the lock: a
 	// crashed apply left them; the next apply resumes them.
 	Interrupted []string `json:"interrupted,omitempty"`
@@ -95,19 +99,27 @@ func (m *Monitor) Snapshot(now time.Time) (*Snapshot, error) {
 		return nil, err
 	}
 	s := &Snapshot{Time: now, Runs: []Run{}}
-	if !held {
+	switch {
+	case held:
+		s.Holder = &h
+	case m.last != nil:
+		s.Ended, h = m.last, *m.last
+	}
+	m.last = s.Holder
+	if s.Holder == nil {
 		for addr, r := range f.Resources {
 			if r.Type == "run" && r.Status == state.StatusRunning {
 				s.Interrupted = append(s.Interrupted, addr)
 			}
 		}
 		sort.Strings(s.Interrupted)
-		return s, nil
+		if s.Ended == nil {
+			return s, nil
+		}
 	}
-	s.Holder = &h
 	for _, addr := range sortedKeys(f.Resources) {
 		r := f.Resources[addr]
-		if !inApply(r, h) {
+		if !inApply(r, h, s.Holder != nil) {
 			continue
 		}
 		run, err := m.progress(addr, r, now)
@@ -119,14 +131,14 @@ func (m *Monitor) Snapshot(now time.Time) (*Snapshot, error) {
 	return s, nil
 }
 
-// inApply reports whether a run belongs to the apply of holder h: running now, or finished
-// since h started.
-func inApply(r *state.Resource, h state.Holder) bool {
+// inApply reports whether a run belongs to the apply of holder h: running now (while h holds
+// the lock), or finished since h started.
+func inApply(r *state.Resource, h state.Holder, holding bool) bool {
 	if r.Type != "run" {
 		return false
 	}
 	if r.Status == state.StatusRunning {
-		return true
+		return holding
 	}
 	return r.FinishedAt != nil && !h.Started.IsZero() && !r.FinishedAt.Before(h.Started)
 }

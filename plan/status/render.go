@@ -12,27 +12,23 @@ import (
 // the run's container and latest errors.
 func WriteSnapshot(w io.Writer, s *Snapshot) error {
 	var b strings.Builder
-	if s.Holder == nil {
+	switch {
+	case s.Ended != nil:
+		fmt.Fprintf(&b, "Apply ended: %s\n", DescribeHolder(*s.Ended))
+	case s.Holder == nil:
 		b.WriteString("No apply running.\n")
-		if n := len(s.Interrupted); n > 0 {
-			fmt.Fprintf(&b, "%d run(s) recorded as running were interrupted; 'evalplan apply' resumes them:\n", n)
-			for _, a := range s.Interrupted {
-				fmt.Fprintf(&b, "  %s\n", a)
-			}
+	default:
+		fmt.Fprintf(&b, "Apply running: %s", DescribeHolder(*s.Holder))
+		if !s.Holder.Started.IsZero() {
+			fmt.Fprintf(&b, " (%s ago)", s.Time.Sub(s.Holder.Started).Round(time.Second))
 		}
-		_, err := io.WriteString(w, b.String())
-		return err
+		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "Apply running: %s", DescribeHolder(*s.Holder))
-	if !s.Holder.Started.IsZero() {
-		fmt.Fprintf(&b, " (%s ago)", s.Time.Sub(s.Holder.Started).Round(time.Second))
-	}
-	b.WriteString("\n")
-	if len(s.Runs) == 0 {
+	if len(s.Runs) == 0 && s.Holder != nil {
 		b.WriteString("\nNo run started yet.\n")
 	}
 	for _, r := range s.Runs {
-		b.WriteString("\n" + runLine(r) + "\n")
+		b.WriteString("\n" + runLine(r, s.Time) + "\n")
 		if c := r.Container; c != nil {
 			fmt.Fprintf(&b, "    container: %s\n", describeContainer(*c))
 		}
@@ -43,12 +39,18 @@ func WriteSnapshot(w io.Writer, s *Snapshot) error {
 			fmt.Fprintf(&b, "    recent error: %s\n", e)
 		}
 	}
+	if n := len(s.Interrupted); n > 0 {
+		fmt.Fprintf(&b, "\n%d run(s) recorded as running were interrupted; 'evalplan apply' resumes them:\n", n)
+		for _, a := range s.Interrupted {
+			fmt.Fprintf(&b, "  %s\n", a)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// runLine is "ADDR  running  12/40 (30%)  1 error(s)  3.5 req/s  ETA 8s".
-func runLine(r Run) string {
+// runLine is "ADDR  running  12/40 (30%)  1 error(s)  3.5 req/s  ETA 8s  elapsed 4s".
+func runLine(r Run, now time.Time) string {
 	parts := []string{r.Address, r.Status}
 	switch {
 	case r.Total > 0:
@@ -66,7 +68,7 @@ func runLine(r Run) string {
 		parts = append(parts, "ETA "+(time.Duration(*r.ETASeconds)*time.Second).String())
 	}
 	if r.StartedAt != nil && r.Status == "running" {
-		parts = append(parts, "started "+r.StartedAt.UTC().Format(time.TimeOnly))
+		parts = append(parts, "elapsed "+now.Sub(*r.StartedAt).Round(time.Second).String())
 	}
 	return strings.Join(parts, "  ")
 }
