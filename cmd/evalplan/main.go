@@ -83,7 +83,7 @@ func main() {
 
 // run is main without os.Exit, for testscript.
 func run() int {
-	ctx, stop := interruptContext()
+	ctx, stop := interruptContext(interruptMessage(os.Args[1:]))
 	defer stop()
 	c := &cli{
 		ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ(),
@@ -94,8 +94,23 @@ func run() int {
 	return c.main(os.Args[1:])
 }
 
-// interruptContext is cancelled by the first SIGINT/SIGTERM; a second one exits at once.
-func interruptContext() (context.Context, func()) {
+// interruptMessage is what the first Ctrl-C prints for the command in args.
+func interruptMessage(args []string) string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if a == "apply" {
+			return "\nInterrupt received: stopping gracefully (finished samples are kept). Press Ctrl-C again to exit at once."
+		}
+		break
+	}
+	return "\nInterrupt received: stopping. Press Ctrl-C again to exit at once."
+}
+
+// interruptContext is cancelled by the first SIGINT/SIGTERM, printing msg; a second one
+// exits at once.
+func interruptContext(msg string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -104,7 +119,7 @@ func interruptContext() (context.Context, func()) {
 		for range ch {
 			n++
 			if n == 1 {
-				fmt.Fprintln(os.Stderr, "\nInterrupt received: stopping gracefully (finished samples are kept). Press Ctrl-C again to exit at once.")
+				fmt.Fprintln(os.Stderr, msg)
 				cancel()
 				continue
 			}
