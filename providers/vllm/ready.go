@@ -97,11 +97,11 @@ func (p *Provider) exited(ctx context.Context, s *server) (bool, string) {
 func (p *Provider) ready(ctx context.Context, ep *config.Endpoint, base string) error {
 	client := &http.Client{Timeout: requestTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
 	defer client.CloseIdleConnections()
-	body, err := get(ctx, client, strings.TrimSuffix(base, "/v1")+"/health")
-	if err != nil {
+	if _, err := get(ctx, client, strings.TrimSuffix(base, "/v1")+"/health"); err != nil {
 		return err
 	}
-	if body, err = get(ctx, client, base+"/models"); err != nil {
+	body, err := get(ctx, client, base+"/models")
+	if err != nil {
 		return err
 	}
 	var list struct {
