@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -58,7 +60,7 @@ func CheckStale(cfg *config.Config, st *state.File, p *Plan, fps map[string]Fing
 	case p.ConfigHash != ConfigHash(cfg):
 		return fmt.Errorf("%w: the configuration files changed since it was made", ErrStalePlan)
 	}
-	for _, name := range sortedKeys(p.Fingerprints) {
+	for _, name := range slices.Sorted(maps.Keys(p.Fingerprints)) {
 		got, ok := fps[name]
 		if !ok {
 			continue
@@ -158,7 +160,7 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	if err := store.Update(func(f *state.File) { f.Outputs = outputs }); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error()})
 	}
-	for _, name := range sortedKeys(cfg.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Checks)) {
 		res.Checks = append(res.Checks, EvalCheck(cfg, snap, cfg.Checks[name], nil, false))
 	}
 	return res, diags

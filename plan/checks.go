@@ -3,7 +3,9 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +42,7 @@ const (
 // which apply records for complete and partial runs.
 func SuiteValues(cfg *config.Config, st *state.File) cty.Value {
 	suites := map[string]cty.Value{}
-	for _, sname := range sortedKeys(cfg.Suites) {
+	for _, sname := range slices.Sorted(maps.Keys(cfg.Suites)) {
 		results := map[string]map[string]cty.Value{}
 		scores := map[string]map[string]cty.Value{}
 		runs := map[string]map[string]cty.Value{}
@@ -242,7 +244,7 @@ func (e *Engine) planChecks(cfg *config.Config, st *state.File, p *Plan) []Check
 		}
 	}
 	var out []CheckResult
-	for _, name := range sortedKeys(cfg.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Checks)) {
 		out = append(out, EvalCheck(cfg, st, cfg.Checks[name], changing, true))
 	}
 	return out
@@ -254,7 +256,7 @@ func EvalOutputs(cfg *config.Config, st *state.File) (map[string]state.Output, h
 	ctx := cfg.EvalContext(map[string]cty.Value{"suite": SuiteValues(cfg, st)})
 	out := map[string]state.Output{}
 	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(cfg.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Outputs)) {
 		o := cfg.Outputs[name]
 		if missing := missingRuns(st, o.Value); len(missing) > 0 {
 			diags = append(diags, &hcl.Diagnostic{

@@ -2,6 +2,8 @@ package plan
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/graph"
@@ -25,7 +27,7 @@ func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) 
 		}
 		bySuite[r.Suite] = append(bySuite[r.Suite], r.Addr)
 	}
-	for _, key := range sortedKeys(cfg.Exporters) {
+	for _, key := range slices.Sorted(maps.Keys(cfg.Exporters)) {
 		x := cfg.Exporters[key]
 		addr := "exporter." + key
 		g.Add(addr)
@@ -35,7 +37,7 @@ func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) 
 			}
 		}
 	}
-	for _, name := range sortedKeys(cfg.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Checks)) {
 		addr := CheckAddr(name)
 		g.Add(addr)
 		for _, r := range exprRuns(cfg.Checks[name].Condition, bySuite) {
@@ -44,7 +46,7 @@ func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) 
 			}
 		}
 	}
-	for _, name := range sortedKeys(cfg.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Outputs)) {
 		addr := "output." + name
 		g.Add(addr)
 		for _, r := range exprRuns(cfg.Outputs[name].Value, bySuite) {

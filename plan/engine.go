@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -243,7 +244,7 @@ func (e *Engine) expand(ctx context.Context, cfg *config.Config, fps map[string]
 		diags    hcl.Diagnostics
 	)
 	shas := map[string]string{} // dataset name → sha256
-	for _, sname := range sortedKeys(cfg.Suites) {
+	for _, sname := range slices.Sorted(maps.Keys(cfg.Suites)) {
 		s := cfg.Suites[sname]
 		entries, d := e.suiteBenchmarks(s)
 		diags = append(diags, d...)
@@ -533,15 +534,6 @@ func short(id string) string {
 // RunDir is the run directory of a run: <output_dir>/<suite>/<benchmark>/<endpoint>/<identity[:12]>.
 func RunDir(cfg *config.Config, r *Run) string {
 	return filepath.Join(cfg.Settings.OutputDir, r.Suite, r.Benchmark, r.Endpoint, short(r.Identity))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func dedupe(xs []string) []string {

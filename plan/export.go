@@ -3,7 +3,9 @@ package plan
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/evalplan/evalplan/plan/config"
@@ -64,7 +66,7 @@ func ParseExportAddr(addr string) (key, run string, ok bool) {
 // exportersOf maps a suite name to the exporter keys that select it.
 func exportersOf(cfg *config.Config) map[string][]string {
 	out := map[string][]string{}
-	for _, key := range sortedKeys(cfg.Exporters) {
+	for _, key := range slices.Sorted(maps.Keys(cfg.Exporters)) {
 		for _, s := range cfg.Exporters[key].Suites {
 			out[s] = append(out[s], key)
 		}
@@ -181,7 +183,7 @@ func (e *Engine) Export(ctx context.Context, cfg *config.Config, store *state.St
 	errs = map[string]error{}
 	snap := store.Snapshot()
 	xs := exportersOf(cfg)
-	for _, runAddr := range sortedKeys(snap.Resources) {
+	for _, runAddr := range slices.Sorted(maps.Keys(snap.Resources)) {
 		res := snap.Resources[runAddr]
 		suite, _, _, ok := ParseRunAddr(runAddr)
 		if !ok || res.Type != "run" || res.Status != state.StatusComplete || !targeted(opts.Addrs, runAddr) {

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -149,7 +151,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 		}
 		p.Actions = append(p.Actions, decide(cfg, st.Resources[r.Addr], r, opts, byIdentity))
 	}
-	for _, addr := range sortedKeys(st.Resources) {
+	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		res := st.Resources[addr]
 		if res.Type != "run" || inConfig[addr] || !targeted(opts.Targets, addr) {
 			continue
@@ -176,7 +178,7 @@ func (e *Engine) kindWarnings(runs []*Run) []string {
 		}
 	}
 	var out []string
-	for _, k := range sortedKeys(missing) {
+	for _, k := range slices.Sorted(maps.Keys(missing)) {
 		out = append(out, fmt.Sprintf("%d %s benchmark run(s) are planned, but the %s runner is not yet supported: apply will fail them", missing[k], k, k))
 	}
 	return out
@@ -197,7 +199,7 @@ func targeted(targets []string, addr string) bool {
 // completedByIdentity maps identity → address of a complete run whose artifacts exist.
 func completedByIdentity(cfg *config.Config, st *state.File) map[string]string {
 	out := map[string]string{}
-	for _, addr := range sortedKeys(st.Resources) {
+	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		res := st.Resources[addr]
 		if res.Type == "run" && res.Status == state.StatusComplete && res.Result != nil && artifactsExist(cfg, res) {
 			if _, ok := out[res.Identity]; !ok {
@@ -323,7 +325,7 @@ func priorFingerprints(st *state.File) map[string]Fingerprint {
 // variable file.
 func ConfigHash(cfg *config.Config) string {
 	h := sha256.New()
-	for _, name := range sortedKeys(cfg.Files) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Files)) {
 		sum := sha256.Sum256(cfg.Files[name])
 		fmt.Fprintf(h, "%s  %s\n", hex.EncodeToString(sum[:]), filepath.ToSlash(name))
 	}
@@ -391,7 +393,7 @@ func (e *Engine) planServices(cfg *config.Config, runs []*Run, actions []*Action
 		}
 	}
 	var out []ServiceAction
-	for _, name := range sortedKeys(need) {
+	for _, name := range slices.Sorted(maps.Keys(need)) {
 		out = append(out, ServiceAction{Address: EndpointAddr(name), Start: true, Stop: !cfg.Endpoints[name].VLLM.KeepRunning})
 	}
 	return out

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/evalplan/evalplan/plan"
@@ -67,9 +69,8 @@ func cmdApply(c *cli, args []string) int {
 	if lock != nil {
 		defer lock.Release()
 	}
-	st, exists, err := c.readState(l.cfg.Settings.State)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
+	st, exists, ok := c.openState(l.cfg.Settings.State)
+	if !ok {
 		return exitError
 	}
 
@@ -80,7 +81,7 @@ func cmdApply(c *cli, args []string) int {
 		}
 	} else {
 		var code int
-		p, _, code, ok = c.makePlan(l, &f, color)
+		p, code, ok = c.makePlan(l, st, exists, &f, color)
 		if !ok {
 			return code
 		}
@@ -149,7 +150,7 @@ func savedVars(p *plan.Plan, cmdline []config.VarArg, environ []string) ([]confi
 	}
 	var out []config.VarArg
 	var missing []string
-	for _, name := range sortedNames(p.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(p.Variables)) {
 		v := p.Variables[name]
 		if v.Sensitive {
 			if !given[name] && !env["EVALPLAN_VAR_"+name] {
@@ -171,13 +172,4 @@ func savedVars(p *plan.Plan, cmdline []config.VarArg, environ []string) ([]confi
 		return nil, fmt.Errorf("the saved plan uses sensitive variable(s) %s, which plans never store: set them again with -var or EVALPLAN_VAR_NAME", strings.Join(missing, ", "))
 	}
 	return append(out, cmdline...), nil
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
 }

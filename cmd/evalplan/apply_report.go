@@ -3,14 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/graph"
 	"github.com/evalplan/evalplan/plan/state"
 )
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // reportApply prints what an apply did and returns the exit code (DESIGN §5).
 func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.ApplyResult, color bool) int {
@@ -46,7 +45,7 @@ func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.App
 		fmt.Fprintf(c.stdout, " Forgotten: %d.", p.Summary.Forget)
 	}
 	fmt.Fprintln(c.stdout)
-	for _, addr := range sortedNames(res.Outcomes) {
+	for _, addr := range slices.Sorted(maps.Keys(res.Outcomes)) {
 		r := st.Resources[addr]
 		if r == nil || r.Result == nil {
 			continue
@@ -87,7 +86,7 @@ func printOutputs(c *cli, st *state.File, color bool) {
 		return
 	}
 	fmt.Fprintln(c.stdout, "\nOutputs:")
-	for _, name := range sortedNames(st.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(st.Outputs)) {
 		fmt.Fprintf(c.stdout, "  %s = %s\n", name, renderOutput(st.Outputs[name]))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -152,7 +153,7 @@ func checkQuery(cat *schema.Catalog, q schema.Query) error {
 		for v := range seen {
 			list = append(list, v)
 		}
-		sortStrings(list)
+		slices.Sort(list)
 		return fmt.Errorf("no benchmark has -%s %q; known values: %s", flag, value, strings.Join(list, ", "))
 	}
 	one := func(f func(*schema.Task) string) func(*schema.Task) []string {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/evalplan/evalplan/plan"
 )
@@ -22,13 +24,12 @@ func cmdCheck(c *cli, args []string) int {
 	if !ok {
 		return exitError
 	}
-	st, _, err := c.readState(l.cfg.Settings.State)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
+	st, _, ok := c.openState(l.cfg.Settings.State)
+	if !ok {
 		return exitError
 	}
 	failed := false
-	for _, name := range sortedNames(l.cfg.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(l.cfg.Checks)) {
 		r := plan.EvalCheck(l.cfg, st, l.cfg.Checks[name], nil, false)
 		if r.Status == plan.CheckPass {
 			fmt.Fprintf(c.stdout, "pass  %s\n", r.Address)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -68,7 +69,7 @@ func cmdDatasets(c *cli, args []string) int {
 		defer prog.Stop()
 		failed := 0
 		for _, ds := range used {
-			if len(pos) > 0 && !contains(pos, ds.Name) {
+			if len(pos) > 0 && !slices.Contains(pos, ds.Name) {
 				continue
 			}
 			file, err := p.Fetch(c.ctx, ds, l.cfg.Settings.CacheDir, prog)
@@ -135,15 +136,6 @@ func configDatasets(l *loaded) []*config.Dataset {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func short(s string) string {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,9 +51,8 @@ func cmdExport(c *cli, args []string) int {
 	if lock != nil {
 		defer lock.Release()
 	}
-	st, exists, err := c.readState(l.cfg.Settings.State)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
+	st, exists, ok := c.openState(l.cfg.Settings.State)
+	if !ok {
 		return exitError
 	}
 	if !exists {
@@ -60,7 +61,9 @@ func cmdExport(c *cli, args []string) int {
 	}
 	store := state.NewStore(l.cfg.Settings.State, st)
 	done, errs := l.engine.Export(c.ctx, l.cfg, store, plan.ExportOptions{Exporters: keys, Addrs: pos, Force: force})
-	closeExporters(c, l.engine)
+	if err := l.close(c.ctx); err != nil {
+		fmt.Fprintln(c.stderr, "Warning:", err)
+	}
 	snap := store.Snapshot()
 	for _, addr := range done {
 		key, run, _ := plan.ParseExportAddr(addr)
@@ -95,7 +98,7 @@ func (c *cli) exporterKeys(cfg *config.Config, only []string) ([]string, bool) {
 		key := strings.TrimPrefix(name, "exporter.")
 		if cfg.Exporters[key] == nil {
 			known := make([]string, 0, len(cfg.Exporters))
-			for _, k := range sortedNames(cfg.Exporters) {
+			for _, k := range slices.Sorted(maps.Keys(cfg.Exporters)) {
 				known = append(known, "exporter."+k)
 			}
 			list := strings.Join(known, ", ")
@@ -108,16 +111,4 @@ func (c *cli) exporterKeys(cfg *config.Config, only []string) ([]string, bool) {
 		keys = append(keys, key)
 	}
 	return keys, true
-}
-
-// closeExporters lets exporters release what they hold, such as a managed MLflow server
-// started with keep_running = false.
-func closeExporters(c *cli, e *plan.Engine) {
-	for _, typ := range sortedNames(e.Exporters) {
-		if m, ok := e.Exporters[typ].(*mlflow.Exporter); ok {
-			if err := m.Close(c.ctx); err != nil {
-				fmt.Fprintln(c.stderr, "Warning:", err)
-			}
-		}
-	}
 }

@@ -20,9 +20,8 @@ func cmdGraph(c *cli, args []string) int {
 	if !ok {
 		return exitError
 	}
-	st, _, err := c.readState(l.cfg.Settings.State)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
+	st, _, ok := c.openState(l.cfg.Settings.State)
+	if !ok {
 		return exitError
 	}
 	g, diags := l.engine.Graph(c.ctx, l.cfg, st)

@@ -123,6 +123,16 @@ func (c *cli) readState(path string) (*state.File, bool, error) {
 	return f, true, nil
 }
 
+// openState is readState for a command: it prints a read error and reports ok false.
+func (c *cli) openState(path string) (st *state.File, exists, ok bool) {
+	st, exists, err := c.readState(path)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return nil, false, false
+	}
+	return st, exists, true
+}
+
 // lockState takes the state lock for a command, printing the holder when it is busy.
 func (c *cli) lockState(path, command string, f *commonFlags) (*state.Lock, int, bool) {
 	if !f.lock {

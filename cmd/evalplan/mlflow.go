@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/mlflow"
@@ -63,9 +65,9 @@ func cmdMLflow(c *cli, args []string) int {
 // mlflowBlocks returns the mlflow exporter blocks selected by keys (all when empty), sorted.
 func mlflowBlocks(cfg *config.Config, keys []string) []*config.Exporter {
 	var out []*config.Exporter
-	for _, k := range sortedNames(cfg.Exporters) {
+	for _, k := range slices.Sorted(maps.Keys(cfg.Exporters)) {
 		x := cfg.Exporters[k]
-		if x.Type == "mlflow" && (len(keys) == 0 || contains(keys, k)) {
+		if x.Type == "mlflow" && (len(keys) == 0 || slices.Contains(keys, k)) {
 			out = append(out, x)
 		}
 	}

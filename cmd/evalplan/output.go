@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 func cmdOutput(c *cli, args []string) int {
@@ -17,13 +19,8 @@ func cmdOutput(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: output takes at most one NAME")
 		return exitError
 	}
-	path, ok := c.statePath()
+	st, _, ok := c.configuredState()
 	if !ok {
-		return exitError
-	}
-	st, _, err := c.readState(path)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
 		return exitError
 	}
 	if len(pos) == 1 {
@@ -49,7 +46,7 @@ func cmdOutput(c *cli, args []string) int {
 		fmt.Fprintln(c.stdout, string(b))
 		return exitOK
 	}
-	for _, name := range sortedNames(st.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(st.Outputs)) {
 		fmt.Fprintf(c.stdout, "%s = %s\n", name, renderOutput(st.Outputs[name]))
 	}
 	return exitOK

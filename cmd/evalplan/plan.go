@@ -48,7 +48,11 @@ func cmdPlan(c *cli, args []string) int {
 	if lock != nil {
 		defer lock.Release()
 	}
-	p, _, code, ok := c.makePlan(l, &f, color)
+	st, exists, ok := c.openState(l.cfg.Settings.State)
+	if !ok {
+		return exitError
+	}
+	p, code, ok := c.makePlan(l, st, exists, &f, color)
 	if !ok {
 		return code
 	}
@@ -81,24 +85,20 @@ func cmdPlan(c *cli, args []string) int {
 	return exitOK
 }
 
-// makePlan reads the state and computes the plan, printing diagnostics.
-func (c *cli) makePlan(l *loaded, f *planFlags, color bool) (*plan.Plan, *state.File, int, bool) {
-	st, exists, err := c.readState(l.cfg.Settings.State)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
-		return nil, nil, exitError, false
-	}
+// makePlan computes the plan against st, the state as read (exists false when there is no
+// state file yet), printing diagnostics.
+func (c *cli) makePlan(l *loaded, st *state.File, exists bool, f *planFlags, color bool) (*plan.Plan, int, bool) {
 	p, diags := l.engine.Plan(c.ctx, l.cfg, st, plan.Options{Refresh: f.refresh, Targets: f.targets, Replace: f.replace})
 	if len(diags) > 0 {
 		c.printDiags(l.cfg.HCLFiles(), diags, color)
 	}
 	if diags.HasErrors() || p == nil {
-		return nil, nil, exitError, false
+		return nil, exitError, false
 	}
 	if !exists {
 		p.Lineage = ""
 	}
-	return p, st, exitOK, true
+	return p, exitOK, true
 }
 
 func (c *cli) abs(p string) string {

@@ -78,9 +78,8 @@ func (c *cli) stateForReading(vars []config.VarArg) (*config.Config, *state.File
 		}
 		cfg = fallback
 	}
-	st, _, err := c.readState(cfg.Settings.State)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
+	st, _, ok := c.openState(cfg.Settings.State)
+	if !ok {
 		return nil, nil, false
 	}
 	return cfg, st, true

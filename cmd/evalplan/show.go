@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
@@ -41,13 +43,8 @@ func cmdShow(c *cli, args []string) int {
 		plan.Render(c.stdout, p, c.useColor(noColor))
 		return exitOK
 	}
-	path, ok := c.statePath()
+	st, exists, ok := c.configuredState()
 	if !ok {
-		return exitError
-	}
-	st, exists, err := c.readState(path)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
 		return exitError
 	}
 	if asJSON {
@@ -67,7 +64,7 @@ func cmdShow(c *cli, args []string) int {
 		fmt.Fprintln(c.stdout, "The state is empty: nothing has been applied yet.")
 		return exitOK
 	}
-	for i, addr := range sortedNames(st.Resources) {
+	for i, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		if i > 0 {
 			fmt.Fprintln(c.stdout)
 		}
@@ -89,7 +86,7 @@ func showResource(c *cli, addr string, r *state.Resource) {
 	}
 	if r.Result != nil {
 		fmt.Fprintf(c.stdout, "  score    = %s (%s, n=%d, errors=%d)\n", formatScore(r.Result.Score, r.Result.Metrics[r.Result.Primary].Stderr), r.Result.Primary, r.Result.N, r.Result.Errors)
-		for _, m := range sortedNames(r.Result.Metrics) {
+		for _, m := range slices.Sorted(maps.Keys(r.Result.Metrics)) {
 			fmt.Fprintf(c.stdout, "    %s = %s\n", m, formatScore(r.Result.Metrics[m].Value, r.Result.Metrics[m].Stderr))
 		}
 	}
@@ -114,6 +111,15 @@ func renderOutput(o state.Output) string {
 		return fmt.Sprint(o.Value)
 	}
 	return string(b)
+}
+
+// configuredState reads the state file that statePath finds, printing any error.
+func (c *cli) configuredState() (st *state.File, exists, ok bool) {
+	path, ok := c.statePath()
+	if !ok {
+		return nil, false, false
+	}
+	return c.openState(path)
 }
 
 // statePath finds the state file. It needs the evalplan block's state setting, so it loads

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/evalplan/evalplan/plan"
@@ -32,16 +34,11 @@ func stateList(c *cli, args []string) int {
 	if !ok {
 		return code
 	}
-	path, ok := c.statePath()
+	st, _, ok := c.configuredState()
 	if !ok {
 		return exitError
 	}
-	st, _, err := c.readState(path)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
-		return exitError
-	}
-	for _, addr := range sortedNames(st.Resources) {
+	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		if matchAny(pos, addr) {
 			fmt.Fprintln(c.stdout, addr)
 		}
@@ -73,13 +70,8 @@ func stateShow(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: state show takes exactly one ADDRESS; see 'evalplan state list'")
 		return exitError
 	}
-	path, ok := c.statePath()
+	st, _, ok := c.configuredState()
 	if !ok {
-		return exitError
-	}
-	st, _, err := c.readState(path)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
 		return exitError
 	}
 	addr, r := findResource(st, pos[0])
@@ -145,13 +137,12 @@ func stateRm(c *cli, args []string) int {
 	if lock != nil {
 		defer lock.Release()
 	}
-	st, exists, err := c.readState(path)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "Error:", err)
+	st, exists, ok := c.openState(path)
+	if !ok {
 		return exitError
 	}
 	var removed []string
-	for _, addr := range sortedNames(st.Resources) {
+	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		if matchAny(pos, addr) {
 			removed = append(removed, addr)
 		}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +81,7 @@ func cmdStatus(c *cli, args []string) int {
 // statusEndpoints probes every endpoint; it reports whether all answered.
 func (c *cli) statusEndpoints(r *status.Report, l *loaded, refresh bool) bool {
 	all := true
-	for _, name := range sortedNames(l.cfg.Endpoints) {
+	for _, name := range slices.Sorted(maps.Keys(l.cfg.Endpoints)) {
 		ep := l.cfg.Endpoints[name]
 		addr := "endpoint." + name
 		if !refresh {
@@ -311,7 +313,7 @@ func (c *cli) statusExporters(r *status.Report, l *loaded) {
 // statusGPU inventories the GPUs when a managed endpoint needs them.
 func (c *cli) statusGPU(r *status.Report, l *loaded) {
 	var users []*config.Endpoint
-	for _, name := range sortedNames(l.cfg.Endpoints) {
+	for _, name := range slices.Sorted(maps.Keys(l.cfg.Endpoints)) {
 		if ep := l.cfg.Endpoints[name]; ep.VLLM != nil {
 			users = append(users, ep)
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -103,7 +104,7 @@ func (l *loader) checkTraversal(t hcl.Traversal, o refOptions) *hcl.Diagnostic {
 		return nil
 	}
 	declared, known := l.declared[root]
-	if !known && !contains(referenceRoots(), root) {
+	if !known && !slices.Contains(referenceRoots(), root) {
 		return bad("Unknown variable", "There is no variable named %q.%s References start with one of %s.",
 			root, didYouMean(root, referenceRoots()), strings.Join(referenceRoots(), ", "))
 	}
@@ -120,7 +121,7 @@ func (l *loader) checkTraversal(t hcl.Traversal, o refOptions) *hcl.Diagnostic {
 	}
 	if root == "suite" && len(t) >= 3 {
 		attr := stepName(t[2])
-		if !contains(suiteAttributes(), attr) {
+		if !slices.Contains(suiteAttributes(), attr) {
 			return bad("Unsupported suite attribute", "suite.%s has no attribute %q.%s A suite has %s: for example suite.%s.result[\"BENCHMARK\"][\"ENDPOINT\"].score.",
 				name, attr, didYouMean(attr, suiteAttributes()), strings.Join(suiteAttributes(), ", "), name)
 		}
@@ -186,15 +187,6 @@ func didYouMean(given string, options []string) string {
 		return fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return ""
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // article returns "an" for words starting with a vowel, else "a".

@@ -127,6 +127,7 @@ func (g *Graph) DOT() string {
 // UpstreamError is the error of a node that did not run because a dependency failed.
 type UpstreamError struct{ Addr string }
 
+// Error says which dependency failed.
 func (e *UpstreamError) Error() string { return "upstream failed: " + e.Addr }
 
 // ErrNotStarted is the error of a node that was never started because the walk was cancelled.

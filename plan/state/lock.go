@@ -82,6 +82,11 @@ func (h Holder) describe() string {
 	if h.PID == 0 && h.Command == "" && h.Host == "" {
 		return "another process (holder unknown)"
 	}
+	return h.Describe()
+}
+
+// Describe says who holds a lock: "pid 123 (evalplan apply) on host h since T".
+func (h Holder) Describe() string {
 	var b strings.Builder
 	if h.PID != 0 {
 		fmt.Fprintf(&b, "pid %d", h.PID)

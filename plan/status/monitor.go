@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -117,7 +119,7 @@ func (m *Monitor) Snapshot(now time.Time) (*Snapshot, error) {
 			return s, nil
 		}
 	}
-	for _, addr := range sortedKeys(f.Resources) {
+	for _, addr := range slices.Sorted(maps.Keys(f.Resources)) {
 		r := f.Resources[addr]
 		if !inApply(r, h, s.Holder != nil) {
 			continue
@@ -196,12 +198,3 @@ func image(r *state.Resource) string {
 
 // remaining is how many selected samples have no journal line yet.
 func remaining(r Run) int64 { return max(r.Total-r.Done, 0) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

@@ -162,24 +162,7 @@ func DescribeState(s StateSummary) string {
 }
 
 // DescribeHolder says who holds a lock: "pid 123 (evalplan apply) on host h since T".
-func DescribeHolder(h state.Holder) string {
-	var b strings.Builder
-	if h.PID != 0 {
-		fmt.Fprintf(&b, "pid %d", h.PID)
-	} else {
-		b.WriteString("a process")
-	}
-	if h.Command != "" {
-		fmt.Fprintf(&b, " (%s)", h.Command)
-	}
-	if h.Host != "" {
-		fmt.Fprintf(&b, " on host %s", h.Host)
-	}
-	if !h.Started.IsZero() {
-		fmt.Fprintf(&b, " since %s", h.Started.UTC().Format(time.RFC3339))
-	}
-	return b.String()
-}
+func DescribeHolder(h state.Holder) string { return h.Describe() }
 
 // DescribePlan is the Plan section's summary: "2 to run, 0 to re-run, ...".
 func DescribePlan(s plan.Summary) string {
