@@ -89,23 +89,7 @@ func TestExportContainerRunDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var listed []string
-	var walk func(path string)
-	walk = func(path string) {
-		arts, err := c.ListArtifacts(ctx, ref, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range arts {
-			if a.IsDir {
-				walk(a.Path)
-				continue
-			}
-			listed = append(listed, a.Path)
-		}
-	}
-	walk("")
-	sort.Strings(listed)
+	listed := artifactFiles(ctx, t, c, ref)
 	var want []string
 	for name := range files {
 		want = append(want, name)

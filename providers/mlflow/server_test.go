@@ -130,6 +130,29 @@ func client(t *testing.T, uri string) *Client {
 	return c
 }
 
+// artifactFiles lists every file artifact of run ref, walking MLflow's listing, sorted.
+func artifactFiles(ctx context.Context, t *testing.T, c *Client, ref string) []string {
+	t.Helper()
+	var listed []string
+	var walk func(path string)
+	walk = func(path string) {
+		arts, err := c.ListArtifacts(ctx, ref, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range arts {
+			if a.IsDir {
+				walk(a.Path)
+				continue
+			}
+			listed = append(listed, a.Path)
+		}
+	}
+	walk("")
+	sort.Strings(listed)
+	return listed
+}
+
 // runsOf returns the experiment's runs as MLflow reports them.
 func runsOf(t *testing.T, c *Client, experiment string) []Run {
 	t.Helper()
@@ -228,23 +251,7 @@ func TestExportReadBack(t *testing.T) {
 	}
 
 	// Artifacts, byte for byte, through MLflow's own listing and the proxy.
-	var listed []string
-	var walk func(path string)
-	walk = func(path string) {
-		arts, err := c.ListArtifacts(ctx, ref, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range arts {
-			if a.IsDir {
-				walk(a.Path)
-				continue
-			}
-			listed = append(listed, a.Path)
-		}
-	}
-	walk("")
-	sort.Strings(listed)
+	listed := artifactFiles(ctx, t, c, ref)
 	if diff := cmp.Diff([]string{"logs/bench.log", "results.json", "run_config.json", "samples.jsonl", "samples_table.json", "server.log"}, listed); diff != "" {
 		t.Errorf("artifacts (-want +got):\n%s", diff)
 	}

@@ -14,5 +14,5 @@
 // through the host network. Failures (missing image, non-zero exit, timeout, missing or
 // garbled results.yml) fail that run only, with the container's last log lines.
 //
-// It imports plan, plan/config, plan/result, schema and providers/container.
+// It imports plan, plan/config, plan/result and providers/container.
 package container

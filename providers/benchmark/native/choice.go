@@ -27,7 +27,12 @@ var mmluColumns = []string{"question", "A", "B", "C", "D", "answer"}
 // scoreChoice scores a multiple-choice response: the extracted letter must equal the gold
 // letter, case included; no "Answer: X" line extracts null.
 func scoreChoice(response string, it *item) *verdict {
-	x := scoring.ExtractMCAnswer(response, it.letters)
+	var x *string
+	if it.mc != nil {
+		x = it.mc.Extract(response)
+	} else {
+		x = scoring.ExtractMCAnswer(response, it.letters)
+	}
 	return &verdict{
 		extracted: map[string]*string{scoring.MetricAccuracy: x},
 		score:     map[string]float64{scoring.MetricAccuracy: b2f(x != nil && *x == it.target)},

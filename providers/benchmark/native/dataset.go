@@ -16,6 +16,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/providers/benchmark/scoring"
 	"github.com/evalplan/evalplan/providers/dataset"
 )
 
@@ -153,11 +154,13 @@ func limitCount(limit float64, total int) int {
 }
 
 // streamSelected reads the dataset again and calls fn for the selected rows, in file order.
-// It stops early when ctx is done or fn fails.
+// It stops early when ctx is done or fn fails. Multiple-choice items get answer patterns
+// compiled once per letter set, shared by the items of this call.
 func streamSelected(ctx context.Context, src source, t task, sel *selection, fn func(it *item) error) error {
 	if len(sel.rows) == 0 {
 		return nil
 	}
+	mc := map[string]*scoring.MCPatterns{}
 	next, ord := 0, 0
 	errDone := errors.New("done")
 	err := dataset.Read(ctx, src.file, src.conf, func(row int, rec dataset.Record) error {
@@ -172,6 +175,12 @@ func streamSelected(ctx context.Context, src source, t task, sel *selection, fn 
 		}
 		if it.id != sel.ids[next] {
 			return fmt.Errorf("dataset %s changed while running: record %d is sample %q, was %q", src.file.Path, o, it.id, sel.ids[next])
+		}
+		if it.letters != "" {
+			if mc[it.letters] == nil {
+				mc[it.letters] = scoring.CompileMCPatterns(it.letters)
+			}
+			it.mc = mc[it.letters]
 		}
 		if err := fn(it); err != nil {
 			return err

@@ -76,5 +76,6 @@
 // already answered, then one Add per finished sample with its completion tokens.
 //
 // It imports plan, plan/config, plan/result, providers/openai, providers/dataset (Read) and
-// providers/benchmark/scoring; nothing imports it but the provider registry.
+// providers/benchmark/scoring; it is imported by the provider registry and by providers/mlflow
+// (which reads its journal with ReadJournal).
 package native

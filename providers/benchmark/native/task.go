@@ -39,6 +39,9 @@ type item struct {
 	target   string
 	// letters are a multiple-choice item's answer letters, such as "ABCD".
 	letters string
+	// mc are the compiled answer patterns of letters, shared by the items of one run that
+	// have the same letters; nil until streamSelected sets them (scoreChoice then compiles).
+	mc *scoring.MCPatterns
 	// choices are a task block's choices for metric "choice".
 	choices []string
 	// groups maps subscore group to this item's name in it.

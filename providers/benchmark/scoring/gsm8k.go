@@ -19,14 +19,12 @@ const (
 	MetricFlexibleExtract = "flexible_extract"
 )
 
-// gsm8k holds the compiled GSM8K patterns. The patterns are the reference's, character for
-// character (lm_eval/tasks/gsm8k/gsm8k.yaml); RE2 accepts the escaped punctuation.
+// gsm8k holds the compiled GSM8K filter patterns. The patterns are the reference's,
+// character for character (lm_eval/tasks/gsm8k/gsm8k.yaml); RE2 accepts the escaped
+// punctuation.
 var (
 	gsm8kStrict   = regexp.MustCompile(`#### (\-?[0-9\.\,]+)`)
 	gsm8kFlexible = regexp.MustCompile(`(-?[$0-9.,]{2,})|(-?[0-9]+)`)
-	gsm8kComma    = regexp.MustCompile(`,`)
-	gsm8kDollar   = regexp.MustCompile(`\$`)
-	gsm8kPrefix   = regexp.MustCompile(`(?s).*#### `)
 )
 
 // StrictMatch is GSM8K's strict-match filter: the first match of `#### (\-?[0-9\.\,]+)`,
@@ -61,14 +59,23 @@ func FlexibleExtract(response string) string {
 // exact_match: the regex deletions `,`, `\$`, `(?s).*#### ` and `\.$` (in that order) applied
 // to both, then both lower-cased.
 func GSM8KExactMatch(pred, target string) bool {
-	return gsm8kNormalize(pred) == gsm8kNormalize(target)
+	return GSM8KNormalize(pred) == GSM8KNormalize(target)
 }
 
-// gsm8kNormalize applies exact_match's regexes_to_ignore and ignore_case.
-func gsm8kNormalize(s string) string {
-	s = gsm8kComma.ReplaceAllLiteralString(s, "")
-	s = gsm8kDollar.ReplaceAllLiteralString(s, "")
-	s = gsm8kPrefix.ReplaceAllLiteralString(s, "")
+// GSM8KNormalize applies exact_match's regexes_to_ignore (`,`, `\$`, `(?s).*#### `, `\.$`, in
+// that order) and ignore_case. GSM8KExactMatch(pred, target) is
+// GSM8KNormalize(pred) == GSM8KNormalize(target); a caller that compares several
+// predictions with one target may normalise the target once.
+//
+// The first three deletions are done without regexes: `,` and `\$` are single characters,
+// and `(?s).*#### ` (greedy, so its one match ends at the last "#### ") deletes everything
+// up to and including the last "#### ".
+func GSM8KNormalize(s string) string {
+	s = strings.ReplaceAll(s, ",", "")
+	s = strings.ReplaceAll(s, "$", "")
+	if i := strings.LastIndex(s, "#### "); i >= 0 {
+		s = s[i+len("#### "):]
+	}
 	s = pyDeleteFinalDot(s)
 	return pyLower(s)
 }

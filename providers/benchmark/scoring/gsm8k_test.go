@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,11 +85,40 @@ func TestGSM8KNormalize(t *testing.T) {
 		{"steps\n#### 72", "72"},
 		{"\u0130X", "i\u0307x"}, // str.lower's one-to-two mapping
 		{"[INVALID]", "[invalid]"},
+		{"##### 5", "5"},      // the match may start inside a longer run of '#'
+		{"#### #### 5", "5"},  // overlapping prefixes: the last one wins
+		{"####,  5", " 5"},    // the comma goes first, making a prefix
+		{"#\xff#### 5", "5"},  // invalid UTF-8 before the prefix
+		{"7 #### ", ""},       // nothing after the prefix
+		{"#### 5\n#### ", ""}, // a final empty prefix
+		{"no prefix, $5.", "no prefix 5"},
 	}
 	for _, tt := range tests {
-		if got := gsm8kNormalize(tt.in); got != tt.want {
-			t.Errorf("gsm8kNormalize(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := GSM8KNormalize(tt.in); got != tt.want {
+			t.Errorf("GSM8KNormalize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+		if got := gsm8kNormalizeRegexp(tt.in); got != tt.want {
+			t.Errorf("reference regexes on %q = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// gsm8kNormalizeRegexp is exact_match's normalisation written with the reference's regexes,
+// which GSM8KNormalize replaces with string operations; the tests check they agree.
+func gsm8kNormalizeRegexp(s string) string {
+	for _, re := range []string{`,`, `\$`, `(?s).*#### `} {
+		s = regexp.MustCompile(re).ReplaceAllLiteralString(s, "")
+	}
+	return pyLower(pyDeleteFinalDot(s))
+}
+
+// BenchmarkGSM8KExactMatch measures exact match of a short prediction against a full GSM8K
+// target (a worked solution ending in "#### N").
+func BenchmarkGSM8KExactMatch(b *testing.B) {
+	target := "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n" +
+		"Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72"
+	for b.Loop() {
+		GSM8KExactMatch("72", target)
 	}
 }
 

@@ -153,20 +153,51 @@ var mcExtractedReplacements = strings.NewReplacer(
 	"Ａ", " A", "Ｂ", " B", "Ｃ", " C", "Ｄ", " D",
 )
 
-// mcCompiled holds the compiled label patterns for 4 choices, the common case; other letter
-// sets are compiled per call.
-var mcCompiled = compileMCPatterns("ABCD")
+// mcCompiled holds the compiled label patterns for 4 choices, the common case.
+var mcCompiled = CompileMCPatterns("ABCD")
 
-// compileMCPatterns compiles MULTILINGUAL_ANSWER_PATTERN_TEMPLATE for every label, with the
-// letter class [A-<last letter>].
-func compileMCPatterns(letters string) []*regexp.Regexp {
+// MCPatterns are the compiled answer patterns of ExtractMCAnswer for one letter set. They
+// are read-only once compiled, so one value may be shared by goroutines; a caller that
+// scores many items with other letter sets than "ABCD" compiles each set once with
+// CompileMCPatterns instead of paying for the compilation on every ExtractMCAnswer call.
+type MCPatterns struct {
+	letters string
+	res     []*regexp.Regexp
+}
+
+// CompileMCPatterns compiles MULTILINGUAL_ANSWER_PATTERN_TEMPLATE for every label, with the
+// letter class [A-<last letter>]. letters must be Letters(n) for some n ≥ 1; for "" it
+// returns patterns that match nothing.
+func CompileMCPatterns(letters string) *MCPatterns {
+	p := &MCPatterns{letters: letters}
+	if letters == "" {
+		return p
+	}
 	class := "[A-" + letters[len(letters)-1:] + "]"
-	res := make([]*regexp.Regexp, len(mcLabels))
+	p.res = make([]*regexp.Regexp, len(mcLabels))
 	for i, label := range mcLabels {
 		label = strings.ReplaceAll(label, `\s`, pySpace)
-		res[i] = regexp.MustCompile(`(?i)` + label + `[ \t]*(` + class + `|[أ-د]|[অ]|[ব]|[ড]|[ঢ]|[Ａ]|[Ｂ]|[Ｃ]|[Ｄ])`)
+		p.res[i] = regexp.MustCompile(`(?i)` + label + `[ \t]*(` + class + `|[أ-د]|[অ]|[ব]|[ড]|[ঢ]|[Ａ]|[Ｂ]|[Ｃ]|[Ｄ])`)
 	}
-	return res
+	return p
+}
+
+// Letters returns the letter set the patterns were compiled for.
+func (p *MCPatterns) Letters() string { return p.letters }
+
+// Extract is ExtractMCAnswer with the patterns' letter set.
+func (p *MCPatterns) Extract(response string) *string {
+	if len(p.res) == 0 {
+		return nil
+	}
+	response = NormalizeMCResponse(response)
+	for _, re := range p.res {
+		if m := re.FindStringSubmatch(response); m != nil {
+			s := pyStrip(mcExtractedReplacements.Replace(m[1]))
+			return &s
+		}
+	}
+	return nil
 }
 
 // ExtractMCAnswer extracts the chosen letter from a multiple-choice response as simple-evals
@@ -183,23 +214,13 @@ func compileMCPatterns(letters string) []*regexp.Regexp {
 // is wrong against "D"); `[ \t]*` does not cross a line end ("Answer:\nC" gives nil); the
 // Arabic class is the range U+0623–U+062F, whose other letters (such as "ت") are returned
 // unmapped; and (?i) lets the full-width classes match "ａ".."ｄ", which are returned as they
-// are. letters must be Letters(n) for some n ≥ 1; nil is returned for "".
+// are. letters must be Letters(n) for some n ≥ 1; nil is returned for "". Patterns for
+// letter sets other than "ABCD" are compiled per call; use CompileMCPatterns to reuse them.
 func ExtractMCAnswer(response string, letters string) *string {
-	if letters == "" {
-		return nil
+	if letters == "ABCD" {
+		return mcCompiled.Extract(response)
 	}
-	patterns := mcCompiled
-	if letters != "ABCD" {
-		patterns = compileMCPatterns(letters)
-	}
-	response = NormalizeMCResponse(response)
-	for _, re := range patterns {
-		if m := re.FindStringSubmatch(response); m != nil {
-			s := pyStrip(mcExtractedReplacements.Replace(m[1]))
-			return &s
-		}
-	}
-	return nil
+	return CompileMCPatterns(letters).Extract(response)
 }
 
 // MMLU subject categories, as simple-evals names them.

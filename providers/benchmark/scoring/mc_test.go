@@ -83,6 +83,10 @@ func TestExtractMCAnswer(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("ExtractMCAnswer(%q, %q) (-want +got):\n%s", tt.response, tt.letters, diff)
 			}
+			got = CompileMCPatterns(tt.letters).Extract(tt.response)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("CompileMCPatterns(%q).Extract(%q) (-want +got):\n%s", tt.letters, tt.response, diff)
+			}
 		})
 	}
 }
@@ -190,8 +194,8 @@ func TestMCLabels(t *testing.T) {
 	}
 }
 
-// BenchmarkExtractMCAnswer measures extraction for the precompiled 4 letters and for 5,
-// which compiles its patterns per call.
+// BenchmarkExtractMCAnswer measures extraction for the precompiled 4 letters, for 5, which
+// compiles its patterns per call, and for 5 with patterns from CompileMCPatterns.
 func BenchmarkExtractMCAnswer(b *testing.B) {
 	response := strings.Repeat("Some reasoning about the options. ", 40) + "\nAnswer: C"
 	for _, letters := range []string{"ABCD", "ABCDE"} {
@@ -201,4 +205,10 @@ func BenchmarkExtractMCAnswer(b *testing.B) {
 			}
 		})
 	}
+	b.Run("ABCDE-compiled", func(b *testing.B) {
+		p := CompileMCPatterns("ABCDE")
+		for b.Loop() {
+			p.Extract(response)
+		}
+	})
 }
