@@ -309,11 +309,19 @@ func (x *run) execute(ctx context.Context, todo *selection) {
 	for range min(x.set.parallelism, len(todo.rows)) {
 		wg.Go(func() {
 			for it := range jobs {
+				// A job taken after dispatch stopped (fail-fast or Ctrl-C) is not sent: the
+				// select below may hand one over even after stop, and resume asks for it.
+				if dispatch.Err() != nil {
+					continue
+				}
 				x.do(ctx, it)
 			}
 		})
 	}
 	err := streamSelected(dispatch, x.src, x.task, todo, func(it *item) error {
+		if err := dispatch.Err(); err != nil {
+			return err
+		}
 		select {
 		case jobs <- it:
 			return nil
