@@ -11,6 +11,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/schema"
@@ -101,12 +102,7 @@ func (e *env) write(src string) {
 
 func (e *env) load() *config.Config {
 	e.t.Helper()
-	cat, _ := schema.LoadCatalog()
-	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalog: cat})
-	if diags.HasErrors() {
-		e.t.Fatalf("load: %v", diags)
-	}
-	return cfg
+	return plantest.Load(e.t, e.dir, nil, nil)
 }
 
 func (e *env) state() *state.File {
@@ -330,12 +326,7 @@ func writeFile(tb testing.TB, dir, src string) {
 
 func loadB(tb testing.TB, e *env) *config.Config {
 	tb.Helper()
-	cat, _ := schema.LoadCatalog()
-	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalog: cat})
-	if diags.HasErrors() {
-		tb.Fatalf("load: %v", diags)
-	}
-	return cfg
+	return plantest.Load(tb, e.dir, nil, nil)
 }
 
 type fakeExporter struct {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/mlflow"
@@ -104,12 +105,7 @@ func (e *env) write(uri, experiment string) {
 
 func (e *env) load() *config.Config {
 	e.t.Helper()
-	cat, _ := schema.LoadCatalog()
-	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalog: cat})
-	if diags.HasErrors() {
-		e.t.Fatalf("load: %v", diags)
-	}
-	return cfg
+	return plantest.Load(e.t, e.dir, nil, nil)
 }
 
 func (e *env) state() *state.File {
