@@ -1,0 +1,18 @@
+package rundir
+
+// Files of a run directory.
+const (
+	// JournalFile is the per-sample journal: one JSON [Record] per line.
+	JournalFile = "samples.jsonl"
+	// ResultsFile is the run's result, a [result.Result] as indented JSON.
+	ResultsFile = "results.json"
+	// RunConfigFile is what a native run was: benchmark, endpoint, parameters, identity,
+	// dataset digest and sample selection.
+	RunConfigFile = "run_config.json"
+	// ContainerConfigFile is the run configuration a container harness is started with.
+	ContainerConfigFile = "run_config.yml"
+	// ContainerResultsFile is the results a container harness writes.
+	ContainerResultsFile = "results.yml"
+	// ContainerLogFile is a container's standard output and error.
+	ContainerLogFile = "container.log"
+)

@@ -1,0 +1,73 @@
+package rundir
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// Tail follows a journal that is still being written, reading only what was appended since
+// the previous Read. A Tail is not safe for concurrent use.
+type Tail struct {
+	path   string
+	offset int64
+	rest   []byte // an incomplete last line, completed by a later Read
+}
+
+// NewTail follows the journal at path, which need not exist yet.
+func NewTail(path string) *Tail {
+	return &Tail{path: path}
+}
+
+// Read returns the outcomes of the complete lines appended since the previous Read, in
+// order; a line still being written is returned by the Read that sees its end. Lines that
+// are not JSON objects with an id are skipped, and a missing journal has no lines. When the
+// journal shrank since the previous Read (it was replaced), it is read again from the start
+// and restarted is true: the caller forgets what earlier Reads returned.
+func (t *Tail) Read() (outcomes []Outcome, restarted bool, err error) {
+	f, err := os.Open(t.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, false, fmt.Errorf("read journal: %w", err)
+	}
+	if st.Size() < t.offset {
+		t.offset, t.rest, restarted = 0, nil, true
+	}
+	if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
+		return nil, restarted, fmt.Errorf("read journal: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, st.Size()-t.offset))
+	if err != nil {
+		return nil, restarted, fmt.Errorf("read journal: %w", err)
+	}
+	t.offset += int64(len(data))
+	return t.feed(data), restarted, nil
+}
+
+// feed parses the complete lines in data (after any incomplete line left from before).
+func (t *Tail) feed(data []byte) []Outcome {
+	var out []Outcome
+	buf := append(t.rest, data...)
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		if o, ok := parseOutcome(buf[:i]); ok {
+			out = append(out, o)
+		}
+		buf = buf[i+1:]
+	}
+	t.rest = append([]byte(nil), buf...)
+	return out
+}
