@@ -17,6 +17,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
 )
 
 // Tags evalplan sets on every MLflow run.
@@ -305,7 +306,7 @@ func (e *Exporter) uploadArtifacts(ctx context.Context, c *Client, run *Run, dir
 			return err
 		}
 	}
-	journal := filepath.Join(dir, "samples.jsonl")
+	journal := filepath.Join(dir, rundir.JournalFile)
 	if _, err := os.Stat(journal); err != nil {
 		return nil
 	}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/evalplan/evalplan/providers/benchmark/native"
+	"github.com/evalplan/evalplan/plan/rundir"
 )
 
 // TableArtifact is the name of the per-sample question/answer table in a run's artifacts.
@@ -27,7 +27,7 @@ func WriteTable(w io.Writer, journal string) (int, error) {
 	last := map[string]int{}
 	metricSet := map[string]bool{}
 	line := 0
-	err := native.ReadJournal(journal, func(r *native.Record) error {
+	err := rundir.ReadJournal(journal, func(r *rundir.Record) error {
 		last[r.ID] = line
 		line++
 		for m := range r.Score {
@@ -58,7 +58,7 @@ func WriteTable(w io.Writer, journal string) (int, error) {
 	}
 	bw.WriteString(`, "data": [`)
 	rows, line := 0, 0
-	err = native.ReadJournal(journal, func(r *native.Record) error {
+	err = rundir.ReadJournal(journal, func(r *rundir.Record) error {
 		idx := line
 		line++
 		if last[r.ID] != idx {
@@ -80,7 +80,7 @@ func WriteTable(w io.Writer, journal string) (int, error) {
 	return rows, nil
 }
 
-func tableRow(r *native.Record, metrics []string) []any {
+func tableRow(r *rundir.Record, metrics []string) []any {
 	row := []any{r.ID, promptText(r.Prompt), r.Response, r.Target, r.Error, r.LatencyMS}
 	for _, m := range metrics {
 		if v, ok := r.Extracted[m]; ok {

@@ -18,6 +18,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/benchmark/native"
 	"github.com/evalplan/evalplan/providers/dataset"
@@ -122,7 +123,7 @@ func TestContract(t *testing.T) {
 					if r.Result.Primary != tt.primary || r.Result.N+r.Result.Errors != tt.n || r.Result.Errors != 0 {
 						t.Errorf("%s: result primary %q n %d errors %d, want %q %d 0", addr, r.Result.Primary, r.Result.N, r.Result.Errors, tt.primary, tt.n)
 					}
-					for _, name := range []string{native.JournalFile, native.ResultsFile, native.RunConfigFile} {
+					for _, name := range []string{rundir.JournalFile, rundir.ResultsFile, rundir.RunConfigFile} {
 						if _, err := os.Stat(filepath.Join(dir, r.RunDir, name)); err != nil {
 							t.Errorf("run directory: %v", err)
 						}

@@ -34,10 +34,10 @@
 // its file), else the 0-based row number. Task blocks always use the row-based id. Two
 // selected samples with one id fail the run.
 //
-// A run directory holds:
-//   - samples.jsonl — the journal: one JSON object (Record) per finished sample, appended
-//     with a single write the moment the sample completes; fsync is batched. For each id the
-//     last line wins. A request that fails is journaled with its error and never scored.
+// A run directory (its names, formats, readers and writers are plan/rundir's) holds:
+//   - samples.jsonl — the journal: one JSON object (rundir.Record) per finished sample,
+//     appended with a single write the moment the sample completes; fsync is batched. For
+//     each id the last line wins. A request that fails is journaled with its error and never scored.
 //   - results.json — the result.Result of each selected id's last journal line (read
 //     from the journal when the run starts, then kept in memory as each sample is
 //     journaled, so the journal is never read twice), written atomically (temporary
@@ -75,7 +75,6 @@
 // Progress reports Total = the selected samples, then one Add for the samples the journal
 // already answered, then one Add per finished sample with its completion tokens.
 //
-// It imports plan, plan/config, plan/result, providers/openai, providers/dataset (Read) and
-// providers/benchmark/scoring; it is imported by the provider registry and by providers/mlflow
-// (which reads its journal with ReadJournal).
+// It imports plan, plan/config, plan/result, plan/rundir, providers/openai, providers/dataset
+// (Read) and providers/benchmark/scoring; only the CLI (which builds the runners) imports it.
 package native

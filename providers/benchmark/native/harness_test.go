@@ -31,6 +31,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/providers/openai"
 )
 
@@ -127,13 +128,13 @@ type scored struct {
 	Response  string
 	Extracted map[string]*string
 	Score     map[string]float64
-	Usage     openai.Usage
+	Usage     rundir.Usage
 }
 
 // lastLines reads a run directory's journal: each id's last line.
-func lastLines(t *testing.T, dir string) map[string]*Record {
+func lastLines(t *testing.T, dir string) map[string]*rundir.Record {
 	t.Helper()
-	m := map[string]*Record{}
+	m := map[string]*rundir.Record{}
 	for _, r := range readRecords(t, dir) {
 		m[r.ID] = r
 	}
@@ -141,7 +142,7 @@ func lastLines(t *testing.T, dir string) map[string]*Record {
 }
 
 // answers is the scored form of a journal's answered samples.
-func answers(recs map[string]*Record) map[string]scored {
+func answers(recs map[string]*rundir.Record) map[string]scored {
 	m := map[string]scored{}
 	for id, r := range recs {
 		if r.Error == nil && r.Response != nil {
@@ -160,7 +161,7 @@ func referenceRun(t *testing.T, data string) reference {
 	if err != nil || out.Status != plan.StatusComplete {
 		t.Fatalf("reference run: %+v, %v", out, err)
 	}
-	ref := reference{results: readFile(t, filepath.Join(dir, ResultsFile)), samples: answers(lastLines(t, dir))}
+	ref := reference{results: readFile(t, filepath.Join(dir, rundir.ResultsFile)), samples: answers(lastLines(t, dir))}
 	if len(ref.samples) != harnessSamples || out.Result.Score == 0 || out.Result.Score == 1 {
 		t.Fatalf("reference run answered %d samples with score %v; want %d and a score strictly between 0 and 1",
 			len(ref.samples), out.Result.Score, harnessSamples)
@@ -171,7 +172,7 @@ func referenceRun(t *testing.T, data string) reference {
 // checkSameAsReference compares a run directory with the reference run.
 func checkSameAsReference(t *testing.T, ref reference, dir string) {
 	t.Helper()
-	if diff := cmp.Diff(string(ref.results), string(readFile(t, filepath.Join(dir, ResultsFile)))); diff != "" {
+	if diff := cmp.Diff(string(ref.results), string(readFile(t, filepath.Join(dir, rundir.ResultsFile)))); diff != "" {
 		t.Errorf("results.json differs from the fault-free run (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(ref.samples, answers(lastLines(t, dir))); diff != "" {
@@ -283,7 +284,7 @@ func faultResumed(t *testing.T, ref reference, data string, faults sim.Faults, r
 	for id, rec := range recs {
 		if rec.Error == nil {
 			sum += ref.samples[id].Score["flexible_extract"]
-			if diff := cmp.Diff(ref.samples[id], answers(map[string]*Record{id: rec})[id]); diff != "" {
+			if diff := cmp.Diff(ref.samples[id], answers(map[string]*rundir.Record{id: rec})[id]); diff != "" {
 				t.Errorf("answered sample %s differs from the fault-free run (-want +got):\n%s", id, diff)
 			}
 			continue
@@ -308,7 +309,7 @@ func faultResumed(t *testing.T, ref reference, data string, faults sim.Faults, r
 			res.N, res.Errors, res.Metrics["flexible_extract"].N, res.Score, n, len(failed), sum/float64(n))
 	}
 	var onDisk result.Result
-	if err := json.Unmarshal(readFile(t, filepath.Join(dir, ResultsFile)), &onDisk); err != nil {
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, rundir.ResultsFile)), &onDisk); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(res, &onDisk); diff != "" {
@@ -568,7 +569,7 @@ func TestCacheEndToEnd(t *testing.T) {
 		if err != nil || out.Status != plan.StatusComplete {
 			t.Fatalf("run: %+v, %v", out, err)
 		}
-		return readFile(t, filepath.Join(runDir, ResultsFile))
+		return readFile(t, filepath.Join(runDir, rundir.ResultsFile))
 	}
 	first := run(t, nil)
 	if got := s.Count(sim.RouteChat); got != harnessSamples {

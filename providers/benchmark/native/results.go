@@ -1,21 +1,12 @@
 package native
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
-)
-
-// Files of a run directory besides the journal.
-const (
-	ResultsFile   = "results.json"
-	RunConfigFile = "run_config.json"
+	"github.com/evalplan/evalplan/plan/rundir"
 )
 
 // summary is a run's result and its first error, in file order.
@@ -85,11 +76,6 @@ func summarise(last map[string]outcome, t task, ids []string) *summary {
 	return s
 }
 
-// writeResults writes results.json atomically.
-func writeResults(dir string, res *result.Result) error {
-	return writeJSON(filepath.Join(dir, ResultsFile), res)
-}
-
 // runConfig is the content of run_config.json. It never holds the endpoint's key or headers.
 type runConfig struct {
 	Address   string        `json:"address"`
@@ -143,7 +129,7 @@ func writeRunConfig(spec *plan.RunSpec, t task, s *settings, sel *selection) err
 		Dataset:   runDataset{SHA256: sel.sha256, Rows: sel.total},
 		Selection: runSelection{Sample: s.sample, Seed: s.seed, LimitSamples: s.limit, N: len(sel.rows)},
 	}
-	return writeJSON(filepath.Join(spec.RunDir, RunConfigFile), rc)
+	return rundir.WriteRunConfig(spec.RunDir, rc)
 }
 
 // recordedURL is the endpoint URL as run_config.json records it: without user information
@@ -161,37 +147,4 @@ func recordedURL(ep *config.Endpoint) string {
 	u.RawQuery, u.ForceQuery = "", false
 	u.Fragment, u.RawFragment = "", ""
 	return u.String()
-}
-
-// writeJSON writes v as indented JSON to path atomically: a temporary file in the same
-// directory, fsynced, then renamed over path.
-func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
-	}
-	data = append(data, '\n')
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", filepath.Base(path), werr)
-	}
-	return nil
 }

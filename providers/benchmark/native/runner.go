@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/providers/openai"
 )
 
@@ -102,7 +103,7 @@ type run struct {
 	cleanup  func()
 	now      func() time.Time
 	progress plan.Progress
-	journal  *journal
+	journal  *rundir.Journal
 
 	answered atomic.Int64
 	errored  atomic.Int64
@@ -263,7 +264,7 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 	if err := writeRunConfig(spec, x.task, x.set, sel); err != nil {
 		return failed(err), nil
 	}
-	path := filepath.Join(spec.RunDir, JournalFile)
+	path := filepath.Join(spec.RunDir, rundir.JournalFile)
 	if x.last, err = lastOutcomes(path, x.task); err != nil {
 		return failed(err), nil
 	}
@@ -279,11 +280,11 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 		x.progress.Log(spec.Address, fmt.Sprintf("resuming: %d of %d samples already answered", done, len(sel.rows)))
 		x.progress.Add(spec.Address, int64(done), 0, 0)
 	}
-	if x.journal, err = openJournal(path); err != nil {
+	if x.journal, err = rundir.OpenJournal(path); err != nil {
 		return failed(err), nil
 	}
 	x.execute(ctx, todo)
-	if err := x.journal.close(); err != nil {
+	if err := x.journal.Close(); err != nil {
 		x.setFatal(err)
 	}
 	return x.finish(ctx, sel)
@@ -349,7 +350,7 @@ func (x *run) do(ctx context.Context, it *item) {
 	if err != nil && ctx.Err() != nil {
 		return
 	}
-	rec := &Record{
+	rec := &rundir.Record{
 		ID:        it.id,
 		Prompt:    prompt,
 		Target:    it.target,
@@ -363,7 +364,7 @@ func (x *run) do(ctx context.Context, it *item) {
 	} else {
 		text := resp.Text
 		rec.Response = &text
-		rec.Usage = resp.Usage
+		rec.Usage = rundir.Usage(resp.Usage)
 		rec.Attempts = max(1, resp.Attempts)
 		if err = x.score(ctx, rec, it, text); err != nil && ctx.Err() != nil {
 			return // the judge was cut short: resume scores the sample again
@@ -373,7 +374,7 @@ func (x *run) do(ctx context.Context, it *item) {
 		msg := err.Error()
 		rec.Error = &msg
 	}
-	if jerr := x.journal.append(rec); jerr != nil {
+	if jerr := x.journal.Append(rec); jerr != nil {
 		x.setFatal(jerr)
 		return
 	}
@@ -391,7 +392,7 @@ func (x *run) do(ctx context.Context, it *item) {
 }
 
 // score scores a response into rec. On error rec keeps only the judge's answer, if any.
-func (x *run) score(ctx context.Context, rec *Record, it *item, response string) error {
+func (x *run) score(ctx context.Context, rec *rundir.Record, it *item, response string) error {
 	v, err := x.task.score(ctx, x.judge, response, it)
 	if v != nil {
 		rec.Judge = v.judge
@@ -472,7 +473,7 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 		out.Error = fmt.Sprintf("%d of %d samples were not run", len(sel.rows)-res.N, len(sel.rows))
 	}
 	if res.N > 0 { // a run cancelled before any answer has no result worth a file
-		if err := writeResults(x.spec.RunDir, res); err != nil {
+		if err := rundir.WriteResults(x.spec.RunDir, res); err != nil {
 			return failed(err), nil
 		}
 	}

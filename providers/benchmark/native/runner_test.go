@@ -21,6 +21,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/providers/openai"
 	"github.com/evalplan/evalplan/schema"
 )
@@ -155,10 +156,10 @@ func newSpec(dir string, p config.Params) *plan.RunSpec {
 
 func ptr[T any](v T) *T { return &v }
 
-func readRecords(t *testing.T, dir string) []*Record {
+func readRecords(t *testing.T, dir string) []*rundir.Record {
 	t.Helper()
-	var out []*Record
-	if err := ReadJournal(filepath.Join(dir, JournalFile), func(r *Record) error {
+	var out []*rundir.Record
+	if err := rundir.ReadJournal(filepath.Join(dir, rundir.JournalFile), func(r *rundir.Record) error {
 		out = append(out, r)
 		return nil
 	}); err != nil {
@@ -216,14 +217,14 @@ func TestRunScoresEverySample(t *testing.T) {
 		strictSum += s
 		flexSum += f
 		resp, _ := scripted(context.Background(), rw)
-		want := &Record{
+		want := &rundir.Record{
 			ID:        rw.id,
 			Prompt:    []any{map[string]any{"role": "user", "content": gsm8kPrompt + rw.question}},
 			Response:  &resp.Text,
 			Target:    rw.answer,
 			Extracted: map[string]*string{"strict_match": &strict, "flexible_extract": &flexible},
 			Score:     map[string]float64{"strict_match": s, "flexible_extract": f},
-			Usage:     openai.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15},
+			Usage:     rundir.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15},
 			Attempts:  1,
 		}
 		if diff := cmp.Diff(want, rec); diff != "" {
@@ -241,7 +242,7 @@ func TestRunScoresEverySample(t *testing.T) {
 	}
 
 	var onDisk result.Result
-	if err := json.Unmarshal(readFile(t, filepath.Join(dir, ResultsFile)), &onDisk); err != nil {
+	if err := json.Unmarshal(readFile(t, filepath.Join(dir, rundir.ResultsFile)), &onDisk); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(res, &onDisk); diff != "" {
@@ -274,7 +275,7 @@ func TestRunConfig(t *testing.T) {
 	if _, err := r.Run(context.Background(), spec, nil); err != nil {
 		t.Fatal(err)
 	}
-	data := readFile(t, filepath.Join(dir, RunConfigFile))
+	data := readFile(t, filepath.Join(dir, rundir.RunConfigFile))
 	for _, secret := range []string{"sekret-key", "header-secret", "X-Secret"} {
 		if strings.Contains(string(data), secret) {
 			t.Errorf("run_config.json contains %q:\n%s", secret, data)
@@ -458,7 +459,7 @@ func TestResumeMatchesFreshRun(t *testing.T) {
 	}
 	seeded = append(seeded, lines["10"], errLine("10"), errLine("11"), `{"id":"12","prompt":[{"ro`)
 	resumed := t.TempDir()
-	if err := os.WriteFile(filepath.Join(resumed, JournalFile), []byte(strings.Join(seeded, "\n")), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(resumed, rundir.JournalFile), []byte(strings.Join(seeded, "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	doer := newFakeDoer(rows, scripted)
@@ -477,13 +478,13 @@ func TestResumeMatchesFreshRun(t *testing.T) {
 	if prog.total != 20 || prog.n != 20 {
 		t.Errorf("progress total %d done %d, want 20 and 20", prog.total, prog.n)
 	}
-	for _, name := range []string{ResultsFile, RunConfigFile} {
+	for _, name := range []string{rundir.ResultsFile, rundir.RunConfigFile} {
 		if diff := cmp.Diff(string(readFile(t, filepath.Join(fresh, name))), string(readFile(t, filepath.Join(resumed, name)))); diff != "" {
 			t.Errorf("%s differs between fresh and resumed run (-fresh +resumed):\n%s", name, diff)
 		}
 	}
 	// Every appended line parses: the cut line was terminated before appending.
-	data := string(readFile(t, filepath.Join(resumed, JournalFile)))
+	data := string(readFile(t, filepath.Join(resumed, rundir.JournalFile)))
 	if got := len(readRecords(t, resumed)); got != len(seeded)-1+len(wantAsked) {
 		t.Errorf("journal has %d parsable lines, want %d:\n%s", got, len(seeded)-1+len(wantAsked), data)
 	}
@@ -518,13 +519,13 @@ func TestPartialOutcome(t *testing.T) {
 			continue
 		}
 		msg := "after 4 attempts: server returned HTTP 503 Service Unavailable"
-		want := &Record{ID: rec.ID, Prompt: rec.Prompt, Target: rows[mustAtoi(rec.ID)].answer,
+		want := &rundir.Record{ID: rec.ID, Prompt: rec.Prompt, Target: rows[mustAtoi(rec.ID)].answer,
 			Extracted: map[string]*string{}, Score: map[string]float64{}, Error: &msg, Attempts: 4}
 		if diff := cmp.Diff(want, rec); diff != "" {
 			t.Errorf("error record (-want +got):\n%s", diff)
 		}
 	}
-	raw := string(readFile(t, filepath.Join(dir, JournalFile)))
+	raw := string(readFile(t, filepath.Join(dir, rundir.JournalFile)))
 	if !strings.Contains(raw, `"id":"3","prompt"`) || !strings.Contains(raw, `"response":null`) || !strings.Contains(raw, `"score":{}`) {
 		t.Errorf("error lines are not written as null response and empty score:\n%s", raw)
 	}
@@ -568,7 +569,7 @@ func TestFailedOutcome(t *testing.T) {
 			if n := len(doer.askedSorted()); n > tt.maxAsk {
 				t.Errorf("%d requests sent, want at most %d", n, tt.maxAsk)
 			}
-			if _, err := os.Stat(filepath.Join(dir, ResultsFile)); !errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Stat(filepath.Join(dir, rundir.ResultsFile)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("results.json written for a failed run (stat: %v)", err)
 			}
 		})
@@ -652,7 +653,7 @@ func TestCancel(t *testing.T) {
 	if err != nil || out.Status != plan.StatusComplete {
 		t.Fatalf("resume: %+v, %v", out, err)
 	}
-	if diff := cmp.Diff(string(readFile(t, filepath.Join(fresh, ResultsFile))), string(readFile(t, filepath.Join(dir, ResultsFile)))); diff != "" {
+	if diff := cmp.Diff(string(readFile(t, filepath.Join(fresh, rundir.ResultsFile))), string(readFile(t, filepath.Join(dir, rundir.ResultsFile)))); diff != "" {
 		t.Errorf("results.json after resume differs (-fresh +resumed):\n%s", diff)
 	}
 }
@@ -740,7 +741,7 @@ func TestRunConfigURLCredentials(t *testing.T) {
 			if _, err := r.Run(context.Background(), spec, nil); err != nil {
 				t.Fatal(err)
 			}
-			data := readFile(t, filepath.Join(dir, RunConfigFile))
+			data := readFile(t, filepath.Join(dir, rundir.RunConfigFile))
 			for _, secret := range []string{"pass", "qsecret"} {
 				if strings.Contains(string(data), secret) {
 					t.Errorf("run_config.json contains %q:\n%s", secret, data)

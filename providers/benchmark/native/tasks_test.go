@@ -20,6 +20,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/providers/benchmark/scoring"
 	"github.com/evalplan/evalplan/providers/openai"
 	"github.com/evalplan/evalplan/schema"
@@ -90,14 +91,14 @@ type sample struct {
 }
 
 // runTask runs spec with d and returns the outcome and the journal's records by id.
-func runTask(t *testing.T, spec *plan.RunSpec, d openai.Doer) (*plan.Outcome, map[string]*Record) {
+func runTask(t *testing.T, spec *plan.RunSpec, d openai.Doer) (*plan.Outcome, map[string]*rundir.Record) {
 	t.Helper()
 	r := &Runner{NewDoer: func(*plan.RunSpec) openai.Doer { return d }, Now: fixedClock}
 	out, err := r.Run(context.Background(), spec, nil)
 	if err != nil {
 		t.Fatalf("run: %v (outcome %+v)", err, out)
 	}
-	recs := map[string]*Record{}
+	recs := map[string]*rundir.Record{}
 	for _, rec := range readRecords(t, spec.RunDir) {
 		recs[rec.ID] = rec
 	}
@@ -105,7 +106,7 @@ func runTask(t *testing.T, spec *plan.RunSpec, d openai.Doer) (*plan.Outcome, ma
 }
 
 // checkSamples compares the journaled samples with want, metric by metric.
-func checkSamples(t *testing.T, metric string, recs map[string]*Record, want map[string]sample) {
+func checkSamples(t *testing.T, metric string, recs map[string]*rundir.Record, want map[string]sample) {
 	t.Helper()
 	if diff := cmp.Diff(slices.Sorted(maps.Keys(want)), slices.Sorted(maps.Keys(recs))); diff != "" {
 		t.Fatalf("sample ids (-want +got):\n%s", diff)
