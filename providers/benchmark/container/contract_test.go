@@ -12,6 +12,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/benchmark/container"
 	"github.com/evalplan/evalplan/providers/container/containertest"
@@ -91,7 +92,7 @@ func TestContract(t *testing.T) {
 				if b["image"] != ref {
 					t.Errorf("%s: identity image %v, want %s", addr, b["image"], ref)
 				}
-				for _, name := range []string{container.ResultsFile, container.ResultsYAML, container.RunConfigFile} {
+				for _, name := range []string{rundir.ResultsFile, rundir.ContainerResultsFile, rundir.ContainerConfigFile} {
 					if _, err := os.Stat(filepath.Join(dir, r.RunDir, name)); err != nil {
 						t.Errorf("%s: run directory: %v", addr, err)
 					}

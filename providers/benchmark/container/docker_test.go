@@ -14,6 +14,7 @@ import (
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/providers/benchmark/container"
 	engine "github.com/evalplan/evalplan/providers/container"
 	"github.com/evalplan/evalplan/providers/container/containertest"
@@ -138,7 +139,7 @@ func TestRunnerRunsTheContract(t *testing.T) {
 			if got := s.Count(sim.RouteChat); got != 4 {
 				t.Errorf("the simulator got %d chat requests, want 4", got)
 			}
-			for _, name := range []string{container.RunConfigFile, container.LogFile, container.ResultsYAML, container.ResultsFile} {
+			for _, name := range []string{rundir.ContainerConfigFile, rundir.ContainerLogFile, rundir.ContainerResultsFile, rundir.ResultsFile} {
 				if _, err := os.Stat(filepath.Join(sp.RunDir, name)); err != nil {
 					t.Errorf("artifact: %v", err)
 				}

@@ -2,7 +2,6 @@ package container
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,16 +15,8 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
-	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/providers/container"
-)
-
-// Files of a container run directory.
-const (
-	RunConfigFile = "run_config.yml"
-	LogFile       = "container.log"
-	ResultsYAML   = "results.yml"
-	ResultsFile   = "results.json"
 )
 
 // catalogRegistry is the prefix that the evalplan block's image_mirror replaces.
@@ -127,7 +118,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	}
 	// Each attempt starts container.log afresh, so that it matches the run directory's
 	// other files; the header line says which attempt it is.
-	logf, err := os.Create(filepath.Join(runDir, LogFile))
+	logf, err := os.Create(filepath.Join(runDir, rundir.ContainerLogFile))
 	if err != nil {
 		return failed(err), nil
 	}
@@ -185,10 +176,10 @@ func prepare(runDir string, spec *plan.RunSpec) (private string, err error) {
 			return private, err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(runDir, RunConfigFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(runDir, rundir.ContainerConfigFile), b, 0o644); err != nil {
 		return private, fmt.Errorf("write run config: %w", err)
 	}
-	for _, f := range []string{ResultsYAML, ResultsFile} {
+	for _, f := range []string{rundir.ContainerResultsFile, rundir.ResultsFile} {
 		if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return private, fmt.Errorf("remove stale %s: %w", f, err)
 		}
@@ -219,7 +210,7 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 	rs := container.RunSpec{
 		Image:       img,
 		Entrypoint:  []string{"nemo-evaluator"},
-		Cmd:         []string{"run_eval", "--run_config", "/results/" + RunConfigFile},
+		Cmd:         []string{"run_eval", "--run_config", "/results/" + rundir.ContainerConfigFile},
 		Binds:       []string{runDir + ":/results"},
 		HostNetwork: loopback(spec.Endpoint),
 		Labels:      map[string]string{"dev.evalplan.address": spec.Address, "dev.evalplan.identity": spec.Identity},
@@ -228,7 +219,7 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 		StatusEvery: r.StatusEvery,
 	}
 	if private != "" {
-		const path = "/evalplan/" + RunConfigFile
+		const path = "/evalplan/" + rundir.ContainerConfigFile
 		rs.Binds = append(rs.Binds, private+":"+path+":ro")
 		rs.Cmd = []string{"run_eval", "--run_config", path}
 	}
@@ -279,9 +270,9 @@ func timeoutText(spec *plan.RunSpec) string {
 
 // finish parses results.yml and writes results.json.
 func finish(runDir string, spec *plan.RunSpec, tail *tailWriter) *plan.Outcome {
-	b, err := os.ReadFile(filepath.Join(runDir, ResultsYAML))
+	b, err := os.ReadFile(filepath.Join(runDir, rundir.ContainerResultsFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return failedf(tail, "the container exited 0 but wrote no %s", ResultsYAML)
+		return failedf(tail, "the container exited 0 but wrote no %s", rundir.ContainerResultsFile)
 	}
 	if err != nil {
 		return failed(err)
@@ -290,26 +281,10 @@ func finish(runDir string, spec *plan.RunSpec, tail *tailWriter) *plan.Outcome {
 	if err != nil {
 		return failedf(tail, "%v", err)
 	}
-	if err := writeResults(runDir, res); err != nil {
+	if err := rundir.WriteResults(runDir, res); err != nil {
 		return failed(err)
 	}
 	return &plan.Outcome{Status: plan.StatusComplete, Result: res}
-}
-
-// writeResults writes results.json atomically.
-func writeResults(dir string, res *result.Result) error {
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode results: %w", err)
-	}
-	tmp := filepath.Join(dir, ResultsFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, ResultsFile)); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	return nil
 }
 
 func failed(err error) *plan.Outcome {

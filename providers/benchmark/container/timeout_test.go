@@ -9,6 +9,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/benchmark/container"
 	"github.com/evalplan/evalplan/providers/container/containertest"
@@ -114,7 +115,7 @@ func TestRunnerLogPerAttempt(t *testing.T) {
 			t.Fatalf("run: %+v %v", out, err)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(sp.RunDir, container.LogFile))
+	b, err := os.ReadFile(filepath.Join(sp.RunDir, rundir.ContainerLogFile))
 	if err != nil {
 		t.Fatal(err)
 	}
