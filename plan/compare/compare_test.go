@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -86,7 +87,7 @@ func TestPairedSecondaryMetric(t *testing.T) {
 	}
 }
 
-func TestReadJournal(t *testing.T) {
+func TestReadRun(t *testing.T) {
 	dir := t.TempDir()
 	lines := `{"id":"1","score":{"acc":0},"error":null}
 {"id":"2","score":{},"error":"HTTP 500"}
@@ -94,7 +95,7 @@ func TestReadJournal(t *testing.T) {
 not json
 {"id":"3","score":{"acc":1},"error":null}
 {"id":"2","score":{"acc":1},"err`
-	if err := os.WriteFile(filepath.Join(dir, JournalFile), []byte(lines), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.JournalFile), []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadRun(dir)

@@ -11,6 +11,7 @@ import (
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -84,7 +85,7 @@ func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, err
 			continue
 		}
 		dir := runDir(cfg, h.RunDir)
-		if _, err := os.Stat(filepath.Join(dir, compare.JournalFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, rundir.JournalFile)); err != nil {
 			continue
 		}
 		c, err := compare.Runs(cur, dir, r.Result.Primary)

@@ -9,6 +9,7 @@ import (
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -30,7 +31,7 @@ func writeJournal(t *testing.T, dir, run string, scores ...string) {
 	if err := os.MkdirAll(filepath.Join(dir, run), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, run, compare.JournalFile), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, run, rundir.JournalFile), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
