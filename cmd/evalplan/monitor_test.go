@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/status"
 )
 
@@ -95,7 +96,7 @@ func TestMonitorDuringApply(t *testing.T) {
 		c := &cli{ctx: ctx, stdin: strings.NewReader(""), stdout: &applyOut, stderr: &applyOut, environ: environ}
 		applied <- c.main([]string{"-chdir=" + dir, "apply", "-auto-approve", "-no-color"})
 	}()
-	journal := waitForLine(t, filepath.Join(dir, "output", "quick", "native.gsm8k", "sim", "*", status.JournalFile), applied, &applyOut)
+	journal := waitForLine(t, filepath.Join(dir, "output", "quick", "native.gsm8k", "sim", "*", rundir.JournalFile), applied, &applyOut)
 
 	var out, errOut bytes.Buffer
 	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, environ: environ}
@@ -116,7 +117,7 @@ func TestMonitorDuringApply(t *testing.T) {
 	if r.Address != `suite.quick.run["native.gsm8k"]["sim"]` || r.Status != "running" || r.Total != 40 || r.Done < 1 || r.Done >= r.Total {
 		t.Errorf("run = %+v, want the gsm8k run running with 1 ≤ done < total = 40", r)
 	}
-	if filepath.Join(dir, r.RunDir, status.JournalFile) != journal {
+	if filepath.Join(dir, r.RunDir, rundir.JournalFile) != journal {
 		t.Errorf("run_dir = %s, want the directory of %s", r.RunDir, journal)
 	}
 

@@ -10,13 +10,14 @@
 //     the lock file's inode (a killed holder leaves its JSON in the file but no flock).
 //     Elsewhere the holder's pid is checked for liveness. Probing with a non-blocking flock
 //     would take the lock for an instant and could make a starting apply fail with exit 5.
-//   - Progress comes from the run directory, in evalplan's own format (DESIGN §7): done is
-//     the number of distinct sample ids in samples.jsonl (the last line of an id wins),
-//     errors those whose last line is an error, total is run_config.json's selection.n
-//     (0 when unknown, as for container runs). The journal is followed incrementally: each
-//     refresh reads only the bytes appended since the previous one.
+//   - Progress comes from the run directory, in evalplan's own format (DESIGN §7), read
+//     through plan/rundir: done is the number of distinct sample ids in samples.jsonl (the
+//     last line of an id wins), errors those whose last line is an error, total is
+//     run_config.json's selection.n (0 when unknown, as for container runs). The journal is
+//     followed incrementally (rundir.Tail): each refresh reads only the bytes appended since
+//     the previous one.
 //   - Requests per second are journal lines appended per second over a sliding window of
 //     refreshes, so the first snapshot has no rate and no ETA; ETA = (total − done) / rate.
 //
-// It imports plan and plan/state only; never providers.
+// It imports plan, plan/state and plan/rundir only; never providers.
 package status

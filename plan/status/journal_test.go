@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -38,7 +39,7 @@ func TestJournal(t *testing.T) {
 		{"an answer turned error, junk skipped", `{"id":"a","error":"judge"}` + "\nnot json\n{}\n", Counts{Lines: 5, Done: 3, Errors: 1, LastErrors: []string{"c: HTTP 500", "a: judge"}}},
 		{"only the last errors are kept", `{"id":"d","error":"e1"}` + "\n" + `{"id":"e","error":"e2"}` + "\n", Counts{Lines: 7, Done: 5, Errors: 3, LastErrors: []string{"a: judge", "d: e1", "e: e2"}}},
 	}
-	path := filepath.Join(t.TempDir(), JournalFile)
+	path := filepath.Join(t.TempDir(), rundir.JournalFile)
 	j := NewJournal(path)
 	for _, s := range steps {
 		if s.append != "" {
@@ -64,35 +65,3 @@ func TestJournal(t *testing.T) {
 		t.Errorf("after replacement (-want +got):\n%s", diff)
 	}
 }
-
-func TestSelectionSize(t *testing.T) {
-	tests := []struct {
-		name    string
-		content *string
-		want    int64
-	}{
-		{"missing", nil, 0},
-		{"native run config", ptr(`{"address":"x","selection":{"sample":"first","n":40}}`), 40},
-		{"no selection", ptr(`{"address":"x"}`), 0},
-		{"not json", ptr(`{"sel`), 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if tt.content != nil {
-				if err := os.WriteFile(filepath.Join(dir, RunConfigFile), []byte(*tt.content), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := SelectionSize(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tt.want {
-				t.Errorf("SelectionSize = %d, want %d", got, tt.want)
-			}
-		})
-	}
-}
-
-func ptr[T any](v T) *T { return &v }

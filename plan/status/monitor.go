@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -160,11 +161,11 @@ func (m *Monitor) progress(addr string, r *state.Resource, now time.Time) (Run, 
 	}
 	fl := m.runs[dir]
 	if fl == nil {
-		fl = &followed{journal: NewJournal(filepath.Join(dir, JournalFile)), meter: Meter{Window: m.Window}}
+		fl = &followed{journal: NewJournal(filepath.Join(dir, rundir.JournalFile)), meter: Meter{Window: m.Window}}
 		m.runs[dir] = fl
 	}
 	if fl.total == 0 {
-		n, err := SelectionSize(dir)
+		n, err := rundir.SelectionSize(dir)
 		if err != nil {
 			return run, fmt.Errorf("%s: %w", addr, err)
 		}

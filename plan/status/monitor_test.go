@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -37,7 +38,7 @@ func writeRunDir(t *testing.T, dir string, n int) {
 		t.Fatal(err)
 	}
 	rc := `{"selection":{"n":` + strconv.Itoa(n) + `}}`
-	if err := os.WriteFile(filepath.Join(dir, RunConfigFile), []byte(rc), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.RunConfigFile), []byte(rc), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -71,8 +72,8 @@ func TestMonitor(t *testing.T) {
 	writeState(t, statePath, f)
 	writeRunDir(t, filepath.Join(dir, "out/a"), 40)
 	writeRunDir(t, filepath.Join(dir, "out/b"), 4)
-	appendFile(t, filepath.Join(dir, "out/a", JournalFile), lines(0, 10, 3))
-	appendFile(t, filepath.Join(dir, "out/b", JournalFile), lines(0, 4, 1))
+	appendFile(t, filepath.Join(dir, "out/a", rundir.JournalFile), lines(0, 10, 3))
+	appendFile(t, filepath.Join(dir, "out/b", rundir.JournalFile), lines(0, 4, 1))
 
 	m := &Monitor{StatePath: statePath, Dir: dir}
 	got, err := m.Snapshot(t0)
@@ -102,7 +103,7 @@ func TestMonitor(t *testing.T) {
 	}
 
 	// Two seconds later, ten more lines: 5 requests/s, 20 samples left → ETA 4s.
-	appendFile(t, filepath.Join(dir, "out/a", JournalFile), lines(10, 20, -1))
+	appendFile(t, filepath.Join(dir, "out/a", rundir.JournalFile), lines(10, 20, -1))
 	got, err = m.Snapshot(t0.Add(2 * time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +119,7 @@ func TestMonitor(t *testing.T) {
 	done := t0.Add(3 * time.Second)
 	f.Resources[runA].Status, f.Resources[runA].FinishedAt = state.StatusComplete, &done
 	writeState(t, statePath, f)
-	appendFile(t, filepath.Join(dir, "out/a", JournalFile), lines(20, 40, -1))
+	appendFile(t, filepath.Join(dir, "out/a", rundir.JournalFile), lines(20, 40, -1))
 	if err := lock.Release(); err != nil {
 		t.Fatal(err)
 	}
