@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/graph"
@@ -34,7 +35,7 @@ type ApplyResult struct {
 	// Errors maps each address that did not succeed to its error.
 	Errors map[string]error
 	// Outcomes maps each run address that ran to its final status.
-	Outcomes map[string]string
+	Outcomes map[string]state.Status
 	// Checks are the check results after apply.
 	Checks []CheckResult
 	// Interrupted is true when the apply was cancelled.
@@ -87,9 +88,22 @@ func (e *Engine) Refresh(ctx context.Context, cfg *config.Config, st *state.File
 	return e.refresh(ctx, cfg, priorFingerprints(st), on)
 }
 
-// Apply carries out a plan: it fetches datasets, performs runs as a dependency graph with
-// bounded parallelism, records every change in the store as it happens, then evaluates checks
-// and outputs. A failed node skips only its dependents.
+// Graph plans the configuration against the state without probing endpoints and returns
+// the plan's graph (BuildGraph), the graph apply would walk.
+func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) (*graph.Graph, hcl.Diagnostics) {
+	p, diags := e.Plan(ctx, cfg, st, Options{})
+	if p == nil {
+		return nil, diags
+	}
+	return BuildGraph(cfg, p), diags
+}
+
+// Apply carries out a plan made by Plan (or verified by VerifySaved): it walks the plan's
+// graph (BuildGraph) with bounded parallelism, fetching the datasets that runs with work
+// need, handing each run to the executor, reusing, forgetting and exporting as the actions
+// say, and records every change in the store as it happens; then it updates comparisons,
+// outputs and checks. A failed node skips only its dependents. Apply never plans runs of
+// its own: a run action without its planned run is refused.
 func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *state.Store, opts ApplyOptions) (*ApplyResult, hcl.Diagnostics) {
 	if opts.Progress == nil {
 		opts.Progress = NopProgress{}
@@ -97,61 +111,44 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	if opts.Parallelism < 1 {
 		opts.Parallelism = cfg.Settings.Parallelism
 	}
-	runs, _, _, diags := e.expand(ctx, cfg, p.Fingerprints)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	byAddr := make(map[string]*Run, len(runs))
-	for _, r := range runs {
-		byAddr[r.Addr] = r
-	}
-	w := &walker{e: e, cfg: cfg, store: store, opts: opts, runs: byAddr, pool: newServicePool(e.Services), actions: map[string]*Action{}, files: map[string]DatasetFile{}, outcomes: map[string]string{}}
-	g := graph.New()
+	w := &walker{e: e, cfg: cfg, store: store, opts: opts, pool: newServicePool(e.Services), work: map[string]*Action{}, fetch: map[string]*config.Dataset{}, files: map[string]DatasetFile{}, outcomes: map[string]state.Status{}}
 	for _, a := range p.Actions {
-		if a.Action == ActionNone {
+		if !a.Action.known() {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid plan", Detail: fmt.Sprintf("%s: unknown action %q", a.Address, a.Action)}}
+		}
+		if !a.Action.work() {
 			continue
 		}
-		w.actions[a.Address] = a
-		g.Add(a.Address)
-		if a.Action == ActionExport {
-			continue
+		if (a.Action.runs() || a.Action == ActionReuse) && a.Run == nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid plan", Detail: fmt.Sprintf("%s: the plan has no planned run for it; a saved plan is applied through VerifySaved", a.Address)}}
 		}
-		if a.Action == ActionForget || a.Action == ActionReuse {
-			continue
-		}
-		r := byAddr[a.Address]
-		if r == nil {
-			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stale plan", Detail: fmt.Sprintf("%v: %s is no longer in the configuration", ErrStalePlan, a.Address)}}
-		}
-		if a.Identity != "" && r.Identity != a.Identity {
-			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stale plan", Detail: fmt.Sprintf("%v: the identity of %s changed", ErrStalePlan, a.Address)}}
-		}
-		if r.Dataset != nil {
-			dsAddr := DatasetAddr(r.Dataset.Name)
-			w.datasets.Store(dsAddr, r.Dataset)
-			g.Connect(a.Address, dsAddr)
-		}
-		if ds := w.fewShotDataset(r); ds != nil {
-			dsAddr := DatasetAddr(ds.Name)
-			w.datasets.Store(dsAddr, ds)
-			g.Connect(a.Address, dsAddr)
-		}
-	}
-	for _, a := range p.Actions {
-		if a.Action != ActionExport {
-			continue
-		}
-		if _, run, ok := ParseExportAddr(a.Address); ok && w.actions[run] != nil {
-			g.Connect(a.Address, run)
+		w.work[a.Address] = a
+		if a.Action.runs() {
+			for _, ds := range []*config.Dataset{a.Run.Plan.Dataset, a.Run.Plan.FewShot} {
+				if ds != nil {
+					w.fetch[addrs.Dataset{Name: ds.Name}.String()] = ds
+				}
+			}
 		}
 	}
 	if err := e.recordEndpoints(store, p.Fingerprints); err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error()}}
 	}
+	g := BuildGraph(cfg, p)
 	errs := g.Walk(ctx, opts.Parallelism, w.node)
+	for addr := range errs {
+		if w.work[addr] == nil && w.fetch[addr] == nil {
+			delete(errs, addr) // nothing to do there: endpoints, unchanged runs, checks, outputs
+		}
+	}
 	res := &ApplyResult{Errors: errs, Outcomes: w.outcomes, Interrupted: ctx.Err() != nil}
 
-	if err := updateComparisons(cfg, store, w.outcomes); err != nil {
+	var diags hcl.Diagnostics
+	touched := map[string]bool{}
+	for addr, status := range w.outcomes {
+		touched[addr] = status != ""
+	}
+	if err := compare.Update(store, suiteEndpoints(cfg), func(dir string) string { return absRunDir(cfg, dir) }, touched); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot compare runs", Detail: err.Error()})
 	}
 	snap := store.Snapshot()
@@ -166,111 +163,12 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	return res, diags
 }
 
-// updateComparisons computes, for every suite and benchmark, the paired comparison of each
-// ordered pair of comparable runs (new, base) on different endpoints, and records it in the
-// new run's Compare keyed by the base endpoint, all in one state update. Complete and
-// partial runs are comparable: the comparison is on the samples both answered, and those
-// that errored on either side are excluded and counted. A pair neither of whose runs
-// changed in this apply (touched) keeps the comparison it has for the same two identities;
-// a failed or running run has none.
-func updateComparisons(cfg *config.Config, store *state.Store, touched map[string]string) error {
-	snap := store.Snapshot()
-	type group struct{ suite, benchmark string }
-	groups := map[group][]string{}
-	for addr, r := range snap.Resources {
-		s, b, e, ok := ParseRunAddr(addr)
-		if ok && r.Type == "run" && cfg.Suites[s] != nil {
-			groups[group{s, b}] = append(groups[group{s, b}], e)
-		}
+// suiteEndpoints lists each suite's endpoints in configuration order.
+func suiteEndpoints(cfg *config.Config) compare.Suites {
+	out := compare.Suites{}
+	for name, s := range cfg.Suites {
+		out[name] = s.Endpoints
 	}
-	updates := map[string]map[string]any{}
-	var errs []error
-	for g, eps := range groups {
-		journals := map[string]map[string]compare.Sample{}
-		journal := func(e string) map[string]compare.Sample {
-			if j, ok := journals[e]; ok {
-				return j
-			}
-			j, err := compare.ReadRun(absRunDir(cfg, snap.Resources[RunAddr(g.suite, g.benchmark, e)].RunDir))
-			if err != nil {
-				errs = append(errs, err)
-			}
-			journals[e] = j
-			return j
-		}
-		for _, e := range endpointOrder(cfg.Suites[g.suite], eps) {
-			addr := RunAddr(g.suite, g.benchmark, e)
-			r := snap.Resources[addr]
-			if !comparableRun(r) {
-				updates[addr] = nil
-				continue
-			}
-			out := map[string]any{}
-			for _, b := range endpointOrder(cfg.Suites[g.suite], eps) {
-				baseAddr := RunAddr(g.suite, g.benchmark, b)
-				base := snap.Resources[baseAddr]
-				if b == e || !comparableRun(base) {
-					continue
-				}
-				if prev, ok := r.Compare[b].(map[string]any); ok && touched[addr] == "" && touched[baseAddr] == "" &&
-					prev["identity"] == r.Identity && prev["base_identity"] == base.Identity {
-					out[b] = prev
-					continue
-				}
-				newS, baseS := journal(e), journal(b)
-				if len(newS) == 0 || len(baseS) == 0 {
-					continue
-				}
-				c := compare.Paired(newS, baseS, r.Result.Primary)
-				c.Identity, c.BaseIdentity = r.Identity, base.Identity
-				v, err := state.Normalize(c)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				out[b] = v
-			}
-			if len(out) == 0 {
-				out = nil
-			}
-			updates[addr] = out
-		}
-	}
-	if err := store.Update(func(f *state.File) {
-		for addr, c := range updates {
-			if r := f.Resources[addr]; r != nil {
-				r.Compare = c
-			}
-		}
-	}); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-// comparableRun reports whether r is a complete or partial run with a result.
-func comparableRun(r *state.Resource) bool {
-	return r != nil && (r.Status == state.StatusComplete || r.Status == state.StatusPartial) && r.Result != nil
-}
-
-// endpointOrder orders the endpoints eps by their place in the suite's endpoints list;
-// endpoints no longer listed come last, by name.
-func endpointOrder(s *config.Suite, eps []string) []string {
-	rank := map[string]int{}
-	for i, e := range s.Endpoints {
-		rank[e] = i + 1
-	}
-	out := append([]string(nil), eps...)
-	sort.SliceStable(out, func(i, j int) bool {
-		ri, rj := rank[out[i]], rank[out[j]]
-		if ri == 0 || rj == 0 || ri == rj {
-			if (ri == 0) != (rj == 0) {
-				return rj == 0
-			}
-			return out[i] < out[j]
-		}
-		return ri < rj
-	})
 	return out
 }
 
@@ -283,24 +181,25 @@ func (e *Engine) recordEndpoints(store *state.Store, fps map[string]Fingerprint)
 				continue
 			}
 			id, _ := Identity(in)
-			f.Resources[EndpointAddr(name)] = &state.Resource{Type: "endpoint", Identity: id, Inputs: in}
+			f.Resources[addrs.Endpoint{Name: name}.String()] = &state.Resource{Type: "endpoint", Identity: id, Inputs: in}
 		}
 	})
 }
 
 type walker struct {
-	e        *Engine
-	cfg      *config.Config
-	store    *state.Store
-	opts     ApplyOptions
-	runs     map[string]*Run
-	pool     *servicePool
-	actions  map[string]*Action
-	datasets sync.Map // address → *config.Dataset
+	e     *Engine
+	cfg   *config.Config
+	store *state.Store
+	opts  ApplyOptions
+	pool  *servicePool
+	// work holds the actions with something to do, by address; fetch the datasets that runs
+	// with work need, by address. Every other node of the graph is passed through.
+	work  map[string]*Action
+	fetch map[string]*config.Dataset
 
 	mu       sync.Mutex
 	files    map[string]DatasetFile // dataset address → fetched file
-	outcomes map[string]string
+	outcomes map[string]state.Status
 }
 
 func (w *walker) node(ctx context.Context, addr string) (err error) {
@@ -309,26 +208,29 @@ func (w *walker) node(ctx context.Context, addr string) (err error) {
 	defer func() {
 		w.e.log().Debug("node end", "address", addr, "elapsed", time.Since(start).Round(time.Millisecond), "error", err)
 	}()
-	if v, ok := w.datasets.Load(addr); ok {
-		return w.fetch(ctx, addr, v.(*config.Dataset))
+	if ds := w.fetch[addr]; ds != nil {
+		return w.fetchDataset(ctx, addr, ds)
 	}
-	a := w.actions[addr]
+	a := w.work[addr]
+	if a == nil {
+		return nil
+	}
 	switch a.Action {
 	case ActionForget:
 		return w.store.Update(func(f *state.File) { delete(f.Resources, addr) })
 	case ActionReuse:
 		return w.reuse(a)
 	case ActionExport:
-		key, run, ok := ParseExportAddr(addr)
-		if !ok {
-			return fmt.Errorf("bad export address %s", addr)
+		x, err := addrs.ParseExport(addr)
+		if err != nil {
+			return err
 		}
-		return w.e.exportRun(ctx, w.cfg, w.store, key, run)
+		return w.e.exportRun(ctx, w.cfg, w.store, x)
 	}
-	return w.run(ctx, a, w.runs[addr])
+	return w.run(ctx, a)
 }
 
-func (w *walker) fetch(ctx context.Context, addr string, ds *config.Dataset) error {
+func (w *walker) fetchDataset(ctx context.Context, addr string, ds *config.Dataset) error {
 	if w.e.Datasets == nil {
 		return fmt.Errorf("%s: no dataset provider", addr)
 	}
@@ -340,6 +242,15 @@ func (w *walker) fetch(ctx context.Context, addr string, ds *config.Dataset) err
 	w.files[addr] = f
 	w.mu.Unlock()
 	return nil
+}
+
+func (w *walker) file(ds *config.Dataset) DatasetFile {
+	if ds == nil {
+		return DatasetFile{}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.files[addrs.Dataset{Name: ds.Name}.String()]
 }
 
 func (w *walker) reuse(a *Action) error {
@@ -372,23 +283,21 @@ func appendHistory(prev *state.Resource) []state.HistoryEntry {
 	return h
 }
 
-func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
-	var file DatasetFile
-	if r.Dataset != nil {
-		w.mu.Lock()
-		file = w.files[DatasetAddr(r.Dataset.Name)]
-		w.mu.Unlock()
-		if r.Identity == "" {
-			r.DatasetSHA = file.SHA256
-			r.Inputs["dataset"] = file.SHA256
-			id, err := Identity(r.Inputs)
-			if err != nil {
-				return err
-			}
-			r.Identity = id
+// run performs a run action: it completes an identity that waited for its dataset, records
+// the run as running, hands it to the executor and records the outcome.
+func (w *walker) run(ctx context.Context, a *Action) error {
+	r := a.Run
+	file := w.file(r.Plan.Dataset)
+	if r.Identity == "" {
+		if err := r.datasetFetched(file.SHA256); err != nil {
+			return err
 		}
 	}
-	runDir := RunDir(w.cfg, r)
+	in, err := r.Inputs.plain()
+	if err != nil {
+		return err
+	}
+	runDir := r.RunDir(w.cfg.Settings.OutputDir)
 	rel := relRunDir(w.cfg, runDir)
 	aside := "" // where -replace moved the old run directory
 	if a.Action == ActionReplace {
@@ -403,8 +312,8 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 		return fmt.Errorf("%s: %w", a.Address, err)
 	}
 	started := w.e.now()
-	err := w.store.Update(func(f *state.File) {
-		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: r.Inputs, Status: state.StatusRunning, RunDir: rel, StartedAt: &started}
+	err = w.store.Update(func(f *state.File) {
+		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: in, Status: state.StatusRunning, RunDir: rel, StartedAt: &started}
 		if prev := f.Resources[a.Address]; prev != nil {
 			res.Exports = prev.Exports
 			res.History = prev.History
@@ -422,7 +331,14 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 	if err != nil {
 		return err
 	}
-	out, runErr := w.execute(ctx, a, r, file, runDir)
+	job := &Job{Run: r, Spec: w.spec(a, file, runDir), Servers: w.pool}
+	out, runErr := w.e.executor().Execute(ctx, job, w.opts.Progress)
+	if out == nil {
+		out = &Outcome{Status: state.StatusFailed}
+		if runErr != nil {
+			out.Error = runErr.Error()
+		}
+	}
 	finished := w.e.now()
 	if err := w.store.Update(func(f *state.File) {
 		res := f.Resources[a.Address]
@@ -433,7 +349,7 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 	w.mu.Lock()
 	w.outcomes[a.Address] = out.Status
 	w.mu.Unlock()
-	if out.Status == StatusComplete {
+	if out.Status == state.StatusComplete {
 		return nil
 	}
 	if out.Error != "" {
@@ -445,87 +361,18 @@ func (w *walker) run(ctx context.Context, a *Action, r *Run) error {
 	return fmt.Errorf("run ended %s", out.Status)
 }
 
-// execute calls the runner for a run and always returns an outcome.
-func (w *walker) execute(ctx context.Context, a *Action, r *Run, file DatasetFile, runDir string) (*Outcome, error) {
-	kind := harnessKind(r.Task)
-	runner := w.e.Runners[kind]
-	if runner == nil {
-		return &Outcome{Status: StatusFailed, Error: fmt.Sprintf("the %s runner is not yet supported", kind)}, nil
-	}
-	parent := ctx
-	if r.Params.Timeout != nil && *r.Params.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(*r.Params.Timeout*float64(time.Second)))
-		defer cancel()
-	}
-	url, err := w.pool.Acquire(ctx, r.EP)
-	if err != nil {
-		return &Outcome{Status: StatusFailed, Error: err.Error()}, err
-	}
-	defer func() {
-		if err := w.pool.Release(ctx, r.EP); err != nil {
-			w.opts.Progress.Log(EndpointAddr(r.EP.Name), "stop: "+err.Error())
-		}
-	}()
-	ep := *r.EP
-	ep.URL = url
-	spec := &RunSpec{
-		Address: a.Address, Suite: r.Suite, Benchmark: r.Benchmark, Task: r.Task, UserTask: r.UserTask,
-		Endpoint: &ep, Image: r.Image, Fingerprint: r.Fingerprint, Dataset: file, DatasetConfig: r.Dataset, Params: r.Params, Identity: r.Identity, RunDir: runDir,
-		CacheDir: w.cfg.Settings.CacheDir, Resume: a.Action == ActionResume,
+// spec is the RunSpec of a run action: the planned run with what apply resolved for it.
+func (w *walker) spec(a *Action, file DatasetFile, runDir string) *RunSpec {
+	r := a.Run
+	return &RunSpec{
+		Address: a.Address, Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Task: r.Task, UserTask: r.UserTask,
+		Endpoint: r.Endpoint, Judge: r.Judge, Image: r.Plan.Pull, Fingerprint: r.Inputs.Endpoint,
+		Dataset: file, DatasetConfig: r.Plan.Dataset, FewShot: w.file(r.Plan.FewShot), FewShotConfig: r.Plan.FewShot,
+		Params: r.Params, Identity: r.Identity, RunDir: runDir, CacheDir: w.cfg.Settings.CacheDir,
+		Resume: a.Action == ActionResume,
 		// -replace forces a real re-run: cached responses would repeat the old answers.
 		NoCache: w.opts.NoCache || a.Action == ActionReplace,
 	}
-	if ds := w.fewShotDataset(r); ds != nil {
-		w.mu.Lock()
-		spec.FewShot = w.files[DatasetAddr(ds.Name)]
-		w.mu.Unlock()
-		spec.FewShotConfig = ds
-	}
-	if judge := w.cfg.Endpoints[r.Judge]; judge != nil {
-		jurl, err := w.pool.Acquire(ctx, judge)
-		if err != nil {
-			return &Outcome{Status: StatusFailed, Error: err.Error()}, err
-		}
-		defer func() {
-			if err := w.pool.Release(ctx, judge); err != nil {
-				w.opts.Progress.Log(EndpointAddr(judge.Name), "stop: "+err.Error())
-			}
-		}()
-		j := *judge
-		j.URL = jurl
-		spec.Judge = &j
-	}
-	out, err := runner.Run(ctx, spec, w.opts.Progress)
-	if out == nil {
-		out = &Outcome{Status: StatusFailed}
-		if err != nil {
-			out.Error = err.Error()
-		}
-	}
-	if out.Status == StatusFailed && out.Error == "" && err != nil {
-		out.Error = err.Error()
-	}
-	// The run's own timeout ended it (not Ctrl-C): say so, and keep what it finished.
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil && out.Status != StatusComplete {
-		if !strings.Contains(out.Error, "timed out") {
-			msg := fmt.Sprintf("run timed out after %gs (params timeout)", *r.Params.Timeout)
-			if out.Error != "" && !errors.Is(err, context.DeadlineExceeded) {
-				msg += ": " + out.Error
-			}
-			out.Error = msg
-		}
-		err = nil
-	}
-	return out, err
-}
-
-// fewShotDataset is the few_shot_dataset block of a task block run, nil when none.
-func (w *walker) fewShotDataset(r *Run) *config.Dataset {
-	if r.UserTask == nil || r.UserTask.FewShotDataset == "" {
-		return nil
-	}
-	return w.cfg.Datasets[r.UserTask.FewShotDataset]
 }
 
 // FailedAddrs returns the addresses that did not succeed, sorted.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/hashicorp/hcl/v2"
@@ -48,12 +49,13 @@ func SuiteValues(cfg *config.Config, st *state.File) cty.Value {
 		runs := map[string]map[string]cty.Value{}
 		compares := map[string]map[string]cty.Value{}
 		for addr, res := range st.Resources {
-			s, b, e, ok := ParseRunAddr(addr)
-			if !ok || s != sname || res.Type != "run" {
+			ra, err := addrs.ParseRun(addr)
+			if err != nil || ra.Suite != sname || res.Type != "run" {
 				continue
 			}
+			b, e := ra.Benchmark, ra.Endpoint
 			put(runs, b, e, cty.ObjectVal(map[string]cty.Value{
-				"status":   cty.StringVal(res.Status),
+				"status":   cty.StringVal(string(res.Status)),
 				"identity": cty.StringVal(res.Identity),
 				"run_dir":  cty.StringVal(res.RunDir),
 			}))
@@ -108,7 +110,7 @@ func toCty(v any) (cty.Value, error) {
 // runRefs lists the run addresses an expression reads through suite.S.result[B][E],
 // suite.S.scores[B][E], suite.S.run[B][E] or suite.S.compare[B][E][E2] (both runs). ok is
 // false when it reads a whole suite or table, whose runs cannot be told apart statically.
-func runRefs(expr hcl.Expression) (addrs []string, ok bool) {
+func runRefs(expr hcl.Expression) (refs []string, ok bool) {
 	ok = true
 	for _, tr := range expr.Variables() {
 		keys, isSuite := suiteKeys(tr)
@@ -120,17 +122,17 @@ func runRefs(expr hcl.Expression) (addrs []string, ok bool) {
 				ok = false
 				continue
 			}
-			addrs = append(addrs, RunAddr(keys[0], keys[2], keys[3]), RunAddr(keys[0], keys[2], keys[4]))
+			refs = append(refs, runAddr(keys[0], keys[2], keys[3]), runAddr(keys[0], keys[2], keys[4]))
 			continue
 		}
 		if len(keys) < 4 {
 			ok = false
 			continue
 		}
-		addrs = append(addrs, RunAddr(keys[0], keys[2], keys[3]))
+		refs = append(refs, runAddr(keys[0], keys[2], keys[3]))
 	}
-	sort.Strings(addrs)
-	return dedupe(addrs), ok
+	sort.Strings(refs)
+	return dedupe(refs), ok
 }
 
 // suiteKeys returns the attribute names and string keys of a traversal rooted at "suite".
@@ -161,7 +163,7 @@ func compareRefs(expr hcl.Expression) []compareRef {
 	for _, tr := range expr.Variables() {
 		keys, _ := suiteKeys(tr)
 		if len(keys) >= 5 && keys[1] == "compare" {
-			out = append(out, compareRef{RunAddr(keys[0], keys[2], keys[3]), keys[4]})
+			out = append(out, compareRef{runAddr(keys[0], keys[2], keys[3]), keys[4]})
 		}
 	}
 	return out
@@ -170,7 +172,7 @@ func compareRefs(expr hcl.Expression) []compareRef {
 // EvalCheck evaluates one check against state. When deferUnknown is true (plan time), a
 // check that reads a run that will change, or that is not complete, is deferred.
 func EvalCheck(cfg *config.Config, st *state.File, c *config.Check, changing map[string]bool, deferUnknown bool) CheckResult {
-	out := CheckResult{Address: CheckAddr(c.Name)}
+	out := CheckResult{Address: addrs.Check{Name: c.Name}.String()}
 	refs, exact := runRefs(c.Condition)
 	for _, addr := range refs {
 		res := st.Resources[addr]
@@ -181,7 +183,7 @@ func EvalCheck(cfg *config.Config, st *state.File, c *config.Check, changing map
 		if res == nil || res.Status != state.StatusComplete || res.Result == nil {
 			status := "not run"
 			if res != nil {
-				status = res.Status
+				status = string(res.Status)
 			}
 			out.Status = CheckFail
 			out.Message = fmt.Sprintf("%s has no successful result (status: %s)", addr, status)
@@ -262,7 +264,7 @@ func EvalOutputs(cfg *config.Config, st *state.File) (map[string]state.Output, h
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Output not recorded",
-				Detail:   fmt.Sprintf("output.%s reads %s, which has no successful result yet; it is recorded once that run completes.", name, missing[0]),
+				Detail:   fmt.Sprintf("%s reads %s, which has no successful result yet; it is recorded once that run completes.", addrs.Output{Name: name}, missing[0]),
 				Subject:  o.DeclRange.Ptr(),
 			})
 			continue
@@ -432,4 +434,9 @@ func missingRuns(st *state.File, expr hcl.Expression) []string {
 		}
 	}
 	return out
+}
+
+// runAddr is the address of the run of benchmark on endpoint in suite.
+func runAddr(suite, benchmark, endpoint string) string {
+	return addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: endpoint}.String()
 }

@@ -27,9 +27,9 @@ func TestRunRefsCompare(t *testing.T) {
 		addrs []string
 		exact bool
 	}{
-		{`suite.s.compare["native.gsm8k"]["a"]["b"].diff > 0`, []string{RunAddr("s", "native.gsm8k", "a"), RunAddr("s", "native.gsm8k", "b")}, true},
+		{`suite.s.compare["native.gsm8k"]["a"]["b"].diff > 0`, []string{runAddr("s", "native.gsm8k", "a"), runAddr("s", "native.gsm8k", "b")}, true},
 		{`suite.s.compare["native.gsm8k"]["a"]`, nil, false},
-		{`suite.s.result["native.gsm8k"]["a"].score > suite.s.scores["native.gsm8k"]["a"]`, []string{RunAddr("s", "native.gsm8k", "a")}, true},
+		{`suite.s.result["native.gsm8k"]["a"].score > suite.s.scores["native.gsm8k"]["a"]`, []string{runAddr("s", "native.gsm8k", "a")}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -73,9 +73,9 @@ func TestEvalCheckCompare(t *testing.T) {
 	cfg := &config.Config{Suites: map[string]*config.Suite{"s": {Name: "s", Endpoints: []string{"a", "b"}}}}
 	res := &result.Result{Score: 0.5, Primary: "acc", N: 10, Metrics: map[string]result.Metric{"acc": {Value: 0.5, N: 10}}}
 	st := state.New("test")
-	st.Resources[RunAddr("s", "g", "a")] = &state.Resource{Type: "run", Status: state.StatusComplete, Result: res,
+	st.Resources[runAddr("s", "g", "a")] = &state.Resource{Type: "run", Status: state.StatusComplete, Result: res,
 		Compare: map[string]any{"b": map[string]any{"diff": -0.0312, "significant": true, "n": 10.0, "stderr": 0.01, "ci95": []any{-0.05, -0.011}}}}
-	st.Resources[RunAddr("s", "g", "b")] = &state.Resource{Type: "run", Status: state.StatusComplete, Result: res}
+	st.Resources[runAddr("s", "g", "b")] = &state.Resource{Type: "run", Status: state.StatusComplete, Result: res}
 	tests := []struct {
 		cond, status, msg string
 	}{

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
+	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/google/go-cmp/cmp"
@@ -17,12 +19,15 @@ import (
 
 // journalRunner writes each endpoint's scripted journal ("1", "0" or "err" per sample) and
 // ends the run partial when a sample errored, failed when the endpoint has no script.
-type journalRunner struct{ samples map[string][]string }
+type journalRunner struct {
+	plantest.Planner
+	samples map[string][]string
+}
 
 func (j journalRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress) (*plan.Outcome, error) {
 	script, ok := j.samples[spec.Endpoint.Name]
 	if !ok {
-		return &plan.Outcome{Status: plan.StatusFailed, Error: "scripted failure"}, nil
+		return &plan.Outcome{Status: state.StatusFailed, Error: "scripted failure"}, nil
 	}
 	var b strings.Builder
 	var m result.Mean
@@ -41,9 +46,9 @@ func (j journalRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progres
 		return nil, err
 	}
 	res := &result.Result{Score: m.Metric().Value, Primary: "accuracy", N: m.Metric().N, Errors: errs, Metrics: map[string]result.Metric{"accuracy": m.Metric()}}
-	out := &plan.Outcome{Status: plan.StatusComplete, Result: res}
+	out := &plan.Outcome{Status: state.StatusComplete, Result: res}
 	if errs > 0 {
-		out.Status, out.Error = plan.StatusPartial, "some samples failed"
+		out.Status, out.Error = state.StatusPartial, "some samples failed"
 	}
 	return out, nil
 }
@@ -91,7 +96,9 @@ func TestApplyComparesPartialRuns(t *testing.T) {
 	e.apply(e.plan(plan.Options{Refresh: true}))
 
 	st := e.state()
-	run := func(ep string) *state.Resource { return st.Resources[plan.RunAddr("s", "native.gsm8k", ep)] }
+	run := func(ep string) *state.Resource {
+		return st.Resources[addrs.Run{Suite: "s", Benchmark: "native.gsm8k", Endpoint: ep}.String()]
+	}
 	if run("b").Status != state.StatusPartial || run("c").Status != state.StatusFailed {
 		t.Fatalf("statuses: b %s, c %s; want partial and failed", run("b").Status, run("c").Status)
 	}

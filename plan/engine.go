@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/schema"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -31,8 +32,10 @@ type Engine struct {
 	Catalog   Catalog
 	Endpoints Endpoints
 	Datasets  Datasets
-	// Runners maps a harness kind ("native", "container") to its runner.
-	Runners map[string]Runner
+	// Runners maps a task's harness to the runner that plans and performs its runs.
+	Runners Registry
+	// Executor performs planned runs; nil means the local machine (LocalExecutor).
+	Executor Executor
 	// Services starts and stops managed endpoints; nil means they are not supported.
 	Services Services
 	// Exporters maps an exporter type ("mlflow", "local") to its implementation.
@@ -59,50 +62,11 @@ func (e *Engine) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Run is one planned unit of work: a benchmark against an endpoint within a suite.
-type Run struct {
-	Addr      string
-	Suite     string
-	Benchmark string // key as written in the suite
-	Endpoint  string
-	Task      *schema.Task
-	UserTask  *config.Task
-	EP        *config.Endpoint
-	// Dataset is the dataset of a native task (nil for container tasks).
-	Dataset *config.Dataset
-	// DatasetSHA is the dataset's sha256, "" while unknown (remote source without sha256,
-	// not fetched yet).
-	DatasetSHA string
-	Params     config.Params
-	// Judge is the benchmark block's judge endpoint name, "" when none.
-	Judge string
-	// Image is the pinned container image of a container task (with its tag, for pulls).
-	Image string
-	// Fingerprint is the endpoint's fingerprint used in the identity.
-	Fingerprint Fingerprint
-	Inputs      Inputs
-	Identity    string // "" while the dataset is unknown
-}
-
-// harnessKind is the runner kind of a task.
-func harnessKind(t *schema.Task) string {
-	if t.Native != nil || t.Harness == "native" {
-		return "native"
+func (e *Engine) executor() Executor {
+	if e.Executor == nil {
+		return LocalExecutor{}
 	}
-	return "container"
-}
-
-// userTaskEntry is the catalog entry synthesised for a task block.
-func userTaskEntry(name string) *schema.Task {
-	return &schema.Task{
-		Name: "task." + name, Harness: "native", Task: name,
-		EndpointTypes: []string{"chat", "completions"}, Category: "custom",
-	}
-}
-
-// nativeDataset is the synthetic dataset of a native task's canonical source.
-func nativeDataset(t *schema.Task) *config.Dataset {
-	return &config.Dataset{Name: t.Name, Source: t.Native.Source, SHA256: t.Native.SHA256, Format: t.Native.Format}
+	return e.Executor
 }
 
 // fingerprintFromConfig is an endpoint's fingerprint as far as the configuration tells.
@@ -115,14 +79,14 @@ func fingerprintFromConfig(ep *config.Endpoint) Fingerprint {
 // configFingerprint is an endpoint's fingerprint from the configuration; managed endpoints
 // ask the Services provider, which knows which server arguments change results.
 func (e *Engine) configFingerprint(ep *config.Endpoint) Fingerprint {
-	if ep.VLLM == nil {
+	if !ep.Managed() {
 		return fingerprintFromConfig(ep)
 	}
 	if sf, ok := e.Services.(ServiceFingerprinter); ok {
 		return sf.ConfigFingerprint(ep)
 	}
 	fp := fingerprintFromConfig(ep)
-	fp.MaxModelLen = ep.VLLM.MaxModelLen
+	fp.MaxModelLen = ep.Server.MaxModelLen
 	return fp
 }
 
@@ -177,7 +141,7 @@ func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[stri
 			continue
 		}
 		fp := e.configFingerprint(ep)
-		if p, ok := prior[name]; ok && samePrior(p, fp, ep.VLLM != nil) {
+		if p, ok := prior[name]; ok && samePrior(p, fp, ep.Managed()) {
 			fp = p
 			fp.Capabilities = fingerprintFromConfig(ep).Capabilities
 		}
@@ -215,7 +179,7 @@ func (e *Engine) refresh(ctx context.Context, cfg *config.Config, prior map[stri
 // errors: external endpoints are probed, managed ones have their server image resolved; nil
 // when nothing can be read.
 func (e *Engine) prober(ep *config.Endpoint) (func(context.Context, *config.Endpoint) (Fingerprint, error), string) {
-	if ep.VLLM != nil {
+	if ep.Managed() {
 		if sf, ok := e.Services.(ServiceFingerprinter); ok {
 			return sf.Fingerprint, "Managed endpoint refresh failed"
 		}
@@ -235,10 +199,10 @@ type Skip struct {
 	Reason    string `json:"reason"`
 }
 
-// expand builds every run of every suite, in address order.
-func (e *Engine) expand(ctx context.Context, cfg *config.Config, fps map[string]Fingerprint) ([]*Run, []Skip, []string, hcl.Diagnostics) {
+// expand plans every run of every suite, in address order.
+func (e *Engine) expand(ctx context.Context, cfg *config.Config, fps map[string]Fingerprint) ([]*PlannedRun, []Skip, []string, hcl.Diagnostics) {
 	var (
-		runs     []*Run
+		runs     []*PlannedRun
 		skips    []Skip
 		warnings []string
 		diags    hcl.Diagnostics
@@ -254,7 +218,7 @@ func (e *Engine) expand(ctx context.Context, cfg *config.Config, fps map[string]
 				if ep == nil {
 					continue
 				}
-				r, skip, d := e.buildRun(ctx, cfg, s, ent, ep, fps, shas, &warnings)
+				r, skip, d := e.planRun(ctx, cfg, s, ent, ep, fps, shas, &warnings)
 				diags = append(diags, d...)
 				if skip != "" {
 					skips = append(skips, Skip{Suite: s.Name, Benchmark: ent.key, Endpoint: epName, Reason: skip})
@@ -265,7 +229,7 @@ func (e *Engine) expand(ctx context.Context, cfg *config.Config, fps map[string]
 			}
 		}
 	}
-	sort.Slice(runs, func(i, j int) bool { return runs[i].Addr < runs[j].Addr })
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Addr.String() < runs[j].Addr.String() })
 	return runs, skips, dedupe(warnings), diags
 }
 
@@ -301,7 +265,7 @@ func (e *Engine) suiteBenchmarks(s *config.Suite) ([]suiteEntry, hcl.Diagnostics
 	}
 	for _, b := range s.Benchmarks {
 		if name, ok := strings.CutPrefix(b.Name, "task."); ok {
-			add(b.Name, userTaskEntry(name), name, true, b.Range)
+			add(b.Name, schema.UserTask(name), name, true, b.Range)
 			continue
 		}
 		canon, err := e.Catalog.Lookup(b.Name)
@@ -341,7 +305,7 @@ func supports(t *schema.Task, ep *config.Endpoint) (bool, string) {
 		}
 	}
 	if !typeOK {
-		missing = append(missing, fmt.Sprintf("a %s endpoint (endpoint.%s is %s)", strings.Join(t.EndpointTypes, " or "), ep.Name, ep.Type))
+		missing = append(missing, fmt.Sprintf("a %s endpoint (%s is %s)", strings.Join(t.EndpointTypes, " or "), addrs.Endpoint{Name: ep.Name}, ep.Type))
 	}
 	have := map[string]bool{}
 	for _, c := range ep.Capabilities {
@@ -354,7 +318,7 @@ func supports(t *schema.Task, ep *config.Endpoint) (bool, string) {
 		}
 	}
 	if len(caps) > 0 {
-		missing = append(missing, fmt.Sprintf("capability %s, which endpoint.%s does not declare (capabilities = [...])", strings.Join(caps, " and "), ep.Name))
+		missing = append(missing, fmt.Sprintf("capability %s, which %s does not declare (capabilities = [...])", strings.Join(caps, " and "), addrs.Endpoint{Name: ep.Name}))
 	}
 	if len(missing) == 0 {
 		return true, ""
@@ -362,7 +326,11 @@ func supports(t *schema.Task, ep *config.Endpoint) (bool, string) {
 	return false, "needs " + strings.Join(missing, ", and ")
 }
 
-func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Suite, ent suiteEntry, ep *config.Endpoint, fps map[string]Fingerprint, shas map[string]string, warnings *[]string) (*Run, string, hcl.Diagnostics) {
+// planRun plans one run: the engine merges parameters and fingerprints, the task's runner
+// says what the run adds to the identity and needs, and the engine hashes its datasets and
+// computes the identity. A benchmark the endpoint cannot serve is an error when named
+// explicitly and a skip (the reason) otherwise.
+func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suite, ent suiteEntry, ep *config.Endpoint, fps map[string]Fingerprint, shas map[string]string, warnings *[]string) (*PlannedRun, string, hcl.Diagnostics) {
 	if ok, why := supports(ent.task, ep); !ok {
 		if ent.explicit {
 			return nil, "", hcl.Diagnostics{{
@@ -378,88 +346,88 @@ func (e *Engine) buildRun(ctx context.Context, cfg *config.Config, s *config.Sui
 	if ov == nil {
 		ov = s.Overrides[ent.task.Name]
 	}
-	params := mergeParams(paramsFromDefaults(ent.task.Defaults), s.Params)
-	r := &Run{
-		Addr: RunAddr(s.Name, ent.key, ep.Name), Suite: s.Name, Benchmark: ent.key, Endpoint: ep.Name,
-		Task: ent.task, EP: ep, Fingerprint: fps[ep.Name],
-	}
-	in := RunInputs{
-		Benchmark: BenchmarkInputs{Name: ent.task.Name, Harness: ent.task.Harness, Task: ent.task.Task},
-		Endpoint:  fps[ep.Name],
+	r := &PlannedRun{
+		Addr:     addrs.Run{Suite: s.Name, Benchmark: ent.key, Endpoint: ep.Name},
+		Task:     ent.task,
+		Endpoint: ep,
+		Params:   mergeParams(paramsFromDefaults(ent.task.Defaults), s.Params),
 	}
 	if ent.userTask != "" {
 		r.UserTask = cfg.Tasks[ent.userTask]
-		if r.UserTask != nil {
-			in.Task = r.UserTask.Canonical
-			r.Dataset = cfg.Datasets[r.UserTask.Dataset]
-		}
 	}
-	if ent.task.Native != nil {
-		r.Dataset = nativeDataset(ent.task)
-		in.Scorer = ent.task.Native.Scorer
-	}
-	if harnessKind(ent.task) == "container" && ent.task.Image != "" {
-		// The identity names the image by its catalog repository and digest: a mirror moves
-		// where it is pulled from, not what it is.
-		in.Benchmark.Image = imageRef("", ent.task.Image, ent.task.Digest)
-		r.Image = imageRef(cfg.Settings.ImageMirror, ent.task.Image+tagSuffix(ent.task.Tag), ent.task.Digest)
-	}
+	var judge *Fingerprint
 	if ov != nil {
-		params = mergeParams(params, ov.Params)
-		if ov.Dataset != "" {
-			r.Dataset = cfg.Datasets[ov.Dataset]
-		}
-		if ov.Image != "" {
-			in.Benchmark.Image = ov.Image
-			r.Image = ov.Image
-		}
+		r.Params = mergeParams(r.Params, ov.Params)
 		if ov.Judge != "" {
 			fp := fps[ov.Judge]
-			in.Judge = &fp
-			r.Judge = ov.Judge
+			judge = &fp
+			r.Judge = cfg.Endpoints[ov.Judge]
 		}
 	}
-	r.Params = params
-	in.Params = identityParams(params)
-	if r.UserTask != nil && r.UserTask.FewShotDataset != "" {
-		if fs := cfg.Datasets[r.UserTask.FewShotDataset]; fs != nil {
-			sha, warn, err := e.datasetSHA(ctx, cfg, fs, shas)
-			if err != nil {
-				return nil, "", hcl.Diagnostics{{
-					Severity: hcl.DiagError, Summary: "Dataset unavailable",
-					Detail: fmt.Sprintf("%s: %v", DatasetAddr(fs.Name), err), Subject: fs.DeclRange.Ptr(),
-				}}
-			}
-			if warn != "" {
-				*warnings = append(*warnings, warn)
-			}
-			in.FewShot = sha
-		}
+	rng := ent.rng.Ptr()
+	if ov != nil {
+		rng = ov.DeclRange.Ptr()
 	}
-	if r.Dataset != nil {
-		sha, warn, err := e.datasetSHA(ctx, cfg, r.Dataset, shas)
-		if err != nil {
-			return nil, "", hcl.Diagnostics{{
-				Severity: hcl.DiagError, Summary: "Dataset unavailable",
-				Detail: fmt.Sprintf("%s: %v", DatasetAddr(r.Dataset.Name), err), Subject: datasetRange(r.Dataset, s),
-			}}
-		}
-		if warn != "" {
-			*warnings = append(*warnings, warn)
-		}
-		r.DatasetSHA = sha
-		in.Dataset = sha
+	runner, err := e.Runners.For(ent.task)
+	if err != nil {
+		// Planned anyway, so configurations can be reviewed before their runner lands; apply
+		// fails the run (see kindWarnings).
+		runner = missingRunner{harness: ent.task.Harness}
 	}
-	var err error
-	if r.Inputs, err = toInputs(in); err != nil {
+	rp, err := runner.PlanRun(ctx, &RunRequest{Addr: r.Addr, Task: ent.task, UserTask: r.UserTask, Endpoint: ep, Override: ov, Config: cfg})
+	if err != nil {
+		return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan " + r.Addr.String(), Detail: err.Error(), Subject: rng}}
+	}
+	r.Runner, r.Plan = runner, *rp
+	var dsSHA, fewSHA string
+	if fs := r.Plan.FewShot; fs != nil {
+		sha, d := e.neededSHA(ctx, cfg, fs, fs.DeclRange.Ptr(), shas, warnings)
+		if d != nil {
+			return nil, "", d
+		}
+		fewSHA = sha
+	}
+	if ds := r.Plan.Dataset; ds != nil {
+		sha, d := e.neededSHA(ctx, cfg, ds, datasetRange(ds, s), shas, warnings)
+		if d != nil {
+			return nil, "", d
+		}
+		dsSHA = sha
+	}
+	r.inputs(fps[ep.Name], judge, dsSHA, fewSHA)
+	if err := r.identify(); err != nil {
 		return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()}}
 	}
-	if r.Dataset == nil || r.DatasetSHA != "" {
-		if r.Identity, err = Identity(r.Inputs); err != nil {
-			return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()}}
-		}
-	}
 	return r, "", nil
+}
+
+// neededSHA is datasetSHA for a dataset a run needs, as a diagnostic on failure.
+func (e *Engine) neededSHA(ctx context.Context, cfg *config.Config, ds *config.Dataset, rng *hcl.Range, shas map[string]string, warnings *[]string) (string, hcl.Diagnostics) {
+	sha, warn, err := e.datasetSHA(ctx, cfg, ds, shas)
+	if err != nil {
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Dataset unavailable",
+			Detail: fmt.Sprintf("%s: %v", addrs.Dataset{Name: ds.Name}, err), Subject: rng,
+		}}
+	}
+	if warn != "" {
+		*warnings = append(*warnings, warn)
+	}
+	return sha, nil
+}
+
+// missingRunner stands for a harness no runner of this build performs: its runs are planned
+// and fail at apply.
+type missingRunner struct{ harness string }
+
+func (m missingRunner) Kind() RunnerKind { return RunnerKind(m.harness) }
+
+func (m missingRunner) PlanRun(context.Context, *RunRequest) (*RunPlan, error) {
+	return &RunPlan{}, nil
+}
+
+func (m missingRunner) Run(context.Context, *RunSpec, Progress) (*Outcome, error) {
+	return &Outcome{Status: state.StatusFailed, Error: fmt.Sprintf("the %s runner is not yet supported", m.harness)}, nil
 }
 
 func datasetRange(ds *config.Dataset, s *config.Suite) *hcl.Range {
@@ -467,27 +435,6 @@ func datasetRange(ds *config.Dataset, s *config.Suite) *hcl.Range {
 		return ds.DeclRange.Ptr()
 	}
 	return s.DeclRange.Ptr()
-}
-
-func tagSuffix(tag string) string {
-	if tag == "" {
-		return ""
-	}
-	return ":" + tag
-}
-
-// imageRef pins an image by digest, rewriting the registry prefix through a mirror.
-func imageRef(mirror, image, digest string) string {
-	if mirror != "" {
-		const prefix = "nvcr.io/nvidia/eval-factory/"
-		if rest, ok := strings.CutPrefix(image, prefix); ok {
-			image = strings.TrimRight(mirror, "/") + "/" + rest
-		}
-	}
-	if digest == "" {
-		return image
-	}
-	return image + "@" + digest
 }
 
 // datasetSHA returns a dataset's sha256 for identities: declared, hashed (local sources) or
@@ -503,6 +450,7 @@ func (e *Engine) datasetSHA(ctx context.Context, cfg *config.Config, ds *config.
 	if e.Datasets == nil {
 		return "", "", fmt.Errorf("no dataset provider")
 	}
+	addr := addrs.Dataset{Name: ds.Name}
 	if isLocalSource(ds.Source) {
 		f, err := e.Datasets.Fetch(ctx, ds, cfg.Settings.CacheDir, NopProgress{})
 		if err != nil {
@@ -513,10 +461,10 @@ func (e *Engine) datasetSHA(ctx context.Context, cfg *config.Config, ds *config.
 	}
 	if f, ok := e.Datasets.Cached(ds, cfg.Settings.CacheDir); ok {
 		memo[ds.Name] = f.SHA256
-		return f.SHA256, fmt.Sprintf("%s has no sha256: its identity is the sha256 of the fetched bytes (%s); pin it with sha256 = %q", DatasetAddr(ds.Name), short(f.SHA256), f.SHA256), nil
+		return f.SHA256, fmt.Sprintf("%s has no sha256: its identity is the sha256 of the fetched bytes (%s); pin it with sha256 = %q", addr, short(f.SHA256), f.SHA256), nil
 	}
 	memo[ds.Name] = ""
-	return "", fmt.Sprintf("%s has no sha256 and is not fetched yet: its identity is known only after apply fetches it; pin it with sha256 = \"...\"", DatasetAddr(ds.Name)), nil
+	return "", fmt.Sprintf("%s has no sha256 and is not fetched yet: its identity is known only after apply fetches it; pin it with sha256 = \"...\"", addr), nil
 }
 
 func isLocalSource(src string) bool {
@@ -529,11 +477,6 @@ func short(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-// RunDir is the run directory of a run: <output_dir>/<suite>/<benchmark>/<endpoint>/<identity[:12]>.
-func RunDir(cfg *config.Config, r *Run) string {
-	return filepath.Join(cfg.Settings.OutputDir, r.Suite, r.Benchmark, r.Endpoint, short(r.Identity))
 }
 
 func dedupe(xs []string) []string {

@@ -51,6 +51,7 @@ func (fakeDatasets) Fetch(_ context.Context, ds *config.Dataset, _ string, _ pla
 // fakeRunner completes every run with a fixed score and writes results.json, or fails
 // runs whose benchmark is in fail.
 type fakeRunner struct {
+	plantest.Planner
 	mu   sync.Mutex
 	runs []string
 	fail map[string]bool
@@ -61,7 +62,7 @@ func (f *fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress)
 	f.runs = append(f.runs, spec.Address)
 	f.mu.Unlock()
 	if f.fail[spec.Benchmark] {
-		return &plan.Outcome{Status: plan.StatusFailed, Error: "scripted failure"}, nil
+		return &plan.Outcome{Status: state.StatusFailed, Error: "scripted failure"}, nil
 	}
 	var m result.Mean
 	for _, x := range []float64{1, 0, 1, 1} {
@@ -71,7 +72,7 @@ func (f *fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress)
 	if err := os.WriteFile(filepath.Join(spec.RunDir, "results.json"), []byte("{}"), 0o644); err != nil {
 		return nil, err
 	}
-	return &plan.Outcome{Status: plan.StatusComplete, Result: res}, nil
+	return &plan.Outcome{Status: state.StatusComplete, Result: res}, nil
 }
 
 type env struct {
@@ -167,8 +168,8 @@ output "scores" {
 }
 `
 
-func actions(p *plan.Plan) map[string]string {
-	out := map[string]string{}
+func actions(p *plan.Plan) map[string]plan.ActionType {
+	out := map[string]plan.ActionType{}
 	for _, a := range p.Actions {
 		out[a.Address] = a.Action
 	}
@@ -179,7 +180,7 @@ func TestPlanApplyReplan(t *testing.T) {
 	e := newEnv(t)
 	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
 	p := e.plan(plan.Options{Refresh: true})
-	want := map[string]string{
+	want := map[string]plan.ActionType{
 		`suite.s.run["native.gsm8k"]["a"]`:   plan.ActionRun,
 		`suite.s.run["native.gsm8k"]["b"]`:   plan.ActionRun,
 		`suite.s.run["native.math500"]["a"]`: plan.ActionRun,
@@ -220,7 +221,7 @@ func TestPlanApplyReplan(t *testing.T) {
 	// The dataset checksum re-runs only the runs that use that dataset.
 	e.write(fmt.Sprintf(twoEndpoints, 2, "0", 8))
 	p = e.plan(plan.Options{Refresh: true})
-	want = map[string]string{
+	want = map[string]plan.ActionType{
 		`suite.s.run["native.gsm8k"]["a"]`:   plan.ActionRerun,
 		`suite.s.run["native.gsm8k"]["b"]`:   plan.ActionRerun,
 		`suite.s.run["native.math500"]["a"]`: plan.ActionNone,
@@ -245,7 +246,7 @@ func TestFailedRunSkipsOnlyItself(t *testing.T) {
 	}
 	e.runner.fail = nil
 	p := e.plan(plan.Options{Refresh: true})
-	want := map[string]string{
+	want := map[string]plan.ActionType{
 		`suite.s.run["native.gsm8k"]["a"]`:   plan.ActionNone,
 		`suite.s.run["native.gsm8k"]["b"]`:   plan.ActionNone,
 		`suite.s.run["native.math500"]["a"]`: plan.ActionRerun,
@@ -260,7 +261,7 @@ func TestTargetReplaceForget(t *testing.T) {
 	e := newEnv(t)
 	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
 	p := e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run[native.gsm8k]`}})
-	if diff := cmp.Diff(map[string]string{
+	if diff := cmp.Diff(map[string]plan.ActionType{
 		`suite.s.run["native.gsm8k"]["a"]`: plan.ActionRun,
 		`suite.s.run["native.gsm8k"]["b"]`: plan.ActionRun,
 	}, actions(p)); diff != "" {
@@ -354,7 +355,7 @@ exporter "local" "files" {
   suites = [suite.s]
 }`)
 	p := e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run["native.gsm8k"]["a"]`}})
-	if diff := cmp.Diff(map[string]string{
+	if diff := cmp.Diff(map[string]plan.ActionType{
 		`suite.s.run["native.gsm8k"]["a"]`:                              plan.ActionRun,
 		`exporter.local.files.export[suite.s.run["native.gsm8k"]["a"]]`: plan.ActionExport,
 	}, actions(p)); diff != "" {
@@ -371,7 +372,7 @@ exporter "local" "files" {
 	// The next plan retries the export only.
 	x.fail = false
 	p = e.plan(plan.Options{Refresh: true, Targets: []string{`suite.s.run["native.gsm8k"]["a"]`}})
-	if diff := cmp.Diff(map[string]string{
+	if diff := cmp.Diff(map[string]plan.ActionType{
 		`suite.s.run["native.gsm8k"]["a"]`:                              plan.ActionNone,
 		`exporter.local.files.export[suite.s.run["native.gsm8k"]["a"]]`: plan.ActionExport,
 	}, actions(p)); diff != "" {

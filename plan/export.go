@@ -6,15 +6,12 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"strings"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
 )
-
-// ActionExport exports a run's result to an exporter.
-const ActionExport = "export"
 
 // Exporter sends finished results somewhere (MLflow, local files). Export must be idempotent
 // by rec.Identity: exporting the same identity twice must not create a second record.
@@ -35,7 +32,7 @@ type ExportRecord struct {
 	// Identity and Inputs are the run's identity and the fields it hashes.
 	Identity string
 	Inputs   map[string]any
-	Status   string
+	Status   state.Status
 	Result   *result.Result
 	// RunDir is the absolute run directory with samples.jsonl, results.json, run_config.json.
 	RunDir string
@@ -44,31 +41,18 @@ type ExportRecord struct {
 	EvalplanVersion string
 }
 
-// ExportAddr is the address of the export of run to exporter key ("mlflow.team"):
-// exporter.mlflow.team.export[suite.quick.run["native.gsm8k"]["qwen"]].
-func ExportAddr(key, run string) string {
-	return "exporter." + key + ".export[" + run + "]"
+// exporterAddr is the address of an exporter block.
+func exporterAddr(x *config.Exporter) addrs.Exporter {
+	return addrs.Exporter{Type: x.Type, Name: x.Name}
 }
 
-// ParseExportAddr splits an export address into its exporter key and run address.
-func ParseExportAddr(addr string) (key, run string, ok bool) {
-	rest, found := strings.CutPrefix(addr, "exporter.")
-	if !found || !strings.HasSuffix(rest, "]") {
-		return "", "", false
-	}
-	key, run, found = strings.Cut(rest, ".export[")
-	if !found {
-		return "", "", false
-	}
-	return key, strings.TrimSuffix(run, "]"), true
-}
-
-// exportersOf maps a suite name to the exporter keys that select it.
-func exportersOf(cfg *config.Config) map[string][]string {
-	out := map[string][]string{}
+// exportersOf maps a suite name to the exporters that select it.
+func exportersOf(cfg *config.Config) map[string][]addrs.Exporter {
+	out := map[string][]addrs.Exporter{}
 	for _, key := range slices.Sorted(maps.Keys(cfg.Exporters)) {
-		for _, s := range cfg.Exporters[key].Suites {
-			out[s] = append(out[s], key)
+		x := cfg.Exporters[key]
+		for _, s := range x.Suites {
+			out[s] = append(out[s], exporterAddr(x))
 		}
 	}
 	return out
@@ -77,7 +61,7 @@ func exportersOf(cfg *config.Config) map[string][]string {
 // planExports adds an export action for every (exporter, run) whose result is not yet
 // exported with the run's identity: runs that will run now, and recorded complete runs that
 // were never exported (or whose export failed).
-func planExports(cfg *config.Config, st *state.File, runs []*Run, actions []*Action, targets []string) []*Action {
+func planExports(cfg *config.Config, st *state.File, runs []*PlannedRun, actions []*Action, targets []string) []*Action {
 	byAddr := map[string]*Action{}
 	for _, a := range actions {
 		byAddr[a.Address] = a
@@ -85,19 +69,20 @@ func planExports(cfg *config.Config, st *state.File, runs []*Run, actions []*Act
 	xs := exportersOf(cfg)
 	var out []*Action
 	for _, r := range runs {
-		for _, key := range xs[r.Suite] {
-			addr := ExportAddr(key, r.Addr)
-			if !targeted(targets, r.Addr) && !targeted(targets, addr) {
+		runAddr := r.Addr.String()
+		for _, x := range xs[r.Addr.Suite] {
+			addr := addrs.Export{Exporter: x, Run: r.Addr}.String()
+			if !targeted(targets, runAddr) && !targeted(targets, addr) {
 				continue
 			}
-			a := byAddr[r.Addr]
-			res := st.Resources[r.Addr]
+			a := byAddr[runAddr]
+			res := st.Resources[runAddr]
 			willRun := a != nil && a.Action != ActionNone && a.Action != ActionForget
 			switch {
 			case willRun:
-				out = append(out, &Action{Address: addr, Action: ActionExport, Suite: r.Suite, Benchmark: r.Benchmark, Endpoint: r.Endpoint, Identity: r.Identity, Reason: "after the run completes"})
+				out = append(out, &Action{Address: addr, Action: ActionExport, Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Endpoint: r.Addr.Endpoint, Identity: r.Identity, Reason: "after the run completes"})
 			case res != nil && res.Status == state.StatusComplete && res.Identity == r.Identity:
-				ex, ok := res.Exports["exporter."+key]
+				ex, ok := res.Exports[x.String()]
 				if ok && ex.Identity == r.Identity && ex.Error == "" {
 					continue
 				}
@@ -105,7 +90,7 @@ func planExports(cfg *config.Config, st *state.File, runs []*Run, actions []*Act
 				if ok && ex.Error != "" {
 					reason = "last export failed: " + firstLine(ex.Error)
 				}
-				out = append(out, &Action{Address: addr, Action: ActionExport, Suite: r.Suite, Benchmark: r.Benchmark, Endpoint: r.Endpoint, Identity: r.Identity, Reason: reason})
+				out = append(out, &Action{Address: addr, Action: ActionExport, Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Endpoint: r.Addr.Endpoint, Identity: r.Identity, Reason: reason})
 			}
 		}
 	}
@@ -113,27 +98,28 @@ func planExports(cfg *config.Config, st *state.File, runs []*Run, actions []*Act
 }
 
 // exportRun exports one recorded run to one exporter and records the outcome in state.
-func (e *Engine) exportRun(ctx context.Context, cfg *config.Config, store *state.Store, key, runAddr string) error {
-	x := cfg.Exporters[key]
+func (e *Engine) exportRun(ctx context.Context, cfg *config.Config, store *state.Store, xa addrs.Export) error {
+	xaddr, runAddr := xa.Exporter.String(), xa.Run.String()
+	x := cfg.Exporters[xa.Exporter.Key()]
 	if x == nil {
-		return fmt.Errorf("exporter.%s is not in the configuration", key)
+		return fmt.Errorf("%s is not in the configuration", xaddr)
 	}
 	exp := e.Exporters[x.Type]
 	if exp == nil {
-		return fmt.Errorf("exporter.%s: %s exporters are not yet supported", key, x.Type)
+		return fmt.Errorf("%s: %s exporters are not yet supported", xaddr, x.Type)
 	}
 	snap := store.Snapshot()
 	res := snap.Resources[runAddr]
 	if res == nil || res.Status != state.StatusComplete || res.Result == nil {
 		status := "not run"
 		if res != nil {
-			status = res.Status
+			status = string(res.Status)
 		}
-		return fmt.Errorf("exporter.%s: %s has no complete result to export (status: %s)", key, runAddr, status)
+		return fmt.Errorf("%s: %s has no complete result to export (status: %s)", xaddr, runAddr, status)
 	}
-	suite, bench, ep, _ := ParseRunAddr(runAddr)
+	ep := xa.Run.Endpoint
 	rec := &ExportRecord{
-		Address: runAddr, Suite: suite, Benchmark: bench, Endpoint: ep,
+		Address: runAddr, Suite: xa.Run.Suite, Benchmark: xa.Run.Benchmark, Endpoint: ep,
 		Identity: res.Identity, Inputs: res.Inputs, Status: res.Status, Result: res.Result,
 		RunDir: absRunDir(cfg, res.RunDir), ConfigDir: cfg.Dir, EvalplanVersion: e.Version,
 	}
@@ -146,7 +132,6 @@ func (e *Engine) exportRun(ctx context.Context, cfg *config.Config, store *state
 	}
 	ref, err := exp.Export(ctx, x, rec)
 	now := e.now()
-	xaddr := "exporter." + key
 	uerr := store.Update(func(f *state.File) {
 		r := f.Resources[runAddr]
 		if r == nil {
@@ -185,35 +170,26 @@ func (e *Engine) Export(ctx context.Context, cfg *config.Config, store *state.St
 	xs := exportersOf(cfg)
 	for _, runAddr := range slices.Sorted(maps.Keys(snap.Resources)) {
 		res := snap.Resources[runAddr]
-		suite, _, _, ok := ParseRunAddr(runAddr)
-		if !ok || res.Type != "run" || res.Status != state.StatusComplete || !targeted(opts.Addrs, runAddr) {
+		run, err := addrs.ParseRun(runAddr)
+		if err != nil || res.Type != "run" || res.Status != state.StatusComplete || !targeted(opts.Addrs, runAddr) {
 			continue
 		}
-		for _, key := range xs[suite] {
-			if len(opts.Exporters) > 0 && !containsString(opts.Exporters, key) {
+		for _, x := range xs[run.Suite] {
+			if len(opts.Exporters) > 0 && !slices.Contains(opts.Exporters, x.Key()) {
 				continue
 			}
-			if ex, ok := res.Exports["exporter."+key]; ok && !opts.Force && ex.Identity == res.Identity && ex.Error == "" {
+			if ex, ok := res.Exports[x.String()]; ok && !opts.Force && ex.Identity == res.Identity && ex.Error == "" {
 				continue
 			}
-			addr := ExportAddr(key, runAddr)
-			if err := e.exportRun(ctx, cfg, store, key, runAddr); err != nil {
-				errs[addr] = err
+			xa := addrs.Export{Exporter: x, Run: run}
+			if err := e.exportRun(ctx, cfg, store, xa); err != nil {
+				errs[xa.String()] = err
 				continue
 			}
-			done = append(done, addr)
+			done = append(done, xa.String())
 		}
 	}
 	return done, errs
-}
-
-func containsString(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // relRunDir keeps run directories in state relative to the configuration directory.

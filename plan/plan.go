@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/hashicorp/hcl/v2"
@@ -23,16 +24,41 @@ import (
 // FormatVersion is the version of the plan JSON document.
 const FormatVersion = "1"
 
+// ActionType is what a plan does to an address.
+type ActionType string
+
 // Actions of a plan entry.
 const (
-	ActionNone    = "none"
-	ActionRun     = "run"
-	ActionRerun   = "re-run"
-	ActionReplace = "replace"
-	ActionResume  = "resume"
-	ActionReuse   = "reuse"
-	ActionForget  = "forget"
+	ActionNone    ActionType = "none"
+	ActionRun     ActionType = "run"
+	ActionRerun   ActionType = "re-run"
+	ActionReplace ActionType = "replace"
+	ActionResume  ActionType = "resume"
+	ActionReuse   ActionType = "reuse"
+	ActionForget  ActionType = "forget"
+	ActionExport  ActionType = "export"
 )
+
+// known reports whether a is one of the actions above.
+func (a ActionType) known() bool {
+	switch a {
+	case ActionNone, ActionRun, ActionRerun, ActionReplace, ActionResume, ActionReuse, ActionForget, ActionExport:
+		return true
+	}
+	return false
+}
+
+// work reports whether apply does something for the action.
+func (a ActionType) work() bool { return a != ActionNone }
+
+// runs reports whether the action performs its run (as opposed to copying or forgetting it).
+func (a ActionType) runs() bool {
+	switch a {
+	case ActionRun, ActionRerun, ActionReplace, ActionResume:
+		return true
+	}
+	return false
+}
 
 // Plan is a saved or displayed plan: the same versioned JSON document that `show -json`
 // prints. It is deterministic for the same configuration, state and endpoints.
@@ -62,19 +88,42 @@ type PlanVariable struct {
 
 // Action is what a plan will do to one address.
 type Action struct {
-	Address   string `json:"address"`
-	Action    string `json:"action"`
-	Reason    string `json:"reason,omitempty"`
-	Suite     string `json:"suite,omitempty"`
-	Benchmark string `json:"benchmark,omitempty"`
-	Endpoint  string `json:"endpoint,omitempty"`
-	Identity  string `json:"identity,omitempty"`
-	Prior     string `json:"prior_identity,omitempty"`
-	ReuseFrom string `json:"reuse_from,omitempty"`
+	Address   string     `json:"address"`
+	Action    ActionType `json:"action"`
+	Reason    string     `json:"reason,omitempty"`
+	Suite     string     `json:"suite,omitempty"`
+	Benchmark string     `json:"benchmark,omitempty"`
+	Endpoint  string     `json:"endpoint,omitempty"`
+	Identity  string     `json:"identity,omitempty"`
+	Prior     string     `json:"prior_identity,omitempty"`
+	ReuseFrom string     `json:"reuse_from,omitempty"`
 	// Image is the image a container run pulls (after image_mirror), pinned by digest.
 	Image   string   `json:"image,omitempty"`
 	Changes []Change `json:"changes,omitempty"`
 	Inputs  Inputs   `json:"inputs,omitempty"`
+	// Operational are the run's operational parameters: they never change its identity,
+	// but a saved plan carries them so that apply does what the reviewer read.
+	Operational *Operational `json:"operational,omitempty"`
+	// Run is the planned run of a run action; apply performs it. Plans read from a file
+	// have none: apply verifies them against a fresh plan and performs that one.
+	Run *PlannedRun `json:"-"`
+}
+
+// Operational are a run's operational (O) parameters with their effective values.
+type Operational struct {
+	Parallelism    *int     `json:"parallelism,omitempty"`
+	RequestTimeout *float64 `json:"request_timeout,omitempty"`
+	MaxRetries     *int     `json:"max_retries,omitempty"`
+	Timeout        *float64 `json:"timeout,omitempty"`
+	Cache          *bool    `json:"cache,omitempty"`
+}
+
+func operational(p config.Params) *Operational {
+	o := &Operational{Parallelism: p.Parallelism, RequestTimeout: p.RequestTimeout, MaxRetries: p.MaxRetries, Timeout: p.Timeout, Cache: p.Cache}
+	if *o == (Operational{}) {
+		return nil
+	}
+	return o
 }
 
 // ServiceAction is a managed endpoint that apply starts before its first run and stops
@@ -145,11 +194,16 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 	inConfig := map[string]bool{}
 	byIdentity := completedByIdentity(cfg, st)
 	for _, r := range runs {
-		inConfig[r.Addr] = true
-		if !targeted(opts.Targets, r.Addr) {
+		addr := r.Addr.String()
+		inConfig[addr] = true
+		if !targeted(opts.Targets, addr) {
 			continue
 		}
-		p.Actions = append(p.Actions, decide(cfg, st.Resources[r.Addr], r, opts, byIdentity))
+		a, err := decide(cfg, st.Resources[addr], r, opts, byIdentity)
+		if err != nil {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()})
+		}
+		p.Actions = append(p.Actions, a)
 	}
 	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		res := st.Resources[addr]
@@ -161,7 +215,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 	p.Actions = append(p.Actions, planExports(cfg, st, runs, p.Actions, opts.Targets)...)
 	sort.SliceStable(p.Actions, func(i, j int) bool { return p.Actions[i].Address < p.Actions[j].Address })
 	p.Summary = summarize(p.Actions)
-	p.Services = e.planServices(cfg, runs, p.Actions)
+	p.Services = e.planServices(cfg, p.Actions)
 	if len(p.Services) > 0 && e.Services == nil {
 		p.Warnings = append(p.Warnings, "managed endpoints (vllm blocks) are not yet supported: apply will fail the runs that need them")
 	}
@@ -170,11 +224,11 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 }
 
 // kindWarnings warns about runs whose runner is not available in this build.
-func (e *Engine) kindWarnings(runs []*Run) []string {
-	missing := map[string]int{}
+func (e *Engine) kindWarnings(runs []*PlannedRun) []string {
+	missing := map[RunnerKind]int{}
 	for _, r := range runs {
-		if e.Runners[harnessKind(r.Task)] == nil {
-			missing[harnessKind(r.Task)]++
+		if m, ok := r.Runner.(missingRunner); ok {
+			missing[m.Kind()]++
 		}
 	}
 	var out []string
@@ -189,7 +243,7 @@ func targeted(targets []string, addr string) bool {
 		return true
 	}
 	for _, t := range targets {
-		if MatchTarget(t, addr) {
+		if addrs.MatchString(t, addr) {
 			return true
 		}
 	}
@@ -227,11 +281,18 @@ func absRunDir(cfg *config.Config, dir string) string {
 	return filepath.Join(cfg.Dir, dir)
 }
 
-func decide(cfg *config.Config, res *state.Resource, r *Run, opts Options, byIdentity map[string]string) *Action {
-	a := &Action{Address: r.Addr, Suite: r.Suite, Benchmark: r.Benchmark, Endpoint: r.Endpoint, Identity: r.Identity, Inputs: r.Inputs, Image: r.Image}
+func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options, byIdentity map[string]string) (*Action, error) {
+	in, err := r.Inputs.plain()
+	if err != nil {
+		return nil, err
+	}
+	a := &Action{
+		Address: r.Addr.String(), Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Endpoint: r.Addr.Endpoint,
+		Identity: r.Identity, Inputs: in, Image: r.Plan.Pull, Operational: operational(r.Params), Run: r,
+	}
 	replace := false
 	for _, p := range opts.Replace {
-		if MatchTarget(p, r.Addr) {
+		if addrs.Match(p, r.Addr) {
 			replace = true
 		}
 	}
@@ -249,7 +310,7 @@ func decide(cfg *config.Config, res *state.Resource, r *Run, opts Options, byIde
 		a.Action, a.Reason = ActionRun, "not yet run"
 	case r.Identity == "" || res.Identity != r.Identity:
 		a.Action, a.Prior = ActionRerun, res.Identity
-		a.Changes = DiffInputs(Inputs(res.Inputs), r.Inputs)
+		a.Changes = DiffInputs(Inputs(res.Inputs), in)
 		a.Reason = "identity changed"
 		if r.Identity == "" {
 			a.Reason = "dataset identity known after fetch"
@@ -259,7 +320,7 @@ func decide(cfg *config.Config, res *state.Resource, r *Run, opts Options, byIde
 		}
 	case res.Status == state.StatusPartial || res.Status == state.StatusRunning:
 		a.Action, a.Prior = ActionResume, res.Identity
-		a.Reason = "last run " + map[string]string{state.StatusPartial: "ended partial", state.StatusRunning: "was interrupted"}[res.Status] + ": only missing or errored samples will be requested"
+		a.Reason = "last run " + map[state.Status]string{state.StatusPartial: "ended partial", state.StatusRunning: "was interrupted"}[res.Status] + ": only missing or errored samples will be requested"
 	case res.Status == state.StatusFailed:
 		a.Action, a.Prior, a.Reason = ActionRerun, res.Identity, "last attempt failed"
 		if res.Error != "" {
@@ -270,7 +331,7 @@ func decide(cfg *config.Config, res *state.Resource, r *Run, opts Options, byIde
 	default:
 		a.Action, a.Reason = ActionNone, ""
 	}
-	return a
+	return a, nil
 }
 
 func firstLine(s string) string {
@@ -305,10 +366,11 @@ func summarize(actions []*Action) Summary {
 func priorFingerprints(st *state.File) map[string]Fingerprint {
 	out := map[string]Fingerprint{}
 	for addr, res := range st.Resources {
-		name, ok := strings.CutPrefix(addr, "endpoint.")
-		if !ok || res.Type != "endpoint" {
+		ep, err := addrs.ParseEndpoint(addr)
+		if err != nil || res.Type != "endpoint" {
 			continue
 		}
+		name := ep.Name
 		b, err := json.Marshal(res.Inputs)
 		if err != nil {
 			continue
@@ -379,49 +441,44 @@ func ReadPlan(path string) (*Plan, error) {
 }
 
 // planServices lists the managed endpoints that runs with work to do need.
-func (e *Engine) planServices(cfg *config.Config, runs []*Run, actions []*Action) []ServiceAction {
-	work := map[string]bool{}
-	for _, a := range actions {
-		if a.Action != ActionNone && a.Action != ActionForget && a.Action != ActionReuse {
-			work[a.Address] = true
-		}
-	}
+func (e *Engine) planServices(cfg *config.Config, actions []*Action) []ServiceAction {
 	need := map[string]bool{}
-	for _, r := range runs {
-		if work[r.Addr] && r.EP.VLLM != nil {
-			need[r.EP.Name] = true
+	for _, a := range actions {
+		if a.Run != nil && a.Action.runs() && a.Run.Endpoint.Managed() {
+			need[a.Run.Endpoint.Name] = true
 		}
 	}
 	var out []ServiceAction
 	for _, name := range slices.Sorted(maps.Keys(need)) {
-		out = append(out, ServiceAction{Address: EndpointAddr(name), Start: true, Stop: !cfg.Endpoints[name].VLLM.KeepRunning})
+		out = append(out, ServiceAction{Address: addrs.Endpoint{Name: name}.String(), Start: true, Stop: !cfg.Endpoints[name].Server.KeepRunning})
 	}
 	return out
 }
 
 // unmatched reports -target and -replace addresses that select nothing, so a typo never
 // turns into an empty plan that a CI gate would take for "up to date".
-func unmatched(cfg *config.Config, runs []*Run, st *state.File, opts Options) hcl.Diagnostics {
-	addrs := make([]string, 0, len(runs)+len(st.Resources))
+func unmatched(cfg *config.Config, runs []*PlannedRun, st *state.File, opts Options) hcl.Diagnostics {
+	all := make([]string, 0, len(runs)+len(st.Resources))
 	for _, r := range runs {
-		addrs = append(addrs, r.Addr)
+		all = append(all, r.Addr.String())
 	}
 	for a, res := range st.Resources {
 		if res.Type == "run" {
-			addrs = append(addrs, a)
+			all = append(all, a)
 		}
 	}
-	for key := range cfg.Exporters {
+	for _, key := range slices.Sorted(maps.Keys(cfg.Exporters)) {
+		x := exporterAddr(cfg.Exporters[key])
 		for _, r := range runs {
-			addrs = append(addrs, ExportAddr(key, r.Addr))
+			all = append(all, addrs.Export{Exporter: x, Run: r.Addr}.String())
 		}
 	}
 	var diags hcl.Diagnostics
 	check := func(flag string, patterns []string) {
 		for _, p := range patterns {
 			found := false
-			for _, a := range addrs {
-				if MatchTarget(p, a) {
+			for _, a := range all {
+				if addrs.MatchString(p, a) {
 					found = true
 					break
 				}

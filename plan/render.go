@@ -20,7 +20,7 @@ func newPalette(color bool) palette {
 }
 
 // symbols and verbs of each action, as Terraform renders them.
-var actionStyle = map[string]struct{ sym, verb string }{
+var actionStyle = map[ActionType]struct{ sym, verb string }{
 	ActionRun:     {"+", "will be run"},
 	ActionRerun:   {"~", "will be re-run"},
 	ActionReplace: {"-/+", "will be re-run (forced)"},
@@ -84,7 +84,7 @@ func Render(w io.Writer, p *Plan, color bool) {
 		c.bold, c.reset, s.Run, s.Rerun, s.Resume, s.Reuse, s.Forget, s.Export)
 }
 
-func actionColor(action string, c palette) string {
+func actionColor(action ActionType, c palette) string {
 	switch action {
 	case ActionRun, ActionReuse, ActionExport:
 		return c.green

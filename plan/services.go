@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
@@ -26,7 +27,7 @@ type ServiceFingerprinter interface {
 	Fingerprint(ctx context.Context, ep *config.Endpoint) (Fingerprint, error)
 }
 
-// servicePool reference-counts managed endpoints during an apply: the first run that needs
+// servicePool is the ServerPool of an apply: it reference-counts managed endpoints during an apply: the first run that needs
 // an endpoint starts it, the last one to finish stops it (unless keep_running).
 type servicePool struct {
 	svc Services
@@ -49,11 +50,11 @@ func newServicePool(svc Services) *servicePool {
 // Acquire makes ep available and returns its URL; every successful Acquire must be matched
 // by a Release.
 func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string, error) {
-	if ep.VLLM == nil {
+	if !ep.Managed() {
 		return ep.URL, nil
 	}
 	if p.svc == nil {
-		return "", fmt.Errorf("endpoint.%s: managed endpoints (vllm blocks) are not yet supported", ep.Name)
+		return "", fmt.Errorf("%s: managed endpoints (vllm blocks) are not yet supported", addrs.Endpoint{Name: ep.Name})
 	}
 	p.mu.Lock()
 	s := p.eps[ep.Name]
@@ -67,7 +68,7 @@ func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string,
 	if s.refs == 0 {
 		s.url, s.err = p.svc.Start(ctx, ep)
 		if s.err != nil {
-			return "", fmt.Errorf("endpoint.%s: start: %w", ep.Name, s.err)
+			return "", fmt.Errorf("%s: start: %w", addrs.Endpoint{Name: ep.Name}, s.err)
 		}
 		s.start = true
 	}
@@ -77,7 +78,7 @@ func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string,
 
 // Release drops one reference to ep, stopping it when none is left and it is not kept running.
 func (p *servicePool) Release(ctx context.Context, ep *config.Endpoint) error {
-	if ep.VLLM == nil || p.svc == nil {
+	if !ep.Managed() || p.svc == nil {
 		return nil
 	}
 	p.mu.Lock()
@@ -89,7 +90,7 @@ func (p *servicePool) Release(ctx context.Context, ep *config.Endpoint) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refs--
-	if s.refs > 0 || ep.VLLM.KeepRunning {
+	if s.refs > 0 || ep.Server.KeepRunning {
 		return nil
 	}
 	s.start = false

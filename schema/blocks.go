@@ -106,8 +106,8 @@ func EndpointBody() *hcl.BodySchema {
 // values never appear in state, plans, logs or diagnostics.
 func SensitiveEndpointAttributes() []string { return []string{"api_key", "headers"} }
 
-// VLLMBody is the schema of an endpoint's nested vllm block.
-func VLLMBody() *hcl.BodySchema {
+// ManagedServerBody is the schema of an endpoint's nested vllm block.
+func ManagedServerBody() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "gpu"},
 		{Name: "runtime"},

@@ -24,7 +24,7 @@ type Attr struct {
 func Document() map[string]any {
 	nested := map[string]map[string]*hcl.BodySchema{
 		BlockVariable: {"validation": ValidationBody()},
-		BlockEndpoint: {"vllm": VLLMBody()},
+		BlockEndpoint: {"vllm": ManagedServerBody()},
 		BlockSuite:    {"params": ParamsBody(), "benchmark": BenchmarkBody()},
 	}
 	bodies := map[string]*hcl.BodySchema{

@@ -88,3 +88,12 @@ func nativeTasks() []*Task {
 		},
 	}
 }
+
+// UserTask is the catalog entry of a task block NAME, the benchmark "task.NAME": a native
+// task for chat and completions endpoints.
+func UserTask(name string) *Task {
+	return &Task{
+		Name: "task." + name, Harness: NativeHarness, Task: name,
+		EndpointTypes: []string{"chat", "completions"}, Category: "custom",
+	}
+}

@@ -74,10 +74,10 @@ func cmdApply(c *cli, args []string) int {
 		return exitError
 	}
 
-	p := saved
-	if p != nil {
-		if code, ok := c.checkSaved(l, st, exists, p, color); !ok {
-			return code
+	var p *plan.Plan
+	if saved != nil {
+		if p, ok = c.verifySaved(l, st, exists, saved, color); !ok {
+			return exitError
 		}
 	} else {
 		var code int
@@ -115,22 +115,23 @@ func cmdApply(c *cli, args []string) int {
 	return c.reportApply(l, store.Snapshot(), p, res, color)
 }
 
-// checkSaved refuses a saved plan that no longer matches the state, files or endpoints.
-func (c *cli) checkSaved(l *loaded, st *state.File, exists bool, p *plan.Plan, color bool) (int, bool) {
+// verifySaved refuses a saved plan that no longer matches the state, files or endpoints, or
+// whose actions differ from planning again; it returns the fresh plan apply performs.
+func (c *cli) verifySaved(l *loaded, st *state.File, exists bool, saved *plan.Plan, color bool) (*plan.Plan, bool) {
 	cur := *st
 	if !exists {
 		cur.Lineage = ""
 	}
-	fps, diags := l.engine.Refresh(c.ctx, l.cfg, st, true)
+	p, diags, err := l.engine.VerifySaved(c.ctx, l.cfg, &cur, saved)
 	if diags.HasErrors() {
 		c.printDiags(l.cfg.HCLFiles(), diags, color)
-		return exitError, false
+		return nil, false
 	}
-	if err := plan.CheckStale(l.cfg, &cur, p, fps); err != nil {
+	if err != nil {
 		fmt.Fprintln(c.stderr, "Error:", err)
-		return exitError, false
+		return nil, false
 	}
-	return exitOK, true
+	return p, true
 }
 
 // savedVars turns the non-sensitive variables stored in a plan into -var arguments (before

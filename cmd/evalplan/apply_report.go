@@ -13,7 +13,7 @@ import (
 
 // reportApply prints what an apply did and returns the exit code (DESIGN §5).
 func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.ApplyResult, color bool) int {
-	counts := map[string]int{}
+	counts := map[state.Status]int{}
 	for _, s := range res.Outcomes {
 		counts[s]++
 	}

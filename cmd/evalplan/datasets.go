@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/dataset"
 )
@@ -50,7 +50,7 @@ func cmdDatasets(c *cli, args []string) int {
 			if sha == "" {
 				sha = "(unknown until fetched)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", plan.DatasetAddr(ds.Name), cached, short(sha), ds.Source)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", addrs.Dataset{Name: ds.Name}.String(), cached, short(sha), ds.Source)
 		}
 		tw.Flush()
 		entries, err := dataset.Status(l.cfg.Settings.CacheDir)
@@ -78,7 +78,7 @@ func cmdDatasets(c *cli, args []string) int {
 				failed++
 				continue
 			}
-			fmt.Fprintf(c.stdout, "%s: ready (%s, sha256 %s)\n", plan.DatasetAddr(ds.Name), humanBytes(file.Size), short(file.SHA256))
+			fmt.Fprintf(c.stdout, "%s: ready (%s, sha256 %s)\n", addrs.Dataset{Name: ds.Name}.String(), humanBytes(file.Size), short(file.SHA256))
 		}
 		if failed > 0 {
 			return exitError

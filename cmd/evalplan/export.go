@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/local"
@@ -66,8 +67,11 @@ func cmdExport(c *cli, args []string) int {
 	}
 	snap := store.Snapshot()
 	for _, addr := range done {
-		key, run, _ := plan.ParseExportAddr(addr)
-		ref := snap.Resources[run].Exports["exporter."+key].Ref
+		xa, err := addrs.ParseExport(addr)
+		if err != nil {
+			continue
+		}
+		ref := snap.Resources[xa.Run.String()].Exports[xa.Exporter.String()].Ref
 		fmt.Fprintf(c.stdout, "%s: exported (%s)\n", addr, ref)
 	}
 	failed := make([]string, 0, len(errs))
@@ -99,7 +103,8 @@ func (c *cli) exporterKeys(cfg *config.Config, only []string) ([]string, bool) {
 		if cfg.Exporters[key] == nil {
 			known := make([]string, 0, len(cfg.Exporters))
 			for _, k := range slices.Sorted(maps.Keys(cfg.Exporters)) {
-				known = append(known, "exporter."+k)
+				x := cfg.Exporters[k]
+				known = append(known, addrs.Exporter{Type: x.Type, Name: x.Name}.String())
 			}
 			list := strings.Join(known, ", ")
 			if list == "" {

@@ -58,9 +58,9 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 		Catalog:   cat,
 		Endpoints: &endpoint.Provider{},
 		Datasets:  &dataset.Provider{Dir: cfg.Dir},
-		Runners: map[string]plan.Runner{
-			"native":    &native.Runner{Limiters: &openai.Limiters{}},
-			"container": &bcontainer.Runner{Config: cfg, Environ: c.environ},
+		Runners: plan.Registry{
+			schema.NativeHarness: &native.Runner{Limiters: &openai.Limiters{}},
+			plan.AnyHarness:      &bcontainer.Runner{Config: cfg, Environ: c.environ},
 		},
 		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ},
 		Exporters: c.exporters(cfg),
@@ -160,7 +160,7 @@ func commandLine(args []string) string {
 // close releases what the engine's providers hold open (response caches).
 func (l *loaded) close(ctx context.Context) error {
 	var errs []error
-	for _, r := range l.engine.Runners {
+	for _, r := range l.engine.Runners.Runners() {
 		if c, ok := r.(io.Closer); ok {
 			errs = append(errs, c.Close())
 		}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -51,7 +51,7 @@ func matchAny(patterns []string, addr string) bool {
 		return true
 	}
 	for _, p := range patterns {
-		if plan.MatchTarget(p, addr) {
+		if addrs.MatchString(p, addr) {
 			return true
 		}
 	}
@@ -103,7 +103,7 @@ func findResource(st *state.File, pattern string) (string, *state.Resource) {
 	var found string
 	n := 0
 	for addr := range st.Resources {
-		if plan.MatchTarget(pattern, addr) && strings.Count(addr, "[") == strings.Count(pattern, "[") {
+		if addrs.MatchString(pattern, addr) && strings.Count(addr, "[") == strings.Count(pattern, "[") {
 			found = addr
 			n++
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/status"
 	"github.com/evalplan/evalplan/providers/container"
@@ -88,7 +89,7 @@ func (c *cli) statusEndpoints(r *status.Report, l *loaded, refresh bool) bool {
 			r.Add(status.Check{Section: status.SectionEndpoints, Name: addr, Mark: status.Info, Detail: "not probed (-refresh=false)"})
 			continue
 		}
-		if ep.VLLM != nil {
+		if ep.Server != nil {
 			if !c.statusManaged(r, l, ep) {
 				all = false
 			}
@@ -117,7 +118,7 @@ func (c *cli) statusEndpoints(r *status.Report, l *loaded, refresh bool) bool {
 // ready when its server image resolves (docker runtime).
 func (c *cli) statusManaged(r *status.Report, l *loaded, ep *config.Endpoint) bool {
 	addr := "endpoint." + ep.Name
-	detail := fmt.Sprintf("managed (%s runtime, model %q): apply starts its server when a run needs it", ep.VLLM.Runtime, ep.Model)
+	detail := fmt.Sprintf("managed (%s runtime, model %q): apply starts its server when a run needs it", ep.Server.Runtime, ep.Model)
 	sf, ok := l.engine.Services.(plan.ServiceFingerprinter)
 	if !ok {
 		r.Add(status.Check{Section: status.SectionEndpoints, Name: addr, Mark: status.Info, Detail: detail})
@@ -150,7 +151,7 @@ func declFile(c *cli, path string) string {
 func (c *cli) statusDatasets(r *status.Report, l *loaded) {
 	p := &dataset.Provider{Dir: l.cfg.Dir}
 	for _, ds := range configDatasets(l) {
-		addr := plan.DatasetAddr(ds.Name)
+		addr := addrs.Dataset{Name: ds.Name}.String()
 		file, ok := p.Cached(ds, l.cfg.Settings.CacheDir)
 		local := isLocal(ds.Source)
 		switch {
@@ -314,7 +315,7 @@ func (c *cli) statusExporters(r *status.Report, l *loaded) {
 func (c *cli) statusGPU(r *status.Report, l *loaded) {
 	var users []*config.Endpoint
 	for _, name := range slices.Sorted(maps.Keys(l.cfg.Endpoints)) {
-		if ep := l.cfg.Endpoints[name]; ep.VLLM != nil {
+		if ep := l.cfg.Endpoints[name]; ep.Server != nil {
 			users = append(users, ep)
 		}
 	}
@@ -336,7 +337,7 @@ func (c *cli) statusGPU(r *status.Report, l *loaded) {
 	r.Add(status.Check{Section: status.SectionGPU, Name: "gpu", Mark: status.Ready, Detail: describeGPUs(inv)})
 	seen := map[string]bool{}
 	for _, ep := range users {
-		g := l.cfg.GPUs[ep.VLLM.GPU]
+		g := l.cfg.GPUs[ep.Server.GPU]
 		if g == nil || seen[g.Name] {
 			continue
 		}

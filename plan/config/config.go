@@ -67,7 +67,7 @@ type GPU struct {
 	DeclRange  hcl.Range
 }
 
-// Endpoint is an endpoint block, external (URL set, VLLM nil) or managed (VLLM set).
+// Endpoint is an endpoint block, external (URL set, Server nil) or managed (Server set: a vllm block).
 type Endpoint struct {
 	Name  string
 	Model string
@@ -82,10 +82,15 @@ type Endpoint struct {
 	Revision     string
 	Capabilities []string // sorted
 	// Stream asks the server to stream responses (SSE). Operational: results are the same.
-	Stream    bool
-	VLLM      *VLLM
+	Stream bool
+	// Server is the managed model server (the vllm block) evalplan starts for a managed
+	// endpoint; nil for an external endpoint.
+	Server    *VLLM
 	DeclRange hcl.Range
 }
+
+// Managed reports whether evalplan starts the endpoint's server.
+func (e *Endpoint) Managed() bool { return e.Server != nil }
 
 // VLLM is the nested vllm block of a managed endpoint.
 type VLLM struct {

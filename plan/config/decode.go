@@ -178,14 +178,14 @@ func (l *loader) decodeEndpoint(b *hcl.Block) *Endpoint {
 		}
 	}
 	if vb := l.single(c, "vllm"); vb != nil {
-		e.VLLM = l.decodeVLLM(vb, prefix+"vllm.")
+		e.Server = l.decodeVLLM(vb, prefix+"vllm.")
 	}
 	if a := c.Attributes["url"]; a != nil {
 		e.URLSensitive = readsSensitive(a.Expr, l.ctx)
 		if v, ok := l.str(a); ok {
 			e.URL, _ = l.endpointURL(a, v)
 		}
-	} else if e.VLLM == nil {
+	} else if e.Server == nil {
 		l.errorf(b.DefRange.Ptr(), "Missing endpoint url",
 			"The endpoint %q has neither url nor a vllm block. Set url to an OpenAI-compatible server's base URL ending in /v1 (e.g. \"http://127.0.0.1:8000/v1\"), or add a vllm {} block to let evalplan start the server.", e.Name)
 	}
@@ -240,7 +240,7 @@ func (l *loader) endpointURL(a *hcl.Attribute, raw string) (string, bool) {
 // ("endpoint.NAME.vllm.").
 func (l *loader) decodeVLLM(b *hcl.Block, prefix string) *VLLM {
 	v := &VLLM{Runtime: "docker"}
-	c := l.content(b.Body, schema.VLLMBody())
+	c := l.content(b.Body, schema.ManagedServerBody())
 	if !l.notSensitive(c.Attributes["max_model_len"], prefix+"max_model_len", identityReason) {
 		delete(c.Attributes, "max_model_len")
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/schema"
@@ -50,8 +51,8 @@ const (
 //     no errors, changes planned (-detailed-exitcode 2), and the same plan again when
 //     planned twice (plans are deterministic);
 //  2. save the plan (plan.MarshalPlan), read it back (plan.ReadPlan): the same bytes, and
-//     not stale (plan.CheckStale against freshly refreshed fingerprints);
-//  3. apply the saved plan: no error diagnostics, no node errors, no failed check; each
+//     verified (Engine.VerifySaved: not stale, and planning again gives the same actions);
+//  3. apply the verified plan: no error diagnostics, no node errors, no failed check; each
 //     planned run called its runner once and ended complete with the planned identity,
 //     each planned export called its exporter once and is recorded under the run;
 //  4. load again and re-plan: nothing to do (-detailed-exitcode 0);
@@ -79,8 +80,7 @@ func Contract(t *testing.T, c Case) {
 	if again := planned(t, e, cfg, st, exists); !bytes.Equal(marshalPlan(t, p), marshalPlan(t, again)) {
 		t.Fatalf("planning twice gave different plans (-first +second):\n%s", cmp.Diff(string(marshalPlan(t, p)), string(marshalPlan(t, again))))
 	}
-	saved := savedPlan(t, p)
-	notStale(t, e, cfg, st, exists, saved)
+	saved := verified(t, e, cfg, st, exists, savedPlan(t, p))
 
 	store := state.NewStore(cfg.Settings.State, st)
 	res, diags := e.Apply(t.Context(), cfg, saved, store, plan.ApplyOptions{})
@@ -211,20 +211,22 @@ func savedPlan(t *testing.T, p *plan.Plan) *plan.Plan {
 	return back
 }
 
-// notStale checks a saved plan as `apply PLANFILE` does before applying it.
-func notStale(t *testing.T, e *plan.Engine, cfg *config.Config, st *state.File, exists bool, p *plan.Plan) {
+// verified checks a saved plan as `apply PLANFILE` does before applying it and returns the
+// plan apply performs.
+func verified(t *testing.T, e *plan.Engine, cfg *config.Config, st *state.File, exists bool, p *plan.Plan) *plan.Plan {
 	t.Helper()
-	fps, diags := e.Refresh(t.Context(), cfg, st, true)
-	if diags.HasErrors() {
-		t.Fatalf("refresh before apply: %v", diags)
-	}
 	cur := *st
 	if !exists {
 		cur.Lineage = ""
 	}
-	if err := plan.CheckStale(cfg, &cur, p, fps); err != nil {
-		t.Fatalf("the saved plan is stale right after planning: %v", err)
+	fresh, diags, err := e.VerifySaved(t.Context(), cfg, &cur, p)
+	if diags.HasErrors() {
+		t.Fatalf("verify the saved plan: %v", diags)
 	}
+	if err != nil {
+		t.Fatalf("the saved plan is refused right after planning: %v", err)
+	}
+	return fresh
 }
 
 // applied checks what decides apply's exit status: no error diagnostic, no failed node,
@@ -252,7 +254,7 @@ func applied(t *testing.T, what string, res *plan.ApplyResult, diags hcl.Diagnos
 }
 
 // runActions are the actions that call a runner.
-var runActions = []string{plan.ActionRun, plan.ActionRerun, plan.ActionReplace, plan.ActionResume}
+var runActions = []plan.ActionType{plan.ActionRun, plan.ActionRerun, plan.ActionReplace, plan.ActionResume}
 
 // checkFirstApply checks that every planned run ran once and completed with its planned
 // identity, and that every planned export was made once and recorded; runs and exports are
@@ -283,8 +285,8 @@ func checkFirstApply(t *testing.T, p *plan.Plan, res *plan.ApplyResult, st *stat
 
 func checkRun(t *testing.T, a *plan.Action, res *plan.ApplyResult, st *state.File) {
 	t.Helper()
-	if got := res.Outcomes[a.Address]; got != plan.StatusComplete {
-		t.Errorf("%s: outcome %q, want %q", a.Address, got, plan.StatusComplete)
+	if got := res.Outcomes[a.Address]; got != state.StatusComplete {
+		t.Errorf("%s: outcome %q, want %q", a.Address, got, state.StatusComplete)
 	}
 	r := st.Resources[a.Address]
 	switch {
@@ -301,17 +303,18 @@ func checkRun(t *testing.T, a *plan.Action, res *plan.ApplyResult, st *state.Fil
 
 func checkExport(t *testing.T, a *plan.Action, st *state.File) {
 	t.Helper()
-	key, run, ok := plan.ParseExportAddr(a.Address)
-	if !ok {
-		t.Errorf("planned export %s: not an export address", a.Address)
+	xa, err := addrs.ParseExport(a.Address)
+	if err != nil {
+		t.Errorf("planned export %s: %v", a.Address, err)
 		return
 	}
+	run := xa.Run.String()
 	r := st.Resources[run]
 	if r == nil {
 		t.Errorf("%s: run %s not in state", a.Address, run)
 		return
 	}
-	x, ok := r.Exports["exporter."+key]
+	x, ok := r.Exports[xa.Exporter.String()]
 	switch {
 	case !ok:
 		t.Errorf("%s: not recorded under %s (exports %v)", a.Address, run, r.Exports)

@@ -45,7 +45,7 @@ func (d fakeDatasets) Fetch(_ context.Context, ds *config.Dataset, _ string, _ p
 }
 
 // fakeRunner completes every run with a fixed score and writes the run directory.
-type fakeRunner struct{}
+type fakeRunner struct{ plantest.Planner }
 
 func (fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress) (*plan.Outcome, error) {
 	var m result.Mean
@@ -56,7 +56,7 @@ func (fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress) (*
 	if err := os.WriteFile(filepath.Join(spec.RunDir, "results.json"), []byte(`{"score": 0.75}`+"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	return &plan.Outcome{Status: plan.StatusComplete, Result: res}, nil
+	return &plan.Outcome{Status: state.StatusComplete, Result: res}, nil
 }
 
 // fakeExporter remembers what it exported, by identity.

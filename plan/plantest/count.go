@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
@@ -42,6 +43,15 @@ type countingRunner struct {
 	calls *counter
 }
 
+// Kind implements plan.Runner.
+func (r *countingRunner) Kind() plan.RunnerKind { return r.next.Kind() }
+
+// PlanRun implements plan.Runner.
+func (r *countingRunner) PlanRun(ctx context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
+	return r.next.PlanRun(ctx, req)
+}
+
+// Run implements plan.Runner.
 func (r *countingRunner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Progress) (*plan.Outcome, error) {
 	r.calls.add(spec.Address)
 	return r.next.Run(ctx, spec, progress)
@@ -54,7 +64,11 @@ type countingExporter struct {
 }
 
 func (x *countingExporter) Export(ctx context.Context, ex *config.Exporter, rec *plan.ExportRecord) (string, error) {
-	x.calls.add(plan.ExportAddr(ex.Type+"."+ex.Name, rec.Address))
+	run, err := addrs.ParseRun(rec.Address)
+	if err != nil {
+		return "", err
+	}
+	x.calls.add(addrs.Export{Exporter: addrs.Exporter{Type: ex.Type, Name: ex.Name}, Run: run}.String())
 	return x.next.Export(ctx, ex, rec)
 }
 
@@ -62,9 +76,9 @@ func (x *countingExporter) Export(ctx context.Context, ex *config.Exporter, rec 
 // exports.
 func counted(e *plan.Engine, runs, exports *counter) *plan.Engine {
 	c := *e
-	c.Runners = make(map[string]plan.Runner, len(e.Runners))
-	for kind, r := range e.Runners {
-		c.Runners[kind] = &countingRunner{next: r, calls: runs}
+	c.Runners = make(plan.Registry, len(e.Runners))
+	for harness, r := range e.Runners {
+		c.Runners[harness] = &countingRunner{next: r, calls: runs}
 	}
 	c.Exporters = make(map[string]plan.Exporter, len(e.Exporters))
 	for typ, x := range e.Exporters {

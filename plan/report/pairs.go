@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
@@ -37,11 +37,12 @@ type Pair struct {
 // benchmark that both endpoints ran could not be compared.
 func CompareEndpoints(cfg *config.Config, st *state.File, suite, newEndpoint, baseEndpoint string) (pairs []Pair, problems []string) {
 	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
-		s, bench, e, ok := plan.ParseRunAddr(addr)
-		if !ok || e != newEndpoint || suite != "" && s != suite {
+		run, err := addrs.ParseRun(addr)
+		if err != nil || run.Endpoint != newEndpoint || suite != "" && run.Suite != suite {
 			continue
 		}
-		baseAddr := plan.RunAddr(s, bench, baseEndpoint)
+		s, bench := run.Suite, run.Benchmark
+		baseAddr := addrs.Run{Suite: s, Benchmark: bench, Endpoint: baseEndpoint}.String()
 		ra, rb := st.Resources[addr], st.Resources[baseAddr]
 		switch {
 		case rb == nil:
@@ -77,7 +78,8 @@ func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, err
 	if !comparable(r.Status, r.Result) {
 		return Pair{}, fmt.Errorf("%s is %s: nothing to compare", addr, r.Status)
 	}
-	s, bench, _, _ := plan.ParseRunAddr(addr)
+	run, _ := addrs.ParseRun(addr)
+	s, bench := run.Suite, run.Benchmark
 	cur := runDir(cfg, r.RunDir)
 	for i := len(r.History) - 1; i >= 0; i-- {
 		h := r.History[i]
@@ -100,7 +102,7 @@ func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, err
 
 // comparable reports whether a run (or history entry) with status and res can be compared:
 // a complete or partial run with a result; failed and running ones cannot.
-func comparable(status string, res *result.Result) bool {
+func comparable(status state.Status, res *result.Result) bool {
 	return res != nil && (status == state.StatusComplete || status == state.StatusPartial)
 }
 

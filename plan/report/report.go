@@ -8,7 +8,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
@@ -178,15 +178,16 @@ func Build(cfg *config.Config, st *state.File, statePath string, now time.Time) 
 	doc := &Doc{GeneratedAt: now, State: statePath, Serial: st.Serial, Counts: map[string]int{}}
 	bySuite := map[string]map[string][]string{} // suite → benchmark → endpoints
 	for addr, r := range st.Resources {
-		s, b, e, ok := plan.ParseRunAddr(addr)
-		if !ok || r.Type != "run" {
+		ra, err := addrs.ParseRun(addr)
+		if err != nil || r.Type != "run" {
 			continue
 		}
+		s, b, e := ra.Suite, ra.Benchmark, ra.Endpoint
 		if bySuite[s] == nil {
 			bySuite[s] = map[string][]string{}
 		}
 		bySuite[s][b] = append(bySuite[s][b], e)
-		doc.Counts[r.Status]++
+		doc.Counts[string(r.Status)]++
 	}
 	for _, name := range suiteOrder(cfg, bySuite) {
 		doc.Suites = append(doc.Suites, buildSuite(cfg, st, name, bySuite[name]))
@@ -209,7 +210,7 @@ func buildSuite(cfg *config.Config, st *state.File, name string, have map[string
 		b := Benchmark{Name: bname}
 		for _, e := range eps {
 			seen[e] = true
-			addr := plan.RunAddr(name, bname, e)
+			addr := addrs.Run{Suite: name, Benchmark: bname, Endpoint: e}.String()
 			res := st.Resources[addr]
 			if res.Result != nil && b.Primary == "" {
 				b.Primary = res.Result.Primary
@@ -306,7 +307,7 @@ func orderEndpoints(order, eps []string) []string {
 
 // newRun is the run at addr on endpoint, from its resource r.
 func newRun(addr, endpoint string, r *state.Resource) Run {
-	run := Run{Endpoint: endpoint, Address: addr, Status: r.Status, Error: r.Error, RunDir: r.RunDir, FinishedAt: r.FinishedAt}
+	run := Run{Endpoint: endpoint, Address: addr, Status: string(r.Status), Error: r.Error, RunDir: r.RunDir, FinishedAt: r.FinishedAt}
 	if r.Result != nil {
 		m := r.Result.Metrics[r.Result.Primary]
 		score := r.Result.Score
@@ -314,7 +315,7 @@ func newRun(addr, endpoint string, r *state.Resource) Run {
 		run.N, run.Errors, run.Metrics = r.Result.N, r.Result.Errors, r.Result.Metrics
 	}
 	for _, h := range r.History {
-		p := Point{Identity: h.Identity, Status: h.Status, FinishedAt: h.FinishedAt}
+		p := Point{Identity: h.Identity, Status: string(h.Status), FinishedAt: h.FinishedAt}
 		if h.Result != nil {
 			score := h.Result.Score
 			p.Score, p.CI95, p.N = &score, h.Result.Metrics[h.Result.Primary].CI95, h.Result.N
@@ -323,7 +324,7 @@ func newRun(addr, endpoint string, r *state.Resource) Run {
 		}
 		run.History = append(run.History, p)
 	}
-	run.History = append(run.History, Point{Identity: r.Identity, Status: r.Status, Score: run.Score, CI95: run.CI95, N: run.N, FinishedAt: r.FinishedAt})
+	run.History = append(run.History, Point{Identity: r.Identity, Status: string(r.Status), Score: run.Score, CI95: run.CI95, N: run.N, FinishedAt: r.FinishedAt})
 	if run.Previous != nil && run.Score != nil {
 		d := *run.Score - *run.Previous.Score
 		run.Change = &d
@@ -337,7 +338,7 @@ func comparisons(st *state.File, suite, benchmark string, eps []string) []Compar
 	var out []Comparison
 	for i, e := range eps {
 		for _, b := range eps[i+1:] {
-			r := st.Resources[plan.RunAddr(suite, benchmark, e)]
+			r := st.Resources[addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: e}.String()]
 			if c, ok := recordedComparison(r, b); ok {
 				c.New, c.Base = e, b
 				out = append(out, c)
@@ -373,7 +374,7 @@ func fromCompare(c *compare.Comparison) Comparison {
 func previousComparisons(cfg *config.Config, st *state.File, suite, benchmark string, eps []string) []Comparison {
 	var out []Comparison
 	for _, e := range eps {
-		addr := plan.RunAddr(suite, benchmark, e)
+		addr := addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: e}.String()
 		if r := st.Resources[addr]; r == nil || len(r.History) == 0 {
 			continue
 		}
@@ -392,7 +393,7 @@ func previousComparisons(cfg *config.Config, st *state.File, suite, benchmark st
 func subscores(st *state.File, suite, benchmark string, eps []string) []SubscoreTable {
 	groups := map[string]map[string]map[string]result.Metric{} // group → name → endpoint
 	for _, e := range eps {
-		r := st.Resources[plan.RunAddr(suite, benchmark, e)]
+		r := st.Resources[addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: e}.String()]
 		if r == nil || r.Result == nil {
 			continue
 		}

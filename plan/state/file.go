@@ -17,12 +17,15 @@ import (
 // FormatVersion is the version of the state document this package reads and writes.
 const FormatVersion = 1
 
-// Resource statuses.
+// Status is where a run stands.
+type Status string
+
+// Run statuses.
 const (
-	StatusRunning  = "running"
-	StatusPartial  = "partial"
-	StatusComplete = "complete"
-	StatusFailed   = "failed"
+	StatusRunning  Status = "running"
+	StatusPartial  Status = "partial"
+	StatusComplete Status = "complete"
+	StatusFailed   Status = "failed"
 )
 
 // File is the state document.
@@ -64,7 +67,7 @@ type Resource struct {
 	RunDir    string         `json:"run_dir,omitempty"`
 	StartedAt *time.Time     `json:"started_at,omitempty"`
 	// Status is one of StatusRunning, StatusPartial, StatusComplete or StatusFailed.
-	Status string `json:"status,omitempty"`
+	Status Status `json:"status,omitempty"`
 	// Type is the kind of resource: "run", "endpoint", "dataset", ...
 	Type string `json:"type"`
 }
@@ -85,7 +88,7 @@ type HistoryEntry struct {
 	Identity   string         `json:"identity"`
 	Result     *result.Result `json:"result,omitempty"`
 	RunDir     string         `json:"run_dir,omitempty"`
-	Status     string         `json:"status"`
+	Status     Status         `json:"status"`
 }
 
 // New returns an empty state with a fresh lineage (a random UUID), serial 0 and empty maps.

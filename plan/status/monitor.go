@@ -148,7 +148,7 @@ func inApply(r *state.Resource, h state.Holder, holding bool) bool {
 
 // progress reads one run's directory.
 func (m *Monitor) progress(addr string, r *state.Resource, now time.Time) (Run, error) {
-	run := Run{Address: addr, Status: r.Status, RunDir: r.RunDir, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Error: r.Error, Image: image(r)}
+	run := Run{Address: addr, Status: string(r.Status), RunDir: r.RunDir, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Error: r.Error, Image: image(r)}
 	if r.RunDir == "" {
 		return run, nil
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/state"
@@ -122,7 +123,7 @@ func TestContract(t *testing.T) {
 		Dir:  dir,
 		Vars: vars,
 		Check: func(t *testing.T, st *state.File) {
-			addr := plan.RunAddr("s", "native.gsm8k", "sim")
+			addr := addrs.Run{Suite: "s", Benchmark: "native.gsm8k", Endpoint: "sim"}.String()
 			r := st.Resources[addr]
 			if r.Inputs["dataset"] != sha {
 				t.Errorf("%s: identity dataset %v, want the declared sha256 %s", addr, r.Inputs["dataset"], sha)

@@ -37,7 +37,7 @@ var _ plan.Endpoints = (*Provider)(nil)
 // with "endpoint.NAME:" and says what to do.
 func (p *Provider) Probe(ctx context.Context, ep *config.Endpoint) (plan.Fingerprint, error) {
 	name := "endpoint." + ep.Name
-	if ep.VLLM != nil {
+	if ep.Server != nil {
 		return plan.Fingerprint{}, fmt.Errorf("%s: managed endpoints (vllm block) are not yet supported; use an external endpoint with url", name)
 	}
 	if ep.URL == "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/state"
@@ -109,7 +110,7 @@ func TestContract(t *testing.T) {
 		Dir:  dir,
 		Vars: vars,
 		Check: func(t *testing.T, st *state.File) {
-			runs := []string{plan.RunAddr("s", "task.qa", "a"), plan.RunAddr("s", "task.qa", "b")}
+			runs := []string{addrs.Run{Suite: "s", Benchmark: "task.qa", Endpoint: "a"}.String(), addrs.Run{Suite: "s", Benchmark: "task.qa", Endpoint: "b"}.String()}
 			for key, sub := range map[string]string{"local.files": "output/results", "local.elsewhere": "exports"} {
 				rows, err := local.ReadRows(filepath.Join(dir, sub, local.JSONLFile))
 				if err != nil {

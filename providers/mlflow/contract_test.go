@@ -14,6 +14,7 @@ import (
 
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/state"
@@ -134,7 +135,7 @@ func TestContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			addrs := []string{plan.RunAddr("s", "task.qa", "a"), plan.RunAddr("s", "task.qa", "b")}
+			addrs := []string{addrs.Run{Suite: "s", Benchmark: "task.qa", Endpoint: "a"}.String(), addrs.Run{Suite: "s", Benchmark: "task.qa", Endpoint: "b"}.String()}
 			if len(all) != len(addrs) {
 				t.Errorf("%d MLflow runs in %s, want %d", len(all), experiment, len(addrs))
 			}

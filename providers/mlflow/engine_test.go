@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/result"
@@ -46,7 +47,10 @@ func (fakeDatasets) Fetch(_ context.Context, ds *config.Dataset, _ string, _ pla
 }
 
 // fakeRunner completes every run and writes results.json and samples.jsonl.
-type fakeRunner struct{ runs int }
+type fakeRunner struct {
+	plantest.Planner
+	runs int
+}
 
 func (f *fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress) (*plan.Outcome, error) {
 	f.runs++
@@ -63,7 +67,7 @@ func (f *fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress)
 			return nil, err
 		}
 	}
-	return &plan.Outcome{Status: plan.StatusComplete, Result: res}, nil
+	return &plan.Outcome{Status: state.StatusComplete, Result: res}, nil
 }
 
 const configTmpl = `
@@ -117,7 +121,7 @@ func (e *env) state() *state.File {
 }
 
 // planApply plans and applies, returning the plan's actions and the failed addresses.
-func (e *env) planApply() (map[string]string, []string) {
+func (e *env) planApply() (map[string]plan.ActionType, []string) {
 	e.t.Helper()
 	ctx := context.Background()
 	cfg := e.load()
@@ -125,7 +129,7 @@ func (e *env) planApply() (map[string]string, []string) {
 	if diags.HasErrors() {
 		e.t.Fatalf("plan: %v", diags)
 	}
-	acts := map[string]string{}
+	acts := map[string]plan.ActionType{}
 	for _, a := range p.Actions {
 		acts[a.Address] = a.Action
 	}
@@ -157,7 +161,7 @@ func TestApplyExportsAndRetries(t *testing.T) {
 	}
 	experiment := "evalplan-test-engine-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	const runAddr = `suite.s.run["native.gsm8k"]["a"]`
-	exportAddr := plan.ExportAddr("mlflow.team", runAddr)
+	exportAddr := addrs.Export{Exporter: addrs.Exporter{Type: "mlflow", Name: "team"}, Run: addrs.Run{Suite: "s", Benchmark: "native.gsm8k", Endpoint: "a"}}.String()
 
 	// MLflow down: the run completes and is recorded; the export fails with a clear message.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -168,7 +172,7 @@ func TestApplyExportsAndRetries(t *testing.T) {
 	l.Close()
 	e.write(down, experiment)
 	acts, failed := e.planApply()
-	if diff := cmp.Diff(map[string]string{runAddr: plan.ActionRun, exportAddr: plan.ActionExport}, acts); diff != "" {
+	if diff := cmp.Diff(map[string]plan.ActionType{runAddr: plan.ActionRun, exportAddr: plan.ActionExport}, acts); diff != "" {
 		t.Fatalf("first plan (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{exportAddr}, failed); diff != "" {
@@ -182,7 +186,7 @@ func TestApplyExportsAndRetries(t *testing.T) {
 	// MLflow back: the next apply retries only the export.
 	e.write(uri, experiment)
 	acts, failed = e.planApply()
-	if diff := cmp.Diff(map[string]string{runAddr: plan.ActionNone, exportAddr: plan.ActionExport}, acts); diff != "" {
+	if diff := cmp.Diff(map[string]plan.ActionType{runAddr: plan.ActionNone, exportAddr: plan.ActionExport}, acts); diff != "" {
 		t.Fatalf("second plan (-want +got):\n%s", diff)
 	}
 	if len(failed) > 0 || e.runner.runs != 1 {

@@ -16,7 +16,7 @@ const PortPlaceholder = "{port}"
 // --gpu-memory-utilization, --max-model-len and --revision when set, then extra_args. Unset
 // values keep vLLM's defaults.
 func ServeArgs(ep *config.Endpoint, port int) []string {
-	v := ep.VLLM
+	v := ep.Server
 	args := []string{ep.Model, "--host", "127.0.0.1", "--port", strconv.Itoa(port)}
 	if v.TensorParallelSize > 0 {
 		args = append(args, "--tensor-parallel-size", strconv.Itoa(v.TensorParallelSize))
@@ -36,8 +36,8 @@ func ServeArgs(ep *config.Endpoint, port int) []string {
 // command is the process runtime's command line: the block's command with extra_args
 // appended, or vllm serve with ServeArgs.
 func command(ep *config.Endpoint, port int) []string {
-	if len(ep.VLLM.Command) > 0 {
-		return append(withPort(ep.VLLM.Command, port), withPort(ep.VLLM.ExtraArgs, port)...)
+	if len(ep.Server.Command) > 0 {
+		return append(withPort(ep.Server.Command, port), withPort(ep.Server.ExtraArgs, port)...)
 	}
 	return append([]string{"vllm", "serve"}, ServeArgs(ep, port)...)
 }
@@ -106,7 +106,7 @@ func ResultArgs(args []string) []string {
 // (or the derived vllm serve line, less the flags the fingerprint holds itself: max-model-len
 // from the block and the endpoint's revision) and extra_args.
 func identityArgs(ep *config.Endpoint) []string {
-	v := ep.VLLM
+	v := ep.Server
 	if len(v.Command) > 0 {
 		return ResultArgs(append(append([]string(nil), v.Command...), v.ExtraArgs...))
 	}

@@ -30,11 +30,11 @@ func TestResultArgs(t *testing.T) {
 }
 
 func TestCommand(t *testing.T) {
-	vllmEP := &config.Endpoint{Name: "q", Model: "Qwen/Qwen2.5-7B-Instruct", Revision: "abc", VLLM: &config.VLLM{
+	vllmEP := &config.Endpoint{Name: "q", Model: "Qwen/Qwen2.5-7B-Instruct", Revision: "abc", Server: &config.VLLM{
 		Runtime: "process", TensorParallelSize: 2, GPUMemoryUtilization: 0.9, MaxModelLen: 8192,
 		ExtraArgs: []string{"--enable-prefix-caching"},
 	}}
-	custom := &config.Endpoint{Name: "c", Model: "m", VLLM: &config.VLLM{
+	custom := &config.Endpoint{Name: "c", Model: "m", Server: &config.VLLM{
 		Runtime: "process", Command: []string{"server", "--listen=127.0.0.1:{port}"}, ExtraArgs: []string{"--x={port}"},
 	}}
 	tests := []struct {
@@ -45,7 +45,7 @@ func TestCommand(t *testing.T) {
 		{"vllm serve", vllmEP, []string{"vllm", "serve", "Qwen/Qwen2.5-7B-Instruct", "--host", "127.0.0.1", "--port", "8001",
 			"--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.9", "--max-model-len", "8192", "--revision", "abc", "--enable-prefix-caching"}},
 		{"command", custom, []string{"server", "--listen=127.0.0.1:8001", "--x=8001"}},
-		{"defaults", &config.Endpoint{Model: "m", VLLM: &config.VLLM{}}, []string{"vllm", "serve", "m", "--host", "127.0.0.1", "--port", "8001"}},
+		{"defaults", &config.Endpoint{Model: "m", Server: &config.VLLM{}}, []string{"vllm", "serve", "m", "--host", "127.0.0.1", "--port", "8001"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestCommand(t *testing.T) {
 // performance ones do not.
 func TestConfigFingerprint(t *testing.T) {
 	base := func() *config.Endpoint {
-		return &config.Endpoint{Name: "q", Model: "m", Type: "chat", VLLM: &config.VLLM{
+		return &config.Endpoint{Name: "q", Model: "m", Type: "chat", Server: &config.VLLM{
 			Runtime: "docker", Image: "vllm/vllm-openai:v0.11.0", TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 8192,
 			ExtraArgs: []string{"--dtype", "bfloat16"},
 		}}
@@ -71,21 +71,21 @@ func TestConfigFingerprint(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 	same := base()
-	same.VLLM.TensorParallelSize, same.VLLM.GPUMemoryUtilization = 4, 0.5
-	same.VLLM.ExtraArgs = append(same.VLLM.ExtraArgs, "--enable-prefix-caching", "--max-num-seqs", "64")
-	same.VLLM.KeepRunning = true
+	same.Server.TensorParallelSize, same.Server.GPUMemoryUtilization = 4, 0.5
+	same.Server.ExtraArgs = append(same.Server.ExtraArgs, "--enable-prefix-caching", "--max-num-seqs", "64")
+	same.Server.KeepRunning = true
 	if diff := cmp.Diff(want, p.ConfigFingerprint(same)); diff != "" {
 		t.Errorf("operational changes moved the fingerprint (-want +got):\n%s", diff)
 	}
 	changed := base()
-	changed.VLLM.ExtraArgs = []string{"--dtype", "float16"}
-	changed.VLLM.MaxModelLen = 4096
+	changed.Server.ExtraArgs = []string{"--dtype", "float16"}
+	changed.Server.MaxModelLen = 4096
 	got := p.ConfigFingerprint(changed)
 	if cmp.Equal(want, got) {
 		t.Error("dtype and max_model_len changes kept the fingerprint")
 	}
 	proc := base()
-	proc.VLLM.Runtime = "process"
+	proc.Server.Runtime = "process"
 	if got := p.ConfigFingerprint(proc); got.Image != "" {
 		t.Errorf("process runtime fingerprint has image %q", got.Image)
 	}

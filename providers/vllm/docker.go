@@ -45,7 +45,7 @@ func (p *Provider) startDocker(ctx context.Context, ep *config.Endpoint, port in
 	if spec.ShmSize <= 0 {
 		spec.ShmSize = DefaultShmSize
 	}
-	if len(ep.VLLM.Command) > 0 {
+	if len(ep.Server.Command) > 0 {
 		cmd := command(ep, port)
 		spec.Entrypoint, spec.Cmd = cmd[:1], cmd[1:]
 	} else {
@@ -105,7 +105,7 @@ func (p *Provider) hfCache() string {
 // dockerGPUs are the GPUs to request: the gpu block's devices (all when "all"); without a
 // gpu block every GPU when NVML reports some, none otherwise (machines without GPUs, CI).
 func (p *Provider) dockerGPUs(ctx context.Context, ep *config.Endpoint) ([]int, bool, error) {
-	if g := p.GPUs[ep.VLLM.GPU]; g != nil {
+	if g := p.GPUs[ep.Server.GPU]; g != nil {
 		return g.Devices, g.Devices == nil, nil
 	}
 	devs, err := p.inventory(ctx)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/schema"
@@ -31,6 +32,7 @@ func (hashDatasets) Fetch(_ context.Context, ds *config.Dataset, _ string, _ pla
 
 // modelsRunner checks that each run's endpoint answers /models and completes the run.
 type modelsRunner struct {
+	plantest.Planner
 	mu   sync.Mutex
 	urls []string
 }
@@ -40,13 +42,13 @@ func (r *modelsRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progres
 	r.urls = append(r.urls, spec.Endpoint.URL)
 	r.mu.Unlock()
 	if err := (&Provider{}).ready(context.Background(), spec.Endpoint, spec.Endpoint.URL); err != nil {
-		return &plan.Outcome{Status: plan.StatusFailed, Error: err.Error()}, nil
+		return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, nil
 	}
 	if err := os.WriteFile(filepath.Join(spec.RunDir, "results.json"), []byte("{}"), 0o644); err != nil {
 		return nil, err
 	}
 	res := &result.Result{Score: 1, Primary: "accuracy", N: 1, Metrics: map[string]result.Metric{"accuracy": {Value: 1, N: 1}}}
-	return &plan.Outcome{Status: plan.StatusComplete, Result: res}, nil
+	return &plan.Outcome{Status: state.StatusComplete, Result: res}, nil
 }
 
 // TestEngineStartsAndStops: plan shows the service; apply starts the server once for both

@@ -27,7 +27,7 @@ func (p *Provider) startProcess(ep *config.Endpoint, port int, logPath string) (
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = p.WorkDir
 	env := p.environ()
-	if g := p.GPUs[ep.VLLM.GPU]; g != nil && g.Devices != nil {
+	if g := p.GPUs[ep.Server.GPU]; g != nil && g.Devices != nil {
 		ids := make([]string, len(g.Devices))
 		for i, d := range g.Devices {
 			ids[i] = strconv.Itoa(d)
@@ -38,7 +38,7 @@ func (p *Provider) startProcess(ep *config.Endpoint, port int, logPath string) (
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) && len(ep.VLLM.Command) == 0 {
+		if errors.Is(err, exec.ErrNotFound) && len(ep.Server.Command) == 0 {
 			return nil, fmt.Errorf("start vllm: %w; install vLLM (pip install vllm) so that vllm is on PATH, or use runtime = \"docker\"", err)
 		}
 		return nil, fmt.Errorf("start %s: %w", args[0], err)

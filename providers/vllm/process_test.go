@@ -75,7 +75,7 @@ func TestProcessStartFailure(t *testing.T) {
 func TestProcessStartTimeout(t *testing.T) {
 	p := newProvider(t)
 	ep := managed("slow", "hang")
-	ep.VLLM.StartTimeout = 300 * time.Millisecond
+	ep.Server.StartTimeout = 300 * time.Millisecond
 	_, err := p.Start(context.Background(), ep)
 	if err == nil || !strings.Contains(err.Error(), "the server was not ready after 300ms (start_timeout") || !strings.Contains(err.Error(), "raise start_timeout") {
 		t.Fatalf("error %v, want a start_timeout error saying how to raise it", err)
@@ -89,7 +89,7 @@ func TestProcessWrongModel(t *testing.T) {
 	p := newProvider(t)
 	ep := managed("other", "sim")
 	ep.Model = "not-served"
-	ep.VLLM.StartTimeout = 3 * time.Second
+	ep.Server.StartTimeout = 3 * time.Second
 	_, err := p.Start(context.Background(), ep)
 	if err == nil || !strings.Contains(err.Error(), `the server serves ["sim-model"], not "not-served"`) {
 		t.Fatalf("error %v, want it to name the served models", err)
@@ -125,7 +125,7 @@ func TestKeepRunningReuse(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	ep := managed("kept", "sim")
-	ep.VLLM.KeepRunning = true
+	ep.Server.KeepRunning = true
 	first := &Provider{Dir: dir, PollInterval: 20 * time.Millisecond}
 	url, err := first.Start(ctx, ep)
 	if err != nil {
@@ -143,7 +143,7 @@ func TestKeepRunningReuse(t *testing.T) {
 	}
 
 	changed := managed("kept", "sim", "-seed", "7")
-	changed.VLLM.KeepRunning = true
+	changed.Server.KeepRunning = true
 	third := &Provider{Dir: dir, PollInterval: 20 * time.Millisecond}
 	url3, err := third.Start(ctx, changed)
 	if err != nil {

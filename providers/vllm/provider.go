@@ -137,7 +137,7 @@ func (p *Provider) dockerClient() *container.Client {
 // ConfigFingerprint implements plan.ServiceFingerprinter: model, type, revision,
 // capabilities, max_model_len, the image as written (docker runtime) and ResultArgs.
 func (p *Provider) ConfigFingerprint(ep *config.Endpoint) plan.Fingerprint {
-	fp := plan.Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, MaxModelLen: ep.VLLM.MaxModelLen, ServerArgs: identityArgs(ep)}
+	fp := plan.Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, MaxModelLen: ep.Server.MaxModelLen, ServerArgs: identityArgs(ep)}
 	if fp.Type == "" {
 		fp.Type = "chat"
 	}
@@ -145,7 +145,7 @@ func (p *Provider) ConfigFingerprint(ep *config.Endpoint) plan.Fingerprint {
 		fp.Capabilities = append([]string(nil), ep.Capabilities...)
 		sort.Strings(fp.Capabilities)
 	}
-	if ep.VLLM.Runtime == "docker" {
+	if ep.Server.Runtime == "docker" {
 		fp.Image = imageName(ep)
 	}
 	return fp
@@ -156,7 +156,7 @@ func (p *Provider) ConfigFingerprint(ep *config.Endpoint) plan.Fingerprint {
 // digest, so what runs is what was planned.
 func (p *Provider) Fingerprint(ctx context.Context, ep *config.Endpoint) (plan.Fingerprint, error) {
 	fp := p.ConfigFingerprint(ep)
-	if ep.VLLM.Runtime != "docker" {
+	if ep.Server.Runtime != "docker" {
 		return fp, nil
 	}
 	img, err := p.pinned(ctx, ep)
@@ -169,8 +169,8 @@ func (p *Provider) Fingerprint(ctx context.Context, ep *config.Endpoint) (plan.F
 
 // imageName is the block's image, or DefaultImage.
 func imageName(ep *config.Endpoint) string {
-	if ep.VLLM.Image != "" {
-		return ep.VLLM.Image
+	if ep.Server.Image != "" {
+		return ep.Server.Image
 	}
 	return DefaultImage
 }
@@ -210,7 +210,7 @@ func (p *Provider) pinned(ctx context.Context, ep *config.Endpoint) (container.I
 // running with the same launch, and returns its base URL once ready. Errors do not name the
 // endpoint (the engine does) and say what to do.
 func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, error) {
-	if ep.VLLM == nil {
+	if ep.Server == nil {
 		return "", fmt.Errorf("endpoint.%s has no vllm block", ep.Name)
 	}
 	p.mu.Lock()
@@ -237,13 +237,13 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 		return "", fmt.Errorf("pick a port: %w", err)
 	}
 	logPath := filepath.Join(p.Dir, ServicesDir, ep.Name+".log")
-	switch ep.VLLM.Runtime {
+	switch ep.Server.Runtime {
 	case "process":
 		s, err = p.startProcess(ep, port, logPath)
 	case "docker":
 		s, err = p.startDocker(ctx, ep, port, logPath)
 	default:
-		err = fmt.Errorf("unknown runtime %q; use \"docker\" or \"process\"", ep.VLLM.Runtime)
+		err = fmt.Errorf("unknown runtime %q; use \"docker\" or \"process\"", ep.Server.Runtime)
 	}
 	if err != nil {
 		return "", err
@@ -343,7 +343,7 @@ func (p *Provider) launchHash(ep *config.Endpoint) (string, error) {
 		Model, Type, Revision string
 		VLLM                  *config.VLLM
 		GPU                   *config.GPU
-	}{ep.Model, ep.Type, ep.Revision, ep.VLLM, p.GPUs[ep.VLLM.GPU]})
+	}{ep.Model, ep.Type, ep.Revision, ep.Server, p.GPUs[ep.Server.GPU]})
 	if err != nil {
 		return "", fmt.Errorf("encode the launch: %w", err)
 	}
@@ -353,7 +353,7 @@ func (p *Provider) launchHash(ep *config.Endpoint) (string, error) {
 
 // checkGPUs checks the gpu block's devices and min_free_mib when NVML is present.
 func (p *Provider) checkGPUs(ctx context.Context, ep *config.Endpoint) error {
-	g := p.GPUs[ep.VLLM.GPU]
+	g := p.GPUs[ep.Server.GPU]
 	if g == nil {
 		return nil
 	}
@@ -431,13 +431,13 @@ func freePort() (int, error) {
 // placeholder replaced), then PORT.
 func (p *Provider) serverEnv(ep *config.Endpoint, port int, base []string) []string {
 	env := append([]string(nil), base...)
-	keys := make([]string, 0, len(ep.VLLM.Env))
-	for k := range ep.VLLM.Env {
+	keys := make([]string, 0, len(ep.Server.Env))
+	for k := range ep.Server.Env {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		env = append(env, k+"="+withPort([]string{ep.VLLM.Env[k]}, port)[0])
+		env = append(env, k+"="+withPort([]string{ep.Server.Env[k]}, port)[0])
 	}
 	return append(env, "PORT="+strconv.Itoa(port))
 }

@@ -23,7 +23,7 @@ const tailLines = 20
 
 // waitReady polls the server until it is ready, it exits, start_timeout passes or ctx ends.
 func (p *Provider) waitReady(ctx context.Context, ep *config.Endpoint, s *server) error {
-	timeout := ep.VLLM.StartTimeout
+	timeout := ep.Server.StartTimeout
 	if timeout <= 0 {
 		timeout = DefaultStartTimeout
 	}

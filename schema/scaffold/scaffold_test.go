@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
@@ -286,7 +287,7 @@ func TestCheckFloor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st := state.New("test")
 			for b, s := range tt.scores {
-				st.Resources[plan.RunAddr(scaffold.SuiteName, b, "e")] = &state.Resource{
+				st.Resources[addrs.Run{Suite: scaffold.SuiteName, Benchmark: b, Endpoint: "e"}.String()] = &state.Resource{
 					Type: "run", Status: state.StatusComplete, Identity: "id-" + b,
 					Result: &result.Result{Score: s, Primary: "acc", N: 10},
 				}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/benchmark/container"
@@ -103,7 +104,7 @@ func TestApplyEndToEnd(t *testing.T) {
 	}
 	ctx := context.Background()
 	statePath := filepath.Join(dir, "evalplan.state.json")
-	planned := func() (*config.Config, *plan.Engine, *plan.Plan, map[string]string) {
+	planned := func() (*config.Config, *plan.Engine, *plan.Plan, map[string]plan.ActionType) {
 		cfg, e := load()
 		st, err := state.Load(statePath)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -115,16 +116,16 @@ func TestApplyEndToEnd(t *testing.T) {
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		acts := map[string]string{}
+		acts := map[string]plan.ActionType{}
 		for _, a := range p.Actions {
 			acts[a.Address] = a.Action
 		}
 		return cfg, e, p, acts
 	}
-	run := func(b, e string) string { return plan.RunAddr("mixed", b, e) }
+	run := func(b, e string) string { return addrs.Run{Suite: "mixed", Benchmark: b, Endpoint: e}.String() }
 
 	cfg, e, p, acts := planned()
-	want := map[string]string{}
+	want := map[string]plan.ActionType{}
 	for _, b := range []string{"simple_evals.gpqa_diamond", "simple_evals.mmlu_pro", "task.qa"} {
 		for _, ep := range []string{"a", "b"} {
 			want[run(b, ep)] = plan.ActionRun
@@ -160,7 +161,7 @@ func TestApplyEndToEnd(t *testing.T) {
 	var rerun []string
 	for addr, a := range acts {
 		if a != plan.ActionNone {
-			rerun = append(rerun, a+" "+addr)
+			rerun = append(rerun, string(a)+" "+addr)
 		}
 	}
 	sort.Strings(rerun)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/rundir"
@@ -83,7 +84,7 @@ func TestContract(t *testing.T) {
 		Vars: vars,
 		Check: func(t *testing.T, st *state.File) {
 			for _, ep := range []string{"a", "b"} {
-				addr := plan.RunAddr("s", "simple_evals.gpqa_diamond", ep)
+				addr := addrs.Run{Suite: "s", Benchmark: "simple_evals.gpqa_diamond", Endpoint: ep}.String()
 				r := st.Resources[addr]
 				if r.Result.Primary != "score_micro" || r.Result.N != 3 {
 					t.Errorf("%s: result primary %q n %d, want score_micro 3", addr, r.Result.Primary, r.Result.N)

@@ -15,6 +15,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/benchmark/container"
 	engine "github.com/evalplan/evalplan/providers/container"
 	"github.com/evalplan/evalplan/providers/container/containertest"
@@ -129,7 +130,7 @@ func TestRunnerRunsTheContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.Status != plan.StatusComplete {
+			if out.Status != state.StatusComplete {
 				t.Fatalf("status %s: %s", out.Status, out.Error)
 			}
 			res := out.Result
@@ -176,7 +177,7 @@ func TestRunnerFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.Status != plan.StatusFailed {
+			if out.Status != state.StatusFailed {
 				t.Fatalf("status %s, want failed", out.Status)
 			}
 			for _, w := range tt.want {
@@ -208,7 +209,7 @@ func TestRunnerInterrupt(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if out.Status != plan.StatusFailed || !strings.Contains(out.Error, "interrupted") {
+	if out.Status != state.StatusFailed || !strings.Contains(out.Error, "interrupted") {
 		t.Errorf("outcome = %+v", out)
 	}
 	left, err := f.docker.Leftovers(context.Background(), map[string]string{"dev.evalplan.identity": sp.Identity})
@@ -230,7 +231,7 @@ func TestRunnerSecretURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Status != plan.StatusComplete {
+	if out.Status != state.StatusComplete {
 		t.Fatalf("status %s: %s", out.Status, out.Error)
 	}
 	if got := s.Count(sim.RouteChat); got != 2 {

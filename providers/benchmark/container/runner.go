@@ -16,7 +16,9 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/container"
+	"github.com/evalplan/evalplan/schema"
 )
 
 // catalogRegistry is the prefix that the evalplan block's image_mirror replaces.
@@ -54,42 +56,77 @@ func (r *Runner) docker() *container.Client {
 	return r.Docker
 }
 
-// Image is the pinned image of a run: spec.Image as the engine resolved it; for specs built
-// without the engine, the benchmark block's image when set, else the catalog task's image
-// (through image_mirror) at its tag and digest.
-func Image(cfg *config.Config, spec *plan.RunSpec) (container.Image, error) {
-	if spec.Image != "" {
-		return container.ParseImage(spec.Image)
+// Kind is the runner kind of container tasks.
+const Kind plan.RunnerKind = "container"
+
+// Kind implements plan.Runner.
+func (r *Runner) Kind() plan.RunnerKind { return Kind }
+
+// PlanRun implements plan.Runner. A container run's identity holds its image pinned by
+// digest, named by the catalog's repository: image_mirror moves where it is pulled from, not
+// what it is. The benchmark block's image replaces both.
+func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
+	if ov := req.Override; ov != nil && ov.Image != "" {
+		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image}, nil
 	}
-	if cfg != nil {
-		if s := cfg.Suites[spec.Suite]; s != nil {
-			ov := s.Overrides[spec.Benchmark]
-			if ov == nil && spec.Task != nil {
-				ov = s.Overrides[spec.Task.Name]
-			}
-			if ov != nil && ov.Image != "" {
-				return container.ParseImage(ov.Image)
-			}
-		}
+	t := req.Task
+	if t.Image == "" {
+		return &plan.RunPlan{}, nil
 	}
-	t := spec.Task
-	if t == nil || t.Image == "" {
-		return container.Image{}, fmt.Errorf("%s: the benchmark has no container image; set image = \"repo@sha256:...\" in its benchmark block", spec.Address)
-	}
+	return &plan.RunPlan{Image: pinned(t.Image, "", t.Digest), Pull: pullRef(req.Config, t)}, nil
+}
+
+// pullRef is where a catalog task's image is pulled from: through image_mirror, at its tag
+// and digest.
+func pullRef(cfg *config.Config, t *schema.Task) string {
 	repo := t.Image
 	if cfg != nil && cfg.Settings.ImageMirror != "" {
 		if rest, ok := strings.CutPrefix(repo, catalogRegistry); ok {
 			repo = strings.TrimRight(cfg.Settings.ImageMirror, "/") + "/" + rest
 		}
 	}
-	ref := repo
-	if t.Tag != "" {
-		ref += ":" + t.Tag
+	return pinned(repo, t.Tag, t.Digest)
+}
+
+// pinned is repo[:tag][@digest].
+func pinned(repo, tag, digest string) string {
+	if tag != "" {
+		repo += ":" + tag
 	}
-	if t.Digest != "" {
-		ref += "@" + t.Digest
+	if digest != "" {
+		repo += "@" + digest
 	}
-	return container.ParseImage(ref)
+	return repo
+}
+
+// Image is the pinned image of a run: spec.Image as the plan resolved it; for specs built
+// without the engine, what PlanRun would have planned.
+func Image(cfg *config.Config, spec *plan.RunSpec) (container.Image, error) {
+	if spec.Image != "" {
+		return container.ParseImage(spec.Image)
+	}
+	req := &plan.RunRequest{Task: spec.Task, Config: cfg}
+	if s := cfgSuite(cfg, spec.Suite); s != nil {
+		req.Override = s.Overrides[spec.Benchmark]
+		if req.Override == nil && spec.Task != nil {
+			req.Override = s.Overrides[spec.Task.Name]
+		}
+	}
+	if spec.Task == nil {
+		return container.Image{}, fmt.Errorf("%s: the benchmark has no container image; set image = \"repo@sha256:...\" in its benchmark block", spec.Address)
+	}
+	rp, _ := (&Runner{}).PlanRun(context.Background(), req)
+	if rp.Pull == "" {
+		return container.Image{}, fmt.Errorf("%s: the benchmark has no container image; set image = \"repo@sha256:...\" in its benchmark block", spec.Address)
+	}
+	return container.ParseImage(rp.Pull)
+}
+
+func cfgSuite(cfg *config.Config, name string) *config.Suite {
+	if cfg == nil {
+		return nil
+	}
+	return cfg.Suites[name]
 }
 
 // Run implements plan.Runner. A run that cannot be done returns a failed outcome and a nil
@@ -284,11 +321,11 @@ func finish(runDir string, spec *plan.RunSpec, tail *tailWriter) *plan.Outcome {
 	if err := rundir.WriteResults(runDir, res); err != nil {
 		return failed(err)
 	}
-	return &plan.Outcome{Status: plan.StatusComplete, Result: res}
+	return &plan.Outcome{Status: state.StatusComplete, Result: res}
 }
 
 func failed(err error) *plan.Outcome {
-	return &plan.Outcome{Status: plan.StatusFailed, Error: err.Error()}
+	return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}
 }
 
 // failedf is a failed outcome whose message ends with the container's last log lines.
@@ -297,7 +334,7 @@ func failedf(tail *tailWriter, format string, args ...any) *plan.Outcome {
 	if lines := tail.String(); lines != "" {
 		msg += "\nlast lines of the container's log:\n" + lines
 	}
-	return &plan.Outcome{Status: plan.StatusFailed, Error: msg}
+	return &plan.Outcome{Status: state.StatusFailed, Error: msg}
 }
 
 // tailWriter keeps the last max lines written to it.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
@@ -65,7 +66,7 @@ func TestApplyTimeout(t *testing.T) {
 	}
 	ctx := context.Background()
 	statePath := filepath.Join(dir, "evalplan.state.json")
-	addr := plan.RunAddr("slow", "simple_evals.gpqa_diamond", "a")
+	addr := addrs.Run{Suite: "slow", Benchmark: "simple_evals.gpqa_diamond", Endpoint: "a"}.String()
 
 	st := state.New("test")
 	p, diags := e.Plan(ctx, cfg, st, plan.Options{Refresh: true})
@@ -111,7 +112,7 @@ func TestRunnerLogPerAttempt(t *testing.T) {
 	sp, cfg := spec(t, url, ref, config.Params{Extra: map[string]any{"mode": "exit1"}})
 	r := &container.Runner{Docker: f.docker, Config: cfg}
 	for range 2 {
-		if out, err := r.Run(context.Background(), sp, nil); err != nil || out.Status != plan.StatusFailed {
+		if out, err := r.Run(context.Background(), sp, nil); err != nil || out.Status != state.StatusFailed {
 			t.Fatalf("run: %+v %v", out, err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/rundir"
@@ -108,7 +109,7 @@ func TestContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			addr := plan.RunAddr("s", tt.key, "sim")
+			addr := addrs.Run{Suite: "s", Benchmark: tt.key, Endpoint: "sim"}.String()
 			plantest.Contract(t, plantest.Case{
 				Engine: &plan.Engine{
 					Catalog: cat, Endpoints: &endpoint.Provider{}, Datasets: &dataset.Provider{Dir: dir},
@@ -128,7 +129,7 @@ func TestContract(t *testing.T) {
 							t.Errorf("run directory: %v", err)
 						}
 					}
-					if ep := st.Resources[plan.EndpointAddr("sim")]; ep == nil || ep.Inputs["model"] != sim.DefaultModel {
+					if ep := st.Resources[addrs.Endpoint{Name: "sim"}.String()]; ep == nil || ep.Inputs["model"] != sim.DefaultModel {
 						t.Errorf("endpoint.sim in state: %+v", ep)
 					}
 					// One request per sample, all in the first apply: the second asked nothing.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
 )
 
 // gsm8kFile writes a synthetic GSM8K dataset of n records for one benchmark.
@@ -34,7 +35,7 @@ func gsm8kFile(b *testing.B, n int) string {
 // benchRun runs spec once and fails b unless every one of n samples is answered.
 func benchRun(b *testing.B, r *Runner, spec *plan.RunSpec, n int) {
 	out, err := r.Run(context.Background(), spec, nil)
-	if err != nil || out.Status != plan.StatusComplete || out.Result.N != n {
+	if err != nil || out.Status != state.StatusComplete || out.Result.N != n {
 		b.Fatalf("run: %+v, %v; want %d samples answered", out, err, n)
 	}
 }
@@ -142,7 +143,7 @@ func childPeak(b *testing.B, spec *plan.RunSpec) int64 {
 	if err := cmd.Wait(); err != nil {
 		b.Fatalf("child: %v", err)
 	}
-	if status != "status "+plan.StatusComplete+" " || peak == 0 {
+	if status != "status "+string(state.StatusComplete)+" " || peak == 0 {
 		b.Fatalf("child ended with %q and peak %d KiB", status, peak)
 	}
 	return peak

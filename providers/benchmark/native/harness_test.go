@@ -32,6 +32,7 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/openai"
 )
 
@@ -158,7 +159,7 @@ func referenceRun(t *testing.T, data string) reference {
 	s := startSim(t, simConfig(data))
 	dir := t.TempDir()
 	out, err := (&Runner{}).Run(context.Background(), simSpec(dir, s.URL, data, config.Params{Parallelism: ptr(16)}), nil)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("reference run: %+v, %v", out, err)
 	}
 	ref := reference{results: readFile(t, filepath.Join(dir, rundir.ResultsFile)), samples: answers(lastLines(t, dir))}
@@ -239,7 +240,7 @@ func faultRetried(t *testing.T, ref reference, data string, faults sim.Faults, k
 	s := startSim(t, cfg)
 	dir := t.TempDir()
 	out, err := (&Runner{}).Run(context.Background(), simSpec(dir, s.URL, data, p), nil)
-	if err != nil || out.Status != plan.StatusComplete || out.Result.N != harnessSamples || out.Result.Errors != 0 {
+	if err != nil || out.Status != state.StatusComplete || out.Result.N != harnessSamples || out.Result.Errors != 0 {
 		t.Fatalf("run: %+v (result %+v), %v; want complete with %d samples", out, out.Result, err, harnessSamples)
 	}
 	checkSameAsReference(t, ref, dir)
@@ -302,7 +303,7 @@ func faultResumed(t *testing.T, ref reference, data string, faults sim.Faults, r
 		t.Fatalf("journal holds %d samples, want %d", len(recs), harnessSamples)
 	case len(failed) == 0:
 		t.Fatalf("no sample failed; raise the fault rate")
-	case out.Status != plan.StatusPartial || !strings.Contains(out.Error, fmt.Sprintf("%d of %d samples failed", len(failed), harnessSamples)):
+	case out.Status != state.StatusPartial || !strings.Contains(out.Error, fmt.Sprintf("%d of %d samples failed", len(failed), harnessSamples)):
 		t.Errorf("outcome %q %q, want partial with %d of %d samples failed", out.Status, out.Error, len(failed), harnessSamples)
 	case res.N != n || res.Errors != len(failed) || res.Metrics["flexible_extract"].N != n || math.Abs(res.Score-sum/float64(n)) > 1e-12:
 		t.Errorf("result n=%d errors=%d metric n=%d score=%v; want n=%d errors=%d score=%v (the answered samples only)",
@@ -319,7 +320,7 @@ func faultResumed(t *testing.T, ref reference, data string, faults sim.Faults, r
 	// Resume: only the failed samples are requested, and the run completes as a fault-free one.
 	before := s.CountCode(sim.RouteChat, 200)
 	out, err = r.Run(context.Background(), spec, nil)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("resume: %+v, %v", out, err)
 	}
 	if got := s.CountCode(sim.RouteChat, 200) - before; got != int64(len(failed)) {
@@ -377,7 +378,7 @@ func TestResumeAfterCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, err := r.Run(ctx, spec, &cancelAfter{n: 40, cancel: cancel})
-	if !errors.Is(err, context.Canceled) || out.Status != plan.StatusPartial {
+	if !errors.Is(err, context.Canceled) || out.Status != state.StatusPartial {
 		t.Fatalf("cancelled run: %+v, %v; want partial and context.Canceled", out, err)
 	}
 	journaled := len(lastLines(t, dir))
@@ -389,7 +390,7 @@ func TestResumeAfterCancel(t *testing.T) {
 	s2 := startSim(t, cfg)
 	spec.Endpoint.URL = s2.URL
 	out, err = r.Run(context.Background(), spec, nil)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("resume: %+v, %v", out, err)
 	}
 	if got := s2.CountCode(sim.RouteChat, 200); got != int64(harnessSamples-journaled) {
@@ -529,7 +530,7 @@ func TestResumeAfterKill(t *testing.T) {
 	s2 := startSim(t, cfg)
 	spec.Endpoint.URL = s2.URL
 	out, err := (&Runner{}).Run(context.Background(), spec, nil)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("resume: %+v, %v", out, err)
 	}
 	if got := s2.CountCode(sim.RouteChat, 200); got != int64(harnessSamples-journaled) {
@@ -566,7 +567,7 @@ func TestCacheEndToEnd(t *testing.T) {
 		if cerr := r.Close(); cerr != nil {
 			t.Fatal(cerr)
 		}
-		if err != nil || out.Status != plan.StatusComplete {
+		if err != nil || out.Status != state.StatusComplete {
 			t.Fatalf("run: %+v, %v", out, err)
 		}
 		return readFile(t, filepath.Join(runDir, rundir.ResultsFile))
@@ -613,7 +614,7 @@ func TestAdaptiveConcurrency(t *testing.T) {
 		limiters := &openai.Limiters{}
 		spec := simSpec(t.TempDir(), s.URL, data, config.Params{Parallelism: ptr(32), MaxRetries: ptr(20)})
 		out, err := (&Runner{Limiters: limiters}).Run(context.Background(), spec, nil)
-		if err != nil || out.Status != plan.StatusComplete || out.Result.N != harnessSamples {
+		if err != nil || out.Status != state.StatusComplete || out.Result.N != harnessSamples {
 			t.Fatalf("run: %+v, %v", out, err)
 		}
 		st := limiters.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, 1).Stats()
@@ -636,7 +637,7 @@ func TestAdaptiveConcurrency(t *testing.T) {
 		}
 		wg.Wait()
 		for i := range outs {
-			if errs[i] != nil || outs[i].Status != plan.StatusComplete {
+			if errs[i] != nil || outs[i].Status != state.StatusComplete {
 				t.Fatalf("run %d: %+v, %v", i, outs[i], errs[i])
 			}
 		}
@@ -670,7 +671,7 @@ func TestStreaming(t *testing.T) {
 	}}
 	dir := t.TempDir()
 	out, err := r.Run(context.Background(), simSpec(dir, s.URL, data, config.Params{Parallelism: ptr(16)}), nil)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("run: %+v, %v", out, err)
 	}
 	checkSameAsReference(t, ref, dir)
@@ -731,7 +732,7 @@ func TestEndpointStream(t *testing.T) {
 	r := &Runner{}
 	defer r.Close()
 	out, err := r.Run(context.Background(), spec, nil)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("run: %+v, %v", out, err)
 	}
 	if got := s.Streamed(); got != harnessSamples {

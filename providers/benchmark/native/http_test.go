@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/openai"
 )
 
@@ -50,11 +50,11 @@ func TestDefaultDoer(t *testing.T) {
 
 	tests := []struct {
 		name, key  string
-		wantStatus string
+		wantStatus state.Status
 		wantErr    string
 	}{
-		{"answers", "sekret-key", plan.StatusComplete, ""},
-		{"refused key", "wrong", plan.StatusFailed, "HTTP 401"},
+		{"answers", "sekret-key", state.StatusComplete, ""},
+		{"refused key", "wrong", state.StatusFailed, "HTTP 401"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,10 +69,10 @@ func TestDefaultDoer(t *testing.T) {
 			if out.Status != tt.wantStatus || !strings.Contains(out.Error, tt.wantErr) {
 				t.Fatalf("outcome = %+v, want %s with %q", out, tt.wantStatus, tt.wantErr)
 			}
-			if tt.wantStatus == plan.StatusComplete && (out.Result.N != 12 || out.Result.Score != 1) {
+			if tt.wantStatus == state.StatusComplete && (out.Result.N != 12 || out.Result.Score != 1) {
 				t.Errorf("result = %+v, want 12 samples all right", out.Result)
 			}
-			if tt.wantStatus == plan.StatusFailed && requests.Load() >= 12 {
+			if tt.wantStatus == state.StatusFailed && requests.Load() >= 12 {
 				t.Errorf("%d requests sent for a refused key; want the run to stop early", requests.Load())
 			}
 			if strings.Contains(out.Error, tt.key) {

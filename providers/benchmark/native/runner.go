@@ -14,6 +14,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/openai"
 )
 
@@ -294,7 +295,7 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 // ended, failed otherwise.
 func (x *run) failedOrCancelled(ctx context.Context, err error) (*plan.Outcome, error) {
 	if ctx.Err() != nil {
-		return &plan.Outcome{Status: plan.StatusPartial, Error: "cancelled before any request"}, ctx.Err()
+		return &plan.Outcome{Status: state.StatusPartial, Error: "cancelled before any request"}, ctx.Err()
 	}
 	return failed(err), nil
 }
@@ -456,20 +457,20 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 	}
 	s := summarise(x.last, x.task, sel.ids)
 	res := s.result
-	out := &plan.Outcome{Status: plan.StatusComplete, Result: res}
+	out := &plan.Outcome{Status: state.StatusComplete, Result: res}
 	switch {
 	case ctx.Err() != nil:
-		out.Status = plan.StatusPartial
+		out.Status = state.StatusPartial
 		out.Error = fmt.Sprintf("cancelled with %d of %d samples answered", res.N, len(sel.rows))
 	case res.N == 0 && res.Errors > 0:
 		return failed(fmt.Errorf("every request failed (%d of %d samples tried); first error (sample %s): %s",
 			res.Errors, len(sel.rows), s.firstErrID, s.firstErr)), nil
 	case res.Errors > 0:
-		out.Status = plan.StatusPartial
+		out.Status = state.StatusPartial
 		out.Error = fmt.Sprintf("%d of %d samples failed; first error (sample %s): %s",
 			res.Errors, len(sel.rows), s.firstErrID, s.firstErr)
 	case res.N < len(sel.rows):
-		out.Status = plan.StatusPartial
+		out.Status = state.StatusPartial
 		out.Error = fmt.Sprintf("%d of %d samples were not run", len(sel.rows)-res.N, len(sel.rows))
 	}
 	if res.N > 0 { // a run cancelled before any answer has no result worth a file
@@ -482,5 +483,5 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 
 // failed is the outcome of a run that could not be done.
 func failed(err error) *plan.Outcome {
-	return &plan.Outcome{Status: plan.StatusFailed, Error: err.Error()}
+	return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}
 }

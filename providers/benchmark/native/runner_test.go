@@ -22,6 +22,7 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/openai"
 	"github.com/evalplan/evalplan/schema"
 )
@@ -201,7 +202,7 @@ func TestRunScoresEverySample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Status != plan.StatusComplete || out.Error != "" {
+	if out.Status != state.StatusComplete || out.Error != "" {
 		t.Fatalf("outcome = %+v", out)
 	}
 
@@ -418,7 +419,7 @@ func TestRandomSelectionRuns(t *testing.T) {
 		doer := newFakeDoer(rows, scripted)
 		r := &Runner{NewDoer: func(*plan.RunSpec) openai.Doer { return doer }, Now: fixedClock}
 		out, err := r.Run(context.Background(), newSpec(t.TempDir(), config.Params{LimitSamples: ptr(6.0), Seed: ptr(seed)}), nil)
-		if err != nil || out.Status != plan.StatusComplete || out.Result.N != 6 {
+		if err != nil || out.Status != state.StatusComplete || out.Result.N != 6 {
 			t.Fatalf("seed %d: outcome %+v, %v", seed, out, err)
 		}
 		return doer.askedSorted()
@@ -468,7 +469,7 @@ func TestResumeMatchesFreshRun(t *testing.T) {
 	spec := newSpec(resumed, params)
 	spec.Resume = true
 	out, err := r2.Run(context.Background(), spec, prog)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("outcome %+v, %v", out, err)
 	}
 	wantAsked := []string{"10", "11", "12", "13", "14", "15", "16", "17", "18", "19"}
@@ -505,7 +506,7 @@ func TestPartialOutcome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Status != plan.StatusPartial || out.Result == nil || out.Result.N != 18 || out.Result.Errors != 2 {
+	if out.Status != state.StatusPartial || out.Result == nil || out.Result.N != 18 || out.Result.Errors != 2 {
 		t.Fatalf("outcome = %+v", out)
 	}
 	if !strings.Contains(out.Error, "2 of 20 samples failed") || !strings.Contains(out.Error, "sample 3") || !strings.Contains(out.Error, "503") {
@@ -563,7 +564,7 @@ func TestFailedOutcome(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.Status != plan.StatusFailed || out.Result != nil || !strings.Contains(out.Error, tt.wantErr) {
+			if out.Status != state.StatusFailed || out.Result != nil || !strings.Contains(out.Error, tt.wantErr) {
 				t.Errorf("outcome = %+v, want failed with %q", out, tt.wantErr)
 			}
 			if n := len(doer.askedSorted()); n > tt.maxAsk {
@@ -595,7 +596,7 @@ func TestSpecErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error = %v, want one containing %q", err, tt.wantErr)
 			}
-			if out == nil || out.Status != plan.StatusFailed || out.Error != err.Error() {
+			if out == nil || out.Status != state.StatusFailed || out.Error != err.Error() {
 				t.Errorf("outcome = %+v, want failed with the error", out)
 			}
 		})
@@ -630,7 +631,7 @@ func TestCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want context.Canceled", err)
 	}
-	if out.Status != plan.StatusPartial {
+	if out.Status != state.StatusPartial {
 		t.Errorf("status = %q, want partial", out.Status)
 	}
 	recs := readRecords(t, dir)
@@ -650,7 +651,7 @@ func TestCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = r2.Run(context.Background(), newSpec(dir, config.Params{Parallelism: ptr(3)}), nil)
-	if err != nil || out.Status != plan.StatusComplete {
+	if err != nil || out.Status != state.StatusComplete {
 		t.Fatalf("resume: %+v, %v", out, err)
 	}
 	if diff := cmp.Diff(string(readFile(t, filepath.Join(fresh, rundir.ResultsFile))), string(readFile(t, filepath.Join(dir, rundir.ResultsFile)))); diff != "" {

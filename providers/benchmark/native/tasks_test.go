@@ -21,6 +21,7 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/benchmark/scoring"
 	"github.com/evalplan/evalplan/providers/openai"
 	"github.com/evalplan/evalplan/schema"
@@ -159,7 +160,7 @@ func TestMMLU(t *testing.T) {
 	}}
 	spec := taskSpec(t.TempDir(), "native.mmlu", "testdata/mmlu")
 	out, recs := runTask(t, spec, d)
-	if out.Status != plan.StatusComplete {
+	if out.Status != state.StatusComplete {
 		t.Fatalf("outcome %+v", out)
 	}
 	// Gold letters are those of the CSV files' last column.
@@ -224,7 +225,7 @@ func TestARC(t *testing.T) {
 		{"warm-blooded animals", "Answer: E"}, // five choices
 	}}
 	out, recs := runTask(t, taskSpec(t.TempDir(), "native.arc_challenge", "testdata/arc_challenge_6.jsonl"), d)
-	if out.Status != plan.StatusComplete {
+	if out.Status != state.StatusComplete {
 		t.Fatalf("outcome %+v", out)
 	}
 	checkSamples(t, "accuracy", recs, map[string]sample{
@@ -259,7 +260,7 @@ var mathRules = []rule{
 
 func TestMath500(t *testing.T) {
 	out, recs := runTask(t, taskSpec(t.TempDir(), "native.math500", "testdata/math500_6.jsonl"), &scriptDoer{rules: mathRules})
-	if out.Status != plan.StatusComplete {
+	if out.Status != state.StatusComplete {
 		t.Fatalf("outcome %+v", out)
 	}
 	pre2 := map[string]string{"subject": "Precalculus", "level": "2"}
@@ -301,7 +302,7 @@ func TestMath500Judge(t *testing.T) {
 	spec := taskSpec(t.TempDir(), "native.math500", "testdata/math500_6.jsonl")
 	spec.Judge = &config.Endpoint{Name: "grader", Model: "grader", Type: "chat", URL: "http://127.0.0.1:2/v1"}
 	out, recs := runTask(t, spec, d)
-	if out.Status != plan.StatusPartial || out.Result.N != 4 || out.Result.Errors != 2 {
+	if out.Status != state.StatusPartial || out.Result.N != 4 || out.Result.Errors != 2 {
 		t.Fatalf("outcome %+v, want partial with 4 scored and 2 errors", out)
 	}
 	pre2 := map[string]string{"subject": "Precalculus", "level": "2"}
@@ -346,7 +347,7 @@ func TestMath500Judge(t *testing.T) {
 	// Resuming asks again only for the two errors.
 	d2 := &scriptDoer{rules: mathRules, judgeModel: "grader", judge: func(string) (string, error) { return "No", nil }}
 	out, _ = runTask(t, spec, d2)
-	if out.Status != plan.StatusComplete || out.Result.N != 6 || len(d2.reqs) != 2 {
+	if out.Status != state.StatusComplete || out.Result.N != 6 || len(d2.reqs) != 2 {
 		t.Errorf("resume: outcome %+v after %d requests, want complete after 2", out, len(d2.reqs))
 	}
 }
@@ -452,7 +453,7 @@ func TestUserTaskPrompts(t *testing.T) {
 			spec.FewShot = plan.DatasetFile{Path: "testdata/qa_fewshot.jsonl"}
 			d := &scriptDoer{rules: rules}
 			out, recs := runTask(t, spec, d)
-			if out.Status != plan.StatusComplete {
+			if out.Status != state.StatusComplete {
 				t.Fatalf("outcome %+v", out)
 			}
 			msgs := []openai.Message{
@@ -507,7 +508,7 @@ func TestUserTaskErrors(t *testing.T) {
 			if tt.spec != (err != nil) {
 				t.Errorf("error = %v, want one: %v", err, tt.spec)
 			}
-			if out.Status != plan.StatusFailed || !strings.Contains(out.Error, tt.wantErr) {
+			if out.Status != state.StatusFailed || !strings.Contains(out.Error, tt.wantErr) {
 				t.Errorf("outcome %+v, want failed with %q", out, tt.wantErr)
 			}
 			if len(d.reqs) != 0 {
@@ -561,7 +562,7 @@ func TestDuplicateIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := (&Runner{NewDoer: func(*plan.RunSpec) openai.Doer { return &scriptDoer{} }}).Run(context.Background(), taskSpec(t.TempDir(), "native.arc_challenge", path), nil)
-	if err != nil || out.Status != plan.StatusFailed || !strings.Contains(out.Error, `same sample id "same"`) {
+	if err != nil || out.Status != state.StatusFailed || !strings.Contains(out.Error, `same sample id "same"`) {
 		t.Errorf("outcome %+v, %v; want failed for the duplicate id", out, err)
 	}
 }

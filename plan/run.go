@@ -6,27 +6,48 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/schema"
 	"github.com/google/go-cmp/cmp"
 )
 
-// Inputs are the result-affecting fields of a run, as plain JSON values. Their canonical JSON
-// hashes to the run's identity. Secrets are never among them: inputs are built from an
-// explicit list of non-secret fields.
-type Inputs map[string]any
+// PlannedRun is one run as the plan decided it: a benchmark against an endpoint within a
+// suite, with its runner's plan, its identity inputs and its identity. The executor performs
+// it and the state records it; nothing rebuilds it from the configuration.
+type PlannedRun struct {
+	Addr     addrs.Run
+	Task     *schema.Task
+	UserTask *config.Task
+	Endpoint *config.Endpoint
+	// Judge is the benchmark block's judge endpoint, nil when none.
+	Judge *config.Endpoint
+	// Params are the effective parameters (catalog < suite < benchmark).
+	Params config.Params
+	// Runner performs the run; Plan is its part of the run.
+	Runner Runner
+	Plan   RunPlan
+	// Inputs are the identity inputs; Identity their hash, "" while a dataset's sha256 is
+	// unknown (a remote source without sha256, not fetched yet).
+	Inputs   RunInputs
+	Identity string
+}
 
-// RunInputs builds the identity inputs of a run.
+// RunInputs are the result-affecting fields of a run. Their canonical JSON hashes to the
+// run's identity. Secrets are never among them: they are an explicit list of non-secret
+// fields.
 type RunInputs struct {
 	Benchmark BenchmarkInputs `json:"benchmark"`
 	Endpoint  Fingerprint     `json:"endpoint"`
 	Params    IdentityParams  `json:"params"`
-	Dataset   string          `json:"dataset,omitempty"`          // sha256 of the dataset, native tasks
-	Scorer    string          `json:"scorer,omitempty"`           // scorer version, native tasks
-	Task      string          `json:"task,omitempty"`             // canonical text of a user task block
-	FewShot   string          `json:"few_shot_dataset,omitempty"` // sha256 of a task block's few_shot_dataset
+	Dataset   string          `json:"dataset,omitempty"`          // sha256 of RunPlan.Dataset
+	Scorer    string          `json:"scorer,omitempty"`           // RunPlan.Scorer
+	Task      string          `json:"task,omitempty"`             // RunPlan.Task
+	FewShot   string          `json:"few_shot_dataset,omitempty"` // sha256 of RunPlan.FewShot
 	Judge     *Fingerprint    `json:"judge,omitempty"`
 }
 
@@ -35,11 +56,11 @@ type BenchmarkInputs struct {
 	Name    string `json:"name"`
 	Harness string `json:"harness"`
 	Task    string `json:"task"`
-	// Image is the container image pinned by digest, for container tasks.
+	// Image is RunPlan.Image.
 	Image string `json:"image,omitempty"`
 }
 
-// IdentityParams are the identity (I) parameters of DESIGN §2, with effective values.
+// IdentityParams are the identity (I) parameters, with effective values.
 type IdentityParams struct {
 	LimitSamples *float64       `json:"limit_samples"`
 	Temperature  *float64       `json:"temperature"`
@@ -69,7 +90,56 @@ func identityParams(p config.Params) IdentityParams {
 	return out
 }
 
-// toInputs converts any value to plain JSON values (maps, slices, float64, strings, bools).
+// inputs assembles the run's identity inputs from its parts; datasetSHA and fewShotSHA are
+// the sha256 of the runner's datasets ("" when none or unknown).
+func (r *PlannedRun) inputs(fp Fingerprint, judge *Fingerprint, datasetSHA, fewShotSHA string) {
+	r.Inputs = RunInputs{
+		Benchmark: BenchmarkInputs{Name: r.Task.Name, Harness: r.Task.Harness, Task: r.Task.Task, Image: r.Plan.Image},
+		Endpoint:  fp,
+		Params:    identityParams(r.Params),
+		Dataset:   datasetSHA,
+		Scorer:    r.Plan.Scorer,
+		Task:      r.Plan.Task,
+		FewShot:   fewShotSHA,
+		Judge:     judge,
+	}
+}
+
+// identify computes the run's identity from its inputs: the one place an identity is made.
+// It stays "" while the runner's dataset has no known sha256.
+func (r *PlannedRun) identify() error {
+	r.Identity = ""
+	if r.Plan.Dataset != nil && r.Inputs.Dataset == "" {
+		return nil
+	}
+	in, err := r.Inputs.plain()
+	if err != nil {
+		return err
+	}
+	r.Identity, err = Identity(in)
+	return err
+}
+
+// datasetFetched completes an identity that waited for its dataset's sha256.
+func (r *PlannedRun) datasetFetched(sha string) error {
+	r.Inputs.Dataset = sha
+	return r.identify()
+}
+
+// plain returns the inputs as plain JSON values, the form state records and plans diff.
+func (in RunInputs) plain() (Inputs, error) { return toInputs(in) }
+
+// RunDir is the run's directory under the output directory:
+// <output_dir>/<suite>/<benchmark>/<endpoint>/<identity[:12]>.
+func (r *PlannedRun) RunDir(outputDir string) string {
+	return filepath.Join(outputDir, r.Addr.Suite, r.Addr.Benchmark, r.Addr.Endpoint, short(r.Identity))
+}
+
+// Inputs are identity inputs as plain JSON values (maps, slices, float64, strings, bools),
+// as the state records them and plans diff them.
+type Inputs map[string]any
+
+// toInputs converts any value to plain JSON values.
 func toInputs(v any) (Inputs, error) {
 	b, err := json.Marshal(v)
 	if err != nil {

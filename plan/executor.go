@@ -1,0 +1,104 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/evalplan/evalplan/plan/addrs"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+// Executor performs planned runs: it is where a run executes. LocalExecutor runs them on
+// this machine; an executor for a cluster submits them as jobs. Apply hands an executor
+// every run the plan says to perform, as a Job, and records the outcome it returns.
+type Executor interface {
+	// Execute performs one run and always reports an outcome unless err says why it could
+	// not; ctx is cancelled on Ctrl-C.
+	Execute(ctx context.Context, job *Job, progress Progress) (*Outcome, error)
+}
+
+// Job is one planned run handed to an executor: the run, what apply resolved for it (Spec:
+// dataset files, run directory, resume) and the managed servers it may start.
+type Job struct {
+	Run  *PlannedRun
+	Spec *RunSpec
+	// Servers starts and stops managed endpoints; an executor that runs servers elsewhere
+	// may ignore it.
+	Servers ServerPool
+}
+
+// ServerPool hands out running managed endpoints, reference counted: every successful
+// Acquire must be matched by a Release.
+type ServerPool interface {
+	// Acquire makes ep available and returns its base URL.
+	Acquire(ctx context.Context, ep *config.Endpoint) (url string, err error)
+	// Release drops one reference, stopping the server when it was the last one.
+	Release(ctx context.Context, ep *config.Endpoint) error
+}
+
+// LocalExecutor performs runs on this machine: it starts the managed endpoints a run needs,
+// enforces the run's timeout and calls its runner.
+type LocalExecutor struct{}
+
+// Execute implements Executor.
+func (LocalExecutor) Execute(ctx context.Context, job *Job, progress Progress) (*Outcome, error) {
+	r, spec := job.Run, *job.Spec
+	parent := ctx
+	if r.Params.Timeout != nil && *r.Params.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*r.Params.Timeout*float64(time.Second)))
+		defer cancel()
+	}
+	for _, ep := range []**config.Endpoint{&spec.Endpoint, &spec.Judge} {
+		if *ep == nil {
+			continue
+		}
+		url, release, err := acquire(ctx, job.Servers, *ep, progress)
+		if err != nil {
+			return &Outcome{Status: state.StatusFailed, Error: err.Error()}, err
+		}
+		defer release()
+		cp := **ep
+		cp.URL = url
+		*ep = &cp
+	}
+	out, err := r.Runner.Run(ctx, &spec, progress)
+	if out == nil {
+		out = &Outcome{Status: state.StatusFailed}
+		if err != nil {
+			out.Error = err.Error()
+		}
+	}
+	if out.Status == state.StatusFailed && out.Error == "" && err != nil {
+		out.Error = err.Error()
+	}
+	// The run's own timeout ended it (not Ctrl-C): say so, and keep what it finished.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil && out.Status != state.StatusComplete {
+		if !strings.Contains(out.Error, "timed out") {
+			msg := fmt.Sprintf("run timed out after %gs (params timeout)", *r.Params.Timeout)
+			if out.Error != "" && !errors.Is(err, context.DeadlineExceeded) {
+				msg += ": " + out.Error
+			}
+			out.Error = msg
+		}
+		err = nil
+	}
+	return out, err
+}
+
+// acquire takes a reference on ep's server and returns its URL and the matching release.
+func acquire(ctx context.Context, pool ServerPool, ep *config.Endpoint, progress Progress) (string, func(), error) {
+	url, err := pool.Acquire(ctx, ep)
+	if err != nil {
+		return "", nil, err
+	}
+	return url, func() {
+		if err := pool.Release(ctx, ep); err != nil {
+			progress.Log(addrs.Endpoint{Name: ep.Name}.String(), "stop: "+err.Error())
+		}
+	}, nil
+}
