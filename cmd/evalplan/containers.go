@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/container"
 )
@@ -117,7 +118,7 @@ func printImages(c *cli, needed []*neededImage) {
 	for _, n := range needed {
 		size := "-"
 		if n.present {
-			size = container.HumanBytes(n.Size)
+			size = display.Bytes(n.Size)
 		}
 		if n.Status == "missing" {
 			missing++

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/providers/dataset"
 )
 
@@ -43,14 +43,14 @@ func cmdDatasets(c *cli, args []string) int {
 			sha := ds.SHA256
 			if file, ok := p.Cached(ds, l.cfg.Settings.CacheDir); ok {
 				cached, sha = "yes", file.SHA256
-				if isLocal(ds.Source) {
+				if config.IsLocalSource(ds.Source) {
 					cached = "local"
 				}
 			}
 			if sha == "" {
 				sha = "(unknown until fetched)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", plan.DatasetAddr(ds.Name), cached, short(sha), ds.Source)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", plan.DatasetAddr(ds.Name), cached, display.ShortID(sha), ds.Source)
 		}
 		tw.Flush()
 		entries, err := dataset.Status(l.cfg.Settings.CacheDir)
@@ -62,7 +62,7 @@ func cmdDatasets(c *cli, args []string) int {
 		for _, e := range entries {
 			total += e.Size
 		}
-		fmt.Fprintf(c.stdout, "\nCache %s: %d file(s), %s.\n", rel(c.dir, l.cfg.Settings.CacheDir), len(entries), humanBytes(total))
+		fmt.Fprintf(c.stdout, "\nCache %s: %d file(s), %s.\n", rel(c.dir, l.cfg.Settings.CacheDir), len(entries), display.IBytes(total))
 		return exitOK
 	case "preload":
 		prog := newProgress(c, c.useColor(f.noColor))
@@ -78,7 +78,7 @@ func cmdDatasets(c *cli, args []string) int {
 				failed++
 				continue
 			}
-			fmt.Fprintf(c.stdout, "%s: ready (%s, sha256 %s)\n", plan.DatasetAddr(ds.Name), humanBytes(file.Size), short(file.SHA256))
+			fmt.Fprintf(c.stdout, "%s: ready (%s, sha256 %s)\n", plan.DatasetAddr(ds.Name), display.IBytes(file.Size), display.ShortID(file.SHA256))
 		}
 		if failed > 0 {
 			return exitError
@@ -102,7 +102,7 @@ func cmdDatasets(c *cli, args []string) int {
 			fmt.Fprintln(c.stderr, "Error:", err)
 			return exitError
 		}
-		fmt.Fprintf(c.stdout, "Removed %d cached file(s), %s freed.\n", n, humanBytes(freed))
+		fmt.Fprintf(c.stdout, "Removed %d cached file(s), %s freed.\n", n, display.IBytes(freed))
 		return exitOK
 	}
 	fmt.Fprintf(c.stderr, "Error: unknown datasets subcommand %q; use status, preload or clear\n", args[0])
@@ -136,29 +136,4 @@ func configDatasets(l *loaded) []*config.Dataset {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-func short(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// isLocal reports whether a dataset source is a local path (read in place, never cached).
-func isLocal(src string) bool {
-	return !strings.Contains(src, "://") || strings.HasPrefix(src, "file://")
 }

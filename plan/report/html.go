@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/evalplan/evalplan/plan/display"
 )
 
 // endpointColor colours endpoint e by its place in endpoints, from Observable's categorical
@@ -186,7 +188,7 @@ func newHistoryChart(r Run, color string) (historyChart, bool) {
 			x = (x0 + x1) / 2
 		}
 		hp := historyPoint{X: x, Y: y(*p.Score), Last: i == len(pts)-1}
-		hp.Title = fmt.Sprintf("%s (n=%d) %s", fmtScore(p.Score), p.N, shortID(p.Identity))
+		hp.Title = fmt.Sprintf("%s (n=%d) %s", fmtScore(p.Score), p.N, display.ShortID(p.Identity))
 		if p.FinishedAt != nil {
 			hp.Title += " " + p.FinishedAt.UTC().Format("2006-01-02 15:04")
 		}
@@ -202,14 +204,6 @@ func newHistoryChart(r Run, color string) (historyChart, bool) {
 	}
 	c.Path = strings.Join(path, " ")
 	return c, true
-}
-
-// shortID shortens an identity to 12 characters for display.
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }
 
 // htmlRun is a run as the page shows it.
