@@ -33,10 +33,11 @@ func cmdContainers(c *cli, args []string) int {
 	if _, code, ok := parseArgs(c, fs, args); !ok {
 		return code
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	s, code, ok := c.open(&f, append([]string{"containers"}, args...), configOnly())
 	if !ok {
-		return exitError
+		return code
 	}
+	l := s.loaded
 	p, diags := l.engine.Plan(c.ctx, l.cfg, state.New(version), plan.Options{Refresh: false})
 	if diags.HasErrors() {
 		c.printDiags(l.cfg.HCLFiles(), diags, c.useColor(f.noColor))

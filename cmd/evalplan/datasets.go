@@ -51,11 +51,11 @@ func cmdDatasets(c *cli, args []string) int {
 	if !ok {
 		return code
 	}
-	r.pos, r.color = pos, c.useColor(f.noColor)
-	r.l, ok = c.load(f.vars, r.color)
+	s, code, ok := c.open(&f, append([]string{"datasets"}, args...), configOnly())
 	if !ok {
-		return exitError
+		return code
 	}
+	r.l, r.pos, r.color = s.loaded, pos, c.useColor(f.noColor)
 	r.p = &dataset.Provider{Dir: r.l.cfg.Dir}
 	r.used = configDatasets(r.l)
 	run, ok := datasetsCommands()[args[0]]
