@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/schema"
 	"github.com/hashicorp/go-hclog"
@@ -451,7 +451,7 @@ func (e *Engine) datasetSHA(ctx context.Context, cfg *config.Config, ds *config.
 		return "", "", fmt.Errorf("no dataset provider")
 	}
 	addr := addrs.Dataset{Name: ds.Name}
-	if isLocalSource(ds.Source) {
+	if config.IsLocalSource(ds.Source) {
 		f, err := e.Datasets.Fetch(ctx, ds, cfg.Settings.CacheDir, NopProgress{})
 		if err != nil {
 			return "", "", err
@@ -461,22 +461,10 @@ func (e *Engine) datasetSHA(ctx context.Context, cfg *config.Config, ds *config.
 	}
 	if f, ok := e.Datasets.Cached(ds, cfg.Settings.CacheDir); ok {
 		memo[ds.Name] = f.SHA256
-		return f.SHA256, fmt.Sprintf("%s has no sha256: its identity is the sha256 of the fetched bytes (%s); pin it with sha256 = %q", addr, short(f.SHA256), f.SHA256), nil
+		return f.SHA256, fmt.Sprintf("%s has no sha256: its identity is the sha256 of the fetched bytes (%s); pin it with sha256 = %q", addr, display.ShortID(f.SHA256), f.SHA256), nil
 	}
 	memo[ds.Name] = ""
 	return "", fmt.Sprintf("%s has no sha256 and is not fetched yet: its identity is known only after apply fetches it; pin it with sha256 = \"...\"", addr), nil
-}
-
-func isLocalSource(src string) bool {
-	u, err := url.Parse(src)
-	return err != nil || u.Scheme == "" || u.Scheme == "file" || len(u.Scheme) == 1 // a Windows drive letter
-}
-
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }
 
 func dedupe(xs []string) []string {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/rogpeppe/go-internal/diff"
 )
 
@@ -73,7 +74,7 @@ func Render(w io.Writer, p *Plan, color bool) {
 			fmt.Fprintf(w, "      = copied from %s (no requests)\n", a.ReuseFrom)
 		}
 		if a.Identity != "" && (a.Action == ActionRun || a.Action == ActionRerun || a.Action == ActionReplace) {
-			fmt.Fprintf(w, "      %sidentity: %s%s\n", c.dim, short(a.Identity), c.reset)
+			fmt.Fprintf(w, "      %sidentity: %s%s\n", c.dim, display.ShortID(a.Identity), c.reset)
 		}
 	}
 	fmt.Fprintln(w)

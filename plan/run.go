@@ -12,6 +12,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/schema"
 	"github.com/google/go-cmp/cmp"
 )
@@ -132,7 +133,7 @@ func (in RunInputs) plain() (Inputs, error) { return toInputs(in) }
 // RunDir is the run's directory under the output directory:
 // <output_dir>/<suite>/<benchmark>/<endpoint>/<identity[:12]>.
 func (r *PlannedRun) RunDir(outputDir string) string {
-	return filepath.Join(outputDir, r.Addr.Suite, r.Addr.Benchmark, r.Addr.Endpoint, short(r.Identity))
+	return filepath.Join(outputDir, r.Addr.Suite, r.Addr.Benchmark, r.Addr.Endpoint, display.ShortID(r.Identity))
 }
 
 // Inputs are identity inputs as plain JSON values (maps, slices, float64, strings, bools),

@@ -58,21 +58,12 @@ func cmdApply(c *cli, args []string) int {
 		f.vars = vars
 		saved = p
 	}
-	l, ok := c.load(f.vars, color)
-	if !ok {
-		return exitError
-	}
-	lock, code, ok := c.lockState(l.cfg.Settings.State, commandLine(append([]string{"apply"}, args...)), &f.commonFlags)
+	s, code, ok := c.open(&f.commonFlags, append([]string{"apply"}, args...))
 	if !ok {
 		return code
 	}
-	if lock != nil {
-		defer lock.Release()
-	}
-	st, exists, ok := c.openState(l.cfg.Settings.State)
-	if !ok {
-		return exitError
-	}
+	defer s.release()
+	l, st, exists := s.loaded, s.state, s.exists
 
 	var p *plan.Plan
 	if saved != nil {

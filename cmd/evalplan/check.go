@@ -20,14 +20,12 @@ func cmdCheck(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: check takes no arguments")
 		return exitError
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	s, code, ok := c.open(&f, append([]string{"check"}, args...))
 	if !ok {
-		return exitError
+		return code
 	}
-	st, _, ok := c.openState(l.cfg.Settings.State)
-	if !ok {
-		return exitError
-	}
+	defer s.release()
+	l, st := s.loaded, s.state
 	failed := false
 	for _, name := range slices.Sorted(maps.Keys(l.cfg.Checks)) {
 		r := plan.EvalCheck(l.cfg, st, l.cfg.Checks[name], nil, false)

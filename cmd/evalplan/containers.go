@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/container"
 )
@@ -32,10 +33,11 @@ func cmdContainers(c *cli, args []string) int {
 	if _, code, ok := parseArgs(c, fs, args); !ok {
 		return code
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	s, code, ok := c.open(&f, append([]string{"containers"}, args...), configOnly())
 	if !ok {
-		return exitError
+		return code
 	}
+	l := s.loaded
 	p, diags := l.engine.Plan(c.ctx, l.cfg, state.New(version), plan.Options{Refresh: false})
 	if diags.HasErrors() {
 		c.printDiags(l.cfg.HCLFiles(), diags, c.useColor(f.noColor))
@@ -117,7 +119,7 @@ func printImages(c *cli, needed []*neededImage) {
 	for _, n := range needed {
 		size := "-"
 		if n.present {
-			size = container.HumanBytes(n.Size)
+			size = display.Bytes(n.Size)
 		}
 		if n.Status == "missing" {
 			missing++

@@ -4,109 +4,146 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/providers/dataset"
 )
 
+// datasetsRequest is what every datasets subcommand gets: the loaded configuration, the
+// dataset provider, the datasets the configuration uses, the flags and the positional
+// arguments.
+type datasetsRequest struct {
+	l     *loaded
+	p     *dataset.Provider
+	used  []*config.Dataset
+	pos   []string
+	all   bool
+	color bool
+}
+
+// datasetsCommands maps each datasets subcommand to its function.
+func datasetsCommands() map[string]func(*cli, datasetsRequest) int {
+	return map[string]func(*cli, datasetsRequest) int{
+		"status":  datasetsStatus,
+		"preload": datasetsPreload,
+		"clear":   datasetsClear,
+	}
+}
+
+// cmdDatasets parses the subcommand's flags, loads the configuration and hands over to the
+// subcommand.
 func cmdDatasets(c *cli, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(c.stderr, "Usage: evalplan datasets status | preload [NAME...] | clear [-all]")
 		return exitError
 	}
 	var f commonFlags
-	var all bool
+	var r datasetsRequest
 	fs := newFlagSet(c, "datasets "+args[0], "datasets "+args[0]+" [options]")
 	f.registerVars(fs)
 	if args[0] == "clear" {
-		fs.BoolVar(&all, "all", false, "clear every cached dataset, not only those this configuration uses")
+		fs.BoolVar(&r.all, "all", false, "clear every cached dataset, not only those this configuration uses")
 	}
 	pos, code, ok := parseArgs(c, fs, args[1:])
 	if !ok {
 		return code
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	s, code, ok := c.open(&f, append([]string{"datasets"}, args...), configOnly())
 	if !ok {
+		return code
+	}
+	r.l, r.pos, r.color = s.loaded, pos, c.useColor(f.noColor)
+	r.p = &dataset.Provider{Dir: r.l.cfg.Dir}
+	r.used = configDatasets(r.l)
+	run, ok := datasetsCommands()[args[0]]
+	if !ok {
+		fmt.Fprintf(c.stderr, "Error: unknown datasets subcommand %q; use status, preload or clear\n", args[0])
 		return exitError
 	}
-	p := &dataset.Provider{Dir: l.cfg.Dir}
-	used := configDatasets(l)
-	switch args[0] {
-	case "status":
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "DATASET\tCACHED\tSHA256\tSOURCE")
-		for _, ds := range used {
-			cached := "no"
-			sha := ds.SHA256
-			if file, ok := p.Cached(ds, l.cfg.Settings.CacheDir); ok {
-				cached, sha = "yes", file.SHA256
-				if isLocal(ds.Source) {
-					cached = "local"
-				}
-			}
-			if sha == "" {
-				sha = "(unknown until fetched)"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", addrs.Dataset{Name: ds.Name}.String(), cached, short(sha), ds.Source)
-		}
-		tw.Flush()
-		entries, err := dataset.Status(l.cfg.Settings.CacheDir)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "Error:", err)
-			return exitError
-		}
-		var total int64
-		for _, e := range entries {
-			total += e.Size
-		}
-		fmt.Fprintf(c.stdout, "\nCache %s: %d file(s), %s.\n", rel(c.dir, l.cfg.Settings.CacheDir), len(entries), humanBytes(total))
-		return exitOK
-	case "preload":
-		prog := newProgress(c, c.useColor(f.noColor))
-		defer prog.Stop()
-		failed := 0
-		for _, ds := range used {
-			if len(pos) > 0 && !slices.Contains(pos, ds.Name) {
-				continue
-			}
-			file, err := p.Fetch(c.ctx, ds, l.cfg.Settings.CacheDir, prog)
-			if err != nil {
-				fmt.Fprintf(c.stderr, "Error: %v\n", err)
-				failed++
-				continue
-			}
-			fmt.Fprintf(c.stdout, "%s: ready (%s, sha256 %s)\n", addrs.Dataset{Name: ds.Name}.String(), humanBytes(file.Size), short(file.SHA256))
-		}
-		if failed > 0 {
-			return exitError
-		}
-		return exitOK
-	case "clear":
-		var shas []string
-		if !all {
-			for _, ds := range used {
-				if file, ok := p.Cached(ds, l.cfg.Settings.CacheDir); ok {
-					shas = append(shas, file.SHA256)
-				}
-			}
-			if len(shas) == 0 {
-				fmt.Fprintln(c.stdout, "No cached dataset of this configuration to clear.")
-				return exitOK
+	return run(c, r)
+}
+
+// datasetsStatus lists the configuration's datasets, whether each is cached, and the cache's size.
+func datasetsStatus(c *cli, r datasetsRequest) int {
+	cache := r.l.cfg.Settings.CacheDir
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DATASET\tCACHED\tSHA256\tSOURCE")
+	for _, ds := range r.used {
+		cached := "no"
+		sha := ds.SHA256
+		if file, ok := r.p.Cached(ds, cache); ok {
+			cached, sha = "yes", file.SHA256
+			if config.IsLocalSource(ds.Source) {
+				cached = "local"
 			}
 		}
-		n, freed, err := dataset.Clear(l.cfg.Settings.CacheDir, shas...)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "Error:", err)
-			return exitError
+		if sha == "" {
+			sha = "(unknown until fetched)"
 		}
-		fmt.Fprintf(c.stdout, "Removed %d cached file(s), %s freed.\n", n, humanBytes(freed))
-		return exitOK
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", addrs.Dataset{Name: ds.Name}.String(), cached, display.ShortID(sha), ds.Source)
 	}
-	fmt.Fprintf(c.stderr, "Error: unknown datasets subcommand %q; use status, preload or clear\n", args[0])
-	return exitError
+	tw.Flush()
+	entries, err := dataset.Status(cache)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	var total int64
+	for _, e := range entries {
+		total += e.Size
+	}
+	fmt.Fprintf(c.stdout, "\nCache %s: %d file(s), %s.\n", rel(c.dir, cache), len(entries), display.IBytes(total))
+	return exitOK
+}
+
+// datasetsPreload fetches the configuration's datasets (those named, or all) into the cache.
+func datasetsPreload(c *cli, r datasetsRequest) int {
+	prog := newProgress(c, r.color)
+	defer prog.Stop()
+	failed := 0
+	for _, ds := range r.used {
+		if len(r.pos) > 0 && !slices.Contains(r.pos, ds.Name) {
+			continue
+		}
+		file, err := r.p.Fetch(c.ctx, ds, r.l.cfg.Settings.CacheDir, prog)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "Error: %v\n", err)
+			failed++
+			continue
+		}
+		fmt.Fprintf(c.stdout, "%s: ready (%s, sha256 %s)\n", addrs.Dataset{Name: ds.Name}.String(), display.IBytes(file.Size), display.ShortID(file.SHA256))
+	}
+	if failed > 0 {
+		return exitError
+	}
+	return exitOK
+}
+
+// datasetsClear removes the configuration's cached datasets, or with -all every cached one.
+func datasetsClear(c *cli, r datasetsRequest) int {
+	cache := r.l.cfg.Settings.CacheDir
+	var shas []string
+	if !r.all {
+		for _, ds := range r.used {
+			if file, ok := r.p.Cached(ds, cache); ok {
+				shas = append(shas, file.SHA256)
+			}
+		}
+		if len(shas) == 0 {
+			fmt.Fprintln(c.stdout, "No cached dataset of this configuration to clear.")
+			return exitOK
+		}
+	}
+	n, freed, err := dataset.Clear(cache, shas...)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	fmt.Fprintf(c.stdout, "Removed %d cached file(s), %s freed.\n", n, display.IBytes(freed))
+	return exitOK
 }
 
 // configDatasets lists the dataset blocks plus the canonical datasets of native tasks the
@@ -136,29 +173,4 @@ func configDatasets(l *loaded) []*config.Dataset {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-func short(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// isLocal reports whether a dataset source is a local path (read in place, never cached).
-func isLocal(src string) bool {
-	return !strings.Contains(src, "://") || strings.HasPrefix(src, "file://")
 }

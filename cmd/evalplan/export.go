@@ -37,25 +37,17 @@ func cmdExport(c *cli, args []string) int {
 	if !ok {
 		return code
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
-	if !ok {
-		return exitError
+	var keys []string
+	checkKeys := func(l *loaded) (ok bool) {
+		keys, ok = c.exporterKeys(l.cfg, only)
+		return ok
 	}
-	keys, ok := c.exporterKeys(l.cfg, only)
-	if !ok {
-		return exitError
-	}
-	lock, code, ok := c.lockState(l.cfg.Settings.State, commandLine(append([]string{"export"}, args...)), &f)
+	s, code, ok := c.open(&f, append([]string{"export"}, args...), afterLoad(checkKeys))
 	if !ok {
 		return code
 	}
-	if lock != nil {
-		defer lock.Release()
-	}
-	st, exists, ok := c.openState(l.cfg.Settings.State)
-	if !ok {
-		return exitError
-	}
+	defer s.release()
+	l, st, exists := s.loaded, s.state, s.exists
 	if !exists {
 		fmt.Fprintln(c.stdout, "Nothing to export: there is no state yet; run 'evalplan apply' first.")
 		return exitOK

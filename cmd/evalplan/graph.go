@@ -16,14 +16,12 @@ func cmdGraph(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: graph takes no arguments")
 		return exitError
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	s, code, ok := c.open(&f, append([]string{"graph"}, args...))
 	if !ok {
-		return exitError
+		return code
 	}
-	st, _, ok := c.openState(l.cfg.Settings.State)
-	if !ok {
-		return exitError
-	}
+	defer s.release()
+	l, st := s.loaded, s.state
 	g, diags := l.engine.Graph(c.ctx, l.cfg, st)
 	if len(diags) > 0 {
 		c.printDiags(l.cfg.HCLFiles(), diags, false)

@@ -29,10 +29,11 @@ func cmdMLflow(c *cli, args []string) int {
 		fmt.Fprintf(c.stderr, "Error: mlflow %s takes no arguments\n", args[0])
 		return exitError
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	s, code, ok := c.open(&f, append([]string{"mlflow"}, args...), configOnly())
 	if !ok {
-		return exitError
+		return code
 	}
+	l := s.loaded
 	keys, ok := c.exporterKeys(l.cfg, only)
 	if !ok {
 		return exitError

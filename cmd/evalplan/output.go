@@ -19,10 +19,12 @@ func cmdOutput(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: output takes at most one NAME")
 		return exitError
 	}
-	st, _, ok := c.configuredState()
+	s, code, ok := c.open(&commonFlags{}, append([]string{"output"}, args...), stateOnly())
 	if !ok {
-		return exitError
+		return code
 	}
+	defer s.release()
+	st := s.state
 	if len(pos) == 1 {
 		o, found := st.Outputs[pos[0]]
 		if !found {

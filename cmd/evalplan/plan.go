@@ -37,21 +37,12 @@ func cmdPlan(c *cli, args []string) int {
 		return exitError
 	}
 	color := c.useColor(f.noColor)
-	l, ok := c.load(f.vars, color)
-	if !ok {
-		return exitError
-	}
-	lock, code, ok := c.lockState(l.cfg.Settings.State, commandLine(append([]string{"plan"}, args...)), &f.commonFlags)
+	s, code, ok := c.open(&f.commonFlags, append([]string{"plan"}, args...))
 	if !ok {
 		return code
 	}
-	if lock != nil {
-		defer lock.Release()
-	}
-	st, exists, ok := c.openState(l.cfg.Settings.State)
-	if !ok {
-		return exitError
-	}
+	defer s.release()
+	l, st, exists := s.loaded, s.state, s.exists
 	p, code, ok := c.makePlan(l, st, exists, &f, color)
 	if !ok {
 		return code

@@ -43,10 +43,12 @@ func cmdShow(c *cli, args []string) int {
 		plan.Render(c.stdout, p, c.useColor(noColor))
 		return exitOK
 	}
-	st, exists, ok := c.configuredState()
+	s, code, ok := c.open(&commonFlags{}, append([]string{"show"}, args...), stateOnly())
 	if !ok {
-		return exitError
+		return code
 	}
+	defer s.release()
+	st, exists := s.state, s.exists
 	if asJSON {
 		if !exists {
 			fmt.Fprintln(c.stdout, "{}")
@@ -111,15 +113,6 @@ func renderOutput(o state.Output) string {
 		return fmt.Sprint(o.Value)
 	}
 	return string(b)
-}
-
-// configuredState reads the state file that statePath finds, printing any error.
-func (c *cli) configuredState() (st *state.File, exists, ok bool) {
-	path, ok := c.statePath()
-	if !ok {
-		return nil, false, false
-	}
-	return c.openState(path)
 }
 
 // statePath finds the state file. It needs the evalplan block's state setting, so it loads

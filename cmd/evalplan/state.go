@@ -34,11 +34,12 @@ func stateList(c *cli, args []string) int {
 	if !ok {
 		return code
 	}
-	st, _, ok := c.configuredState()
+	s, code, ok := c.open(&commonFlags{}, append([]string{"state", "list"}, args...), stateOnly())
 	if !ok {
-		return exitError
+		return code
 	}
-	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
+	defer s.release()
+	for _, addr := range slices.Sorted(maps.Keys(s.state.Resources)) {
 		if matchAny(pos, addr) {
 			fmt.Fprintln(c.stdout, addr)
 		}
@@ -70,11 +71,12 @@ func stateShow(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: state show takes exactly one ADDRESS; see 'evalplan state list'")
 		return exitError
 	}
-	st, _, ok := c.configuredState()
+	s, code, ok := c.open(&commonFlags{}, append([]string{"state", "show"}, args...), stateOnly())
 	if !ok {
-		return exitError
+		return code
 	}
-	addr, r := findResource(st, pos[0])
+	defer s.release()
+	addr, r := findResource(s.state, pos[0])
 	if r == nil {
 		fmt.Fprintf(c.stderr, "Error: no resource %s in the state; see 'evalplan state list'\n", pos[0])
 		return exitError
@@ -126,21 +128,12 @@ func stateRm(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: state rm needs at least one ADDRESS")
 		return exitError
 	}
-	path, ok := c.statePath()
-	if !ok {
-		return exitError
-	}
-	lock, code, ok := c.lockState(path, commandLine(append([]string{"state", "rm"}, args...)), &f)
+	s, code, ok := c.open(&f, append([]string{"state", "rm"}, args...), stateOnly())
 	if !ok {
 		return code
 	}
-	if lock != nil {
-		defer lock.Release()
-	}
-	st, exists, ok := c.openState(path)
-	if !ok {
-		return exitError
-	}
+	defer s.release()
+	path, st, exists := s.path, s.state, s.exists
 	var removed []string
 	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		if matchAny(pos, addr) {

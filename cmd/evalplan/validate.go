@@ -19,10 +19,11 @@ func cmdValidate(c *cli, args []string) int {
 		return exitError
 	}
 	color := c.useColor(f.noColor)
-	l, ok := c.load(f.vars, color)
+	s, code, ok := c.open(&f, append([]string{"validate"}, args...), configOnly())
 	if !ok {
-		return exitError
+		return code
 	}
+	l := s.loaded
 	// The suite matrix (benchmark/endpoint compatibility) is checked offline, as plan
 	// -refresh=false would, against an empty state.
 	_, diags := l.engine.Graph(c.ctx, l.cfg, state.New(version))

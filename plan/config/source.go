@@ -3,7 +3,6 @@ package config
 import (
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -13,8 +12,31 @@ import (
 // acceptedSources lists the dataset source forms, for messages.
 const acceptedSources = "A dataset source is a path or glob relative to the configuration directory (e.g. \"data/qa.jsonl\"), file:///ABSOLUTE/PATH, http(s)://HOST/PATH or hf://ORG/NAME/PATH[@REVISION]."
 
-// sourceScheme matches the scheme of a source URL; a source without it is a path.
-func sourceScheme() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`) }
+// SourceScheme returns the scheme of a dataset source as written, such as "hf" for
+// hf://org/name/file or "FILE" for FILE:///data/x.jsonl, or "" when the source is a path or
+// glob. A scheme is a letter followed by letters, digits, "+", "-" or ".", then "://".
+func SourceScheme(src string) string {
+	i := strings.Index(src, "://")
+	if i < 1 {
+		return ""
+	}
+	for j, r := range src[:i] {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case j > 0 && ('0' <= r && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return ""
+		}
+	}
+	return src[:i]
+}
+
+// IsLocalSource reports whether a dataset source is read in place on this machine (a path,
+// a glob or a file:// URL) rather than fetched over the network and cached.
+func IsLocalSource(src string) bool {
+	scheme := SourceScheme(src)
+	return scheme == "" || strings.EqualFold(scheme, "file")
+}
 
 // datasetSource checks a dataset's source as written, the forms providers/dataset fetches,
 // and reports what is wrong with it at the attribute.
@@ -32,11 +54,11 @@ func sourceProblem(raw string) string {
 	if strings.TrimSpace(raw) == "" {
 		return "source is empty."
 	}
-	m := sourceScheme().FindStringSubmatch(raw)
-	if m == nil {
+	written := SourceScheme(raw)
+	if written == "" {
 		return ""
 	}
-	scheme := strings.ToLower(m[1])
+	scheme := strings.ToLower(written)
 	switch scheme {
 	case "file":
 		u, err := url.Parse(raw)
@@ -57,7 +79,7 @@ func sourceProblem(raw string) string {
 			return "An " + scheme + ":// source needs a host, as in " + scheme + "://example.com/data/qa.jsonl."
 		}
 	case "hf":
-		rest := raw[len(m[0]):]
+		rest := raw[len(written+"://"):]
 		if i := strings.LastIndex(rest, "@"); i >= 0 {
 			if rest[i+1:] == "" {
 				return "An hf:// source names a revision after @; remove the @ to use main."
@@ -69,7 +91,7 @@ func sourceProblem(raw string) string {
 			return "An hf:// source names the organisation, the dataset and a file in it, as in hf://openai/gsm8k/main/test.parquet@main."
 		}
 	default:
-		return "The scheme " + m[1] + ":// is not supported."
+		return "The scheme " + written + ":// is not supported."
 	}
 	return ""
 }

@@ -1,6 +1,6 @@
-// Package graph is a small dependency graph of addresses: cycle detection with the full path,
-// a DOT rendering, and a parallel walk in which a failed node marks its dependents
-// "upstream failed" and never stops unrelated nodes.
+// Package graph is a small dependency graph of addresses: a DOT rendering and a parallel
+// walk in which a failed node marks its dependents "upstream failed" and never stops
+// unrelated nodes.
 //
 // It knows nothing of what the nodes mean and imports nothing from evalplan.
 package graph
@@ -64,48 +64,6 @@ func (g *Graph) Deps(addr string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Cycle returns one cycle as a path whose first and last elements are the same node
-// (a → b → a), or nil when the graph is acyclic. The result is deterministic.
-func (g *Graph) Cycle() []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := map[string]int{}
-	var stack []string
-	var found []string
-	var visit func(n string) bool
-	visit = func(n string) bool {
-		color[n] = grey
-		stack = append(stack, n)
-		for _, d := range g.Deps(n) {
-			switch color[d] {
-			case grey:
-				i := len(stack) - 1
-				for stack[i] != d {
-					i--
-				}
-				found = append(append([]string{}, stack[i:]...), d)
-				return true
-			case white:
-				if visit(d) {
-					return true
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[n] = black
-		return false
-	}
-	for _, n := range g.Nodes() {
-		if color[n] == white && visit(n) {
-			return found
-		}
-	}
-	return nil
 }
 
 // DOT renders the graph in Graphviz DOT, edges pointing from a node to what it depends on.

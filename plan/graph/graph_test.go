@@ -22,26 +22,6 @@ func build(edges [][2]string, nodes ...string) *Graph {
 	return g
 }
 
-func TestCycle(t *testing.T) {
-	tests := []struct {
-		name  string
-		edges [][2]string
-		want  []string
-	}{
-		{"acyclic", [][2]string{{"a", "b"}, {"b", "c"}, {"a", "c"}}, nil},
-		{"self", [][2]string{{"a", "a"}}, []string{"a", "a"}},
-		{"three", [][2]string{{"a", "b"}, {"b", "c"}, {"c", "a"}}, []string{"a", "b", "c", "a"}},
-		{"tail into cycle", [][2]string{{"x", "a"}, {"a", "b"}, {"b", "a"}}, []string{"a", "b", "a"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, build(tt.edges).Cycle()); diff != "" {
-				t.Errorf("Cycle() mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 func TestWalkOrderAndUpstreamFailure(t *testing.T) {
 	// run1 and run2 need ds; run3 needs ds2 which fails; check needs run1 and run3.
 	g := build([][2]string{

@@ -9,6 +9,6 @@
 //
 // Printing command output, flags and loading the configuration and state belong to cmd/.
 //
-// It imports plan (for run addresses), plan/config, plan/state, plan/result, plan/compare
-// and plan/rundir from the rest of evalplan, and never providers/ or cmd/.
+// It imports plan (for run addresses), plan/config, plan/state, plan/result, plan/compare,
+// plan/rundir and plan/display from the rest of evalplan, and never providers/ or cmd/.
 package report

@@ -10,6 +10,7 @@ import (
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
@@ -95,7 +96,7 @@ func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, err
 			return Pair{}, fmt.Errorf("compare %s with its previous result: %w", addr, err)
 		}
 		c.Identity, c.BaseIdentity = r.Identity, h.Identity
-		return Pair{Suite: s, Benchmark: bench, New: "now", Base: "previous (" + shortID(h.Identity) + ")", Comparison: c, Verdict: verdict(c.Significant)}, nil
+		return Pair{Suite: s, Benchmark: bench, New: "now", Base: "previous (" + display.ShortID(h.Identity) + ")", Comparison: c, Verdict: verdict(c.Significant)}, nil
 	}
 	return Pair{}, fmt.Errorf("%s has no earlier complete or partial result whose run directory still exists", addr)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/state"
 )
@@ -383,7 +384,7 @@ func previousComparisons(cfg *config.Config, st *state.File, suite, benchmark st
 			continue
 		}
 		c := fromCompare(p.Comparison)
-		c.New, c.Base, c.Previous, c.BaseIdentity = e, e+" (previous "+shortID(p.BaseIdentity)+")", true, p.BaseIdentity
+		c.New, c.Base, c.Previous, c.BaseIdentity = e, e+" (previous "+display.ShortID(p.BaseIdentity)+")", true, p.BaseIdentity
 		out = append(out, c)
 	}
 	return out

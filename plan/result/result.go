@@ -51,9 +51,6 @@ func (m *Mean) Add(x float64) {
 	m.m2 += d * (x - m.mean)
 }
 
-// N reports how many scores were added.
-func (m *Mean) N() int { return m.n }
-
 // Metric returns the summary: the mean, its standard error with the n−1 denominator (as
 // lm-evaluation-harness computes it) and the normal 95% interval mean ± 1.96·stderr.
 func (m *Mean) Metric() Metric {

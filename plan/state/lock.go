@@ -46,8 +46,7 @@ func CurrentHolder(command string) Holder {
 // flock belongs to an open file description, not to a process: a second [Acquire] in the
 // same process fails with [*LockedError] too, just as one from another process does.
 type Lock struct {
-	fl     *flock.Flock
-	holder Holder
+	fl *flock.Flock
 }
 
 // LockedError reports that another holder has the state locked. Callers map it to exit
@@ -129,7 +128,7 @@ func Acquire(ctx context.Context, statePath string, h Holder, timeout time.Durat
 		fl.Unlock()
 		return nil, fmt.Errorf("lock state %s: %w", statePath, err)
 	}
-	return &Lock{fl: fl, holder: h}, nil
+	return &Lock{fl: fl}, nil
 }
 
 // wait retries fl until it is locked, timeout passes or ctx is done.
@@ -151,12 +150,6 @@ func wait(ctx context.Context, fl *flock.Flock, timeout time.Duration) (bool, er
 		}
 	}
 }
-
-// Holder returns the holder this lock was acquired for.
-func (l *Lock) Holder() Holder { return l.holder }
-
-// Path returns the lock file.
-func (l *Lock) Path() string { return l.fl.Path() }
 
 // Release empties the lock file and releases the lock. Releasing twice is harmless.
 func (l *Lock) Release() error {

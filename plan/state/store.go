@@ -27,9 +27,6 @@ func NewStore(path string, f *File) *Store {
 	return s
 }
 
-// Path returns the path of the state file.
-func (s *Store) Path() string { return s.path }
-
 // Snapshot returns a deep copy of the current state.
 func (s *Store) Snapshot() *File {
 	s.mu.Lock()

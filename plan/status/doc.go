@@ -19,5 +19,5 @@
 //   - Requests per second are journal lines appended per second over a sliding window of
 //     refreshes, so the first snapshot has no rate and no ETA; ETA = (total − done) / rate.
 //
-// It imports plan, plan/state and plan/rundir only; never providers.
+// It imports plan, plan/state, plan/rundir and plan/display only; never providers.
 package status

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/evalplan/evalplan/plan/display"
 )
 
 // WriteSnapshot writes a snapshot as `evalplan monitor` shows it: who holds the lock (or that
@@ -85,21 +87,7 @@ func describeContainer(c Container) string {
 		fmt.Fprintf(&b, ", CPU %.1f%%", *c.CPUPercent)
 	}
 	if c.MemoryBytes > 0 {
-		fmt.Fprintf(&b, ", memory %s", humanBytes(c.MemoryBytes))
+		fmt.Fprintf(&b, ", memory %s", display.Bytes(int64(c.MemoryBytes)))
 	}
 	return b.String()
-}
-
-// humanBytes formats a size in powers of 1000, as docker stats does.
-func humanBytes(n uint64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }

@@ -8,6 +8,6 @@
 // registries use the "auths" entries of $DOCKER_CONFIG/config.json (default
 // ~/.docker/config.json).
 //
-// It imports nothing from evalplan: the container runner (providers/benchmark/container) and
-// the `evalplan containers` command build on it.
+// It imports only plan/display from evalplan: the container runner
+// (providers/benchmark/container) and the `evalplan containers` command build on it.
 package container

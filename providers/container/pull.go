@@ -13,6 +13,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/pkg/jsonmessage"
+	"github.com/evalplan/evalplan/plan/display"
 )
 
 // Local describes an image in the daemon's store.
@@ -154,7 +155,7 @@ func (c *Client) pull(ctx context.Context, img Image, log func(string)) (Local, 
 	if !l.Present || !slices.ContainsFunc(l.RepoDigests, func(d string) bool { return d == want || strings.HasSuffix(d, "@"+img.Digest) }) {
 		return Local{}, fmt.Errorf("%w: pulled %s, but the daemon holds %v", ErrDigestMismatch, want, l.RepoDigests)
 	}
-	log(fmt.Sprintf("pulled %s (%s) in %s", img, HumanBytes(l.Size), time.Since(start).Round(100*time.Millisecond)))
+	log(fmt.Sprintf("pulled %s (%s) in %s", img, display.Bytes(l.Size), time.Since(start).Round(100*time.Millisecond)))
 	return l, nil
 }
 
@@ -183,7 +184,7 @@ func readPull(r io.Reader, log func(string)) error {
 			for _, l := range layers {
 				cur, total = cur+l[0], total+l[1]
 			}
-			log(fmt.Sprintf("pulling: %s of %s (%d layers in progress)", HumanBytes(cur), HumanBytes(total), len(layers)))
+			log(fmt.Sprintf("pulling: %s of %s (%d layers in progress)", display.Bytes(cur), display.Bytes(total), len(layers)))
 		}
 	}
 }
@@ -231,16 +232,7 @@ func (c *Client) Images(ctx context.Context, imgs []Image) ([]ImageStatus, error
 	return out, nil
 }
 
-// HumanBytes formats a size as docker does: "12.3 MB" (powers of 1000).
-func HumanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
+// HumanBytes formats a size as docker does: "12.3 MB" (powers of 1000). It is
+// [display.Bytes], kept under this name for the callers in cmd/evalplan/status.go; new code
+// calls display.Bytes.
+func HumanBytes(n int64) string { return display.Bytes(n) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/evalplan/evalplan/plan/display"
 )
 
 // Status is a container's live state for progress views.
@@ -38,7 +39,7 @@ func (s Status) String() string {
 		fmt.Fprintf(&b, ", CPU %.1f%%", s.CPUPercent)
 	}
 	if s.MemoryBytes > 0 {
-		fmt.Fprintf(&b, ", memory %s", HumanBytes(int64(s.MemoryBytes)))
+		fmt.Fprintf(&b, ", memory %s", display.Bytes(int64(s.MemoryBytes)))
 	}
 	return b.String()
 }

@@ -24,5 +24,5 @@
 // the longest leading part of the pattern without glob characters) — the format of
 // sha256sum's output, so `sha256sum` can reproduce it.
 //
-// The package imports plan and plan/config from evalplan, never other providers.
+// The package imports plan, plan/config and plan/display from evalplan, never other providers.
 package dataset

@@ -17,6 +17,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 )
 
 // maxAttempts bounds the attempts of one Fetch. An attempt is only followed by another when
@@ -170,7 +171,7 @@ func (d *download) attempt(ctx context.Context) error {
 	}
 	if total > d.p.maxSize() {
 		d.discard()
-		return fmt.Errorf("it is %s, over the %s dataset size limit", bytesText(total), bytesText(d.p.maxSize()))
+		return fmt.Errorf("it is %s, over the %s dataset size limit", display.IBytes(total), display.IBytes(d.p.maxSize()))
 	}
 	if total >= 0 {
 		d.progress.Total(d.addr, total)
@@ -189,7 +190,7 @@ func (d *download) copy(f *os.File, body io.Reader, offset, total int64) error {
 		if n > 0 {
 			if offset+int64(n) > d.p.maxSize() {
 				d.discard()
-				return fmt.Errorf("it is over the %s dataset size limit", bytesText(d.p.maxSize()))
+				return fmt.Errorf("it is over the %s dataset size limit", display.IBytes(d.p.maxSize()))
 			}
 			if _, err := f.Write(buf[:n]); err != nil {
 				return err
@@ -304,18 +305,4 @@ func parseContentRange(s string) (start, size int64, ok bool) {
 		}
 	}
 	return start, size, true
-}
-
-// bytesText formats n bytes for people: "512 B", "1.5 MiB", "10.0 GiB".
-func bytesText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

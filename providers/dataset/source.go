@@ -35,19 +35,17 @@ func (s *source) remote() bool { return s.url != nil }
 // redacted is the URL for messages: without a password.
 func (s *source) redacted() string { return s.url.Redacted() }
 
-var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
-
 // resolve turns ds.Source into a source. Relative paths are relative to p.Dir.
 func (p *Provider) resolve(ds *config.Dataset) (*source, error) {
 	raw := ds.Source
 	if raw == "" {
 		return nil, fmt.Errorf("dataset %q: source is empty", ds.Name)
 	}
-	m := schemeRE.FindStringSubmatch(raw)
-	if m == nil {
+	scheme := config.SourceScheme(raw)
+	if scheme == "" {
 		return p.resolvePath(raw)
 	}
-	switch strings.ToLower(m[1]) {
+	switch strings.ToLower(scheme) {
 	case "file":
 		u, err := url.Parse(raw)
 		if err != nil {
@@ -72,7 +70,7 @@ func (p *Provider) resolve(ds *config.Dataset) (*source, error) {
 	case "hf":
 		return p.resolveHF(ds, raw)
 	default:
-		return nil, fmt.Errorf("dataset %q: source %q: unsupported scheme %q; use a path, file://, http://, https:// or hf://", ds.Name, raw, m[1])
+		return nil, fmt.Errorf("dataset %q: source %q: unsupported scheme %q; use a path, file://, http://, https:// or hf://", ds.Name, raw, scheme)
 	}
 }
 

@@ -14,6 +14,6 @@
 // Facts about the REST API (limits, error codes, the artifact proxy, the table format) are
 // those of shared/reference/mlflow.md; the constants below cite them.
 //
-// The package imports plan, plan/config, plan/result and plan/rundir (the run directory's
+// The package imports plan, plan/config, plan/display, plan/result and plan/rundir (the run directory's
 // journal) from evalplan; never a runner or the CLI.
 package mlflow

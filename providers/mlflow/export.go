@@ -17,6 +17,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/rundir"
 )
 
@@ -204,17 +205,10 @@ func (e *Exporter) findOrCreateRun(ctx context.Context, c *Client, exp *Experime
 	}
 	name := runName(s.RunName, map[string]string{
 		"suite": rec.Suite, "benchmark": rec.Benchmark, "endpoint": rec.Endpoint,
-		"model": rec.Model, "harness": rec.Harness, "task": rec.Task, "identity": short(rec.Identity),
+		"model": rec.Model, "harness": rec.Harness, "task": rec.Task, "identity": display.ShortID(rec.Identity),
 	})
 	tags := []Tag{{Key: TagIdentity, Value: rec.Identity}, {Key: TagAddress, Value: truncate(rec.Address, MaxTagValueLength)}}
 	return c.CreateRun(ctx, exp.ID, name, e.now(), tags)
-}
-
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }
 
 // fill logs params, metrics, tags and artifacts to run and marks it FINISHED.
