@@ -3,7 +3,7 @@
 // state lock now and who ([LockHolder]), and the live progress of the runs an apply is working
 // on, read from their run directories ([Monitor]). It also holds the readiness report that
 // `evalplan status` prints ([Report]); the CLI gathers its facts (endpoint probes, datasets,
-// images, exporters) from the providers.
+// images, exporters) from the providers, which implement plan.Checker.
 //
 // Decisions a successor would otherwise rediscover:
 //   - A lock is "held" when the kernel says so: on Linux an FLOCK entry in /proc/locks for

@@ -10,40 +10,28 @@ import (
 	"github.com/evalplan/evalplan/plan/state"
 )
 
-// Mark is the verdict of one readiness line.
-type Mark string
+// Mark is the verdict of one readiness line (plan.Mark).
+type Mark = plan.Mark
 
 // Marks of a readiness line.
 const (
 	// Ready (✓): what the configuration needs is there.
-	Ready Mark = "ready"
+	Ready = plan.MarkReady
 	// NotReady (✗): apply would fail on it; Check.Fix says what to do.
-	NotReady Mark = "not_ready"
-	// Info (–): not needed, or something apply takes care of itself (a download, a pull, a
-	// managed server it starts).
-	Info Mark = "info"
+	NotReady = plan.MarkNotReady
+	// Info (–): not needed, or something apply takes care of itself.
+	Info = plan.MarkInfo
 )
-
-// Symbol is the mark as `evalplan status` prints it: ✓, ✗ or –.
-func (m Mark) Symbol() string {
-	switch m {
-	case Ready:
-		return "✓"
-	case NotReady:
-		return "✗"
-	}
-	return "–"
-}
 
 // Sections of a readiness report, in the order they are printed.
 const (
-	SectionEndpoints  = "endpoints"
-	SectionDatasets   = "datasets"
-	SectionContainers = "containers"
-	SectionExporters  = "exporters"
-	SectionGPU        = "gpu"
-	SectionState      = "state"
-	SectionPlan       = "plan"
+	SectionEndpoints  = plan.SectionEndpoints
+	SectionDatasets   = plan.SectionDatasets
+	SectionContainers = plan.SectionContainers
+	SectionExporters  = plan.SectionExporters
+	SectionGPU        = plan.SectionGPU
+	SectionState      = plan.SectionState
+	SectionPlan       = plan.SectionPlan
 )
 
 var sectionTitles = []struct{ key, title string }{
@@ -56,16 +44,8 @@ var sectionTitles = []struct{ key, title string }{
 	{SectionPlan, "Plan"},
 }
 
-// Check is one readiness line.
-type Check struct {
-	Section string `json:"section"`
-	// Name is what the line is about: an address (endpoint.qwen) or a subject (docker).
-	Name   string `json:"name"`
-	Mark   Mark   `json:"mark"`
-	Detail string `json:"detail"`
-	// Fix says what to do; set for NotReady lines whose Detail does not already say it.
-	Fix string `json:"fix,omitempty"`
-}
+// Check is one readiness line: the providers' plan.Check.
+type Check = plan.Check
 
 // Report is the readiness of everything a configuration needs (`evalplan status`).
 type Report struct {
