@@ -12,6 +12,7 @@ import (
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/plantest"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -42,7 +43,7 @@ func (j journalRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progres
 		b.WriteString(`{"id":"` + id + `","score":{"accuracy":` + s + `},"error":null}` + "\n")
 		m.Add(map[string]float64{"0": 0, "1": 1}[s])
 	}
-	if err := os.WriteFile(filepath.Join(spec.RunDir, compare.JournalFile), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(spec.RunDir, rundir.JournalFile), []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
 	res := &result.Result{Score: m.Metric().Value, Primary: "accuracy", N: m.Metric().N, Errors: errs, Metrics: map[string]result.Metric{"accuracy": m.Metric()}}

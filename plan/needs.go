@@ -27,7 +27,7 @@ type Needs struct {
 	Datasets []*config.Dataset
 	// Exporters are the exporter blocks that planned exports send to.
 	Exporters []*config.Exporter
-	// Runners counts the runs with work by runner kind ("native", "container").
+	// Runners counts the runs with work by runner kind (Runner.Kind).
 	Runners map[string]int
 	// NoRefresh asks checkers not to probe endpoints (`status -refresh=false`): they report
 	// them as not probed. Local facts (files, binaries, daemons) are still checked.

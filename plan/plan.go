@@ -16,6 +16,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/hashicorp/hcl/v2"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -269,8 +270,7 @@ func artifactsExist(cfg *config.Config, res *state.Resource) bool {
 	if res.RunDir == "" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(absRunDir(cfg, res.RunDir), "results.json"))
-	return err == nil
+	return rundir.HasResults(absRunDir(cfg, res.RunDir))
 }
 
 // absRunDir resolves a run directory recorded relative to the configuration directory.

@@ -51,7 +51,7 @@ type RunPlan struct {
 // Runner performs runs of a harness: PlanRun says what a run is and needs, without side
 // effects; Run performs it.
 type Runner interface {
-	// Kind names the runner in messages ("native", "container").
+	// Kind names the runner in messages and status lines.
 	Kind() RunnerKind
 	// PlanRun plans one run. Errors are about the configuration and say what to change.
 	PlanRun(ctx context.Context, req *RunRequest) (*RunPlan, error)
@@ -62,7 +62,7 @@ type Runner interface {
 // AnyHarness is the Registry key of the runner for harnesses that have none of their own.
 const AnyHarness = "*"
 
-// Registry maps a task's harness ("native", "simple_evals", …) to the runner that performs
+// Registry maps a task's harness (schema.Task.Harness) to the runner that performs
 // its runs; the AnyHarness entry serves every harness without an entry. cmd/ fills it
 // explicitly.
 type Registry map[string]Runner

@@ -91,7 +91,10 @@ func cmdExport(c *cli, args []string) int {
 func (c *cli) exporterKeys(cfg *config.Config, only []string) ([]string, bool) {
 	var keys []string
 	for _, name := range only {
-		key := strings.TrimPrefix(name, "exporter.")
+		key := name
+		if x, err := addrs.ParseExporter(name); err == nil {
+			key = x.Key()
+		}
 		if cfg.Exporters[key] == nil {
 			known := make([]string, 0, len(cfg.Exporters))
 			for _, k := range slices.Sorted(maps.Keys(cfg.Exporters)) {

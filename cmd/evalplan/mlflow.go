@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/mlflow"
 	"github.com/zclconf/go-cty/cty"
@@ -86,7 +87,7 @@ func mlflowStatus(c *cli, cfg *config.Config, blocks []*config.Exporter, getenv 
 			code = exitError
 			continue
 		}
-		targets = append(targets, target{"exporter.mlflow." + x.Name, s.TrackingURI})
+		targets = append(targets, target{addrs.Exporter{Type: x.Type, Name: x.Name}.String(), s.TrackingURI})
 	}
 	if len(blocks) == 0 {
 		uri := getenv("MLFLOW_TRACKING_URI")

@@ -5,10 +5,10 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
@@ -91,7 +91,7 @@ func (l *lines) Total(addr string, n int64) {
 	defer l.mu.Unlock()
 	l.get(addr).total = n
 	unit := "samples"
-	if strings.HasPrefix(addr, "dataset.") {
+	if isDataset(addr) {
 		unit = "bytes"
 	}
 	fmt.Fprintf(l.w, "%s: started, %d %s to do\n", addr, n, unit)
@@ -159,7 +159,7 @@ func (b *bars) Total(addr string, n int64) {
 	r := b.runs[addr]
 	if r == nil {
 		r = &bar{k: counter{started: time.Now()}}
-		if strings.HasPrefix(addr, "dataset.") {
+		if isDataset(addr) {
 			r.b = b.p.AddBar(n,
 				mpb.PrependDecorators(decor.Name(addr+" ", decor.WCSyncSpaceR), decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncWidth)),
 				mpb.AppendDecorators(decor.Percentage(decor.WC{W: 5})),
@@ -220,4 +220,10 @@ func terminalWidth() int {
 		return 0
 	}
 	return w
+}
+
+// isDataset reports whether a progress address is a dataset's (counted in bytes).
+func isDataset(addr string) bool {
+	_, err := addrs.ParseDataset(addr)
+	return err == nil
 }

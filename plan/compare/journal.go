@@ -6,10 +6,6 @@ import (
 	"github.com/evalplan/evalplan/plan/rundir"
 )
 
-// JournalFile is rundir.JournalFile, the per-sample journal of a run directory. New code
-// uses rundir.JournalFile; this name remains only until plan's own tests do.
-const JournalFile = rundir.JournalFile
-
 // Sample is what a journal says about one sample: its last line.
 type Sample struct {
 	// Score maps metric name to the sample's score; empty when the request failed.

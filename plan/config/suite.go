@@ -207,7 +207,7 @@ func (l *loader) override(s *Suite, b *hcl.Block, written map[string]bool, compl
 		if v, ok := l.str(a); ok {
 			if !imagePattern().MatchString(v) {
 				l.errorf(a.Expr.Range().Ptr(), "Invalid image",
-					"image must be pinned by digest, as repo@sha256:<64 hex digits> (for example nvcr.io/nvidia/eval-factory/simple-evals@sha256:...). Find the digest with `docker inspect --format '{{index .RepoDigests 0}}' IMAGE`.")
+					"image must be pinned by digest, as repo@sha256:<64 hex digits> (for example registry.example.com/eval/simple-evals@sha256:...). Find the digest with `docker inspect --format '{{index .RepoDigests 0}}' IMAGE`.")
 			} else {
 				o.Image = v
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
@@ -53,7 +54,7 @@ func (p *Provider) maxSize() int64 {
 }
 
 // Addr is the progress address of a dataset: "dataset.NAME".
-func Addr(ds *config.Dataset) string { return "dataset." + ds.Name }
+func Addr(ds *config.Dataset) string { return addrs.Dataset{Name: ds.Name}.String() }
 
 // Cached reports the dataset's file without network. A local source is hashed (or its hash
 // found in the memo under cacheDir) and is cached when it exists and matches a declared

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
@@ -18,7 +19,7 @@ var _ plan.Checker = (*Provider)(nil)
 func (p *Provider) Check(ctx context.Context, cfg *config.Config, needs *plan.Needs) []plan.Check {
 	var out []plan.Check
 	for _, ep := range needs.Endpoints {
-		addr := "endpoint." + ep.Name
+		addr := addrs.Endpoint{Name: ep.Name}.String()
 		if needs.NoRefresh {
 			out = append(out, plan.Check{Section: plan.SectionEndpoints, Name: addr, Mark: plan.MarkInfo, Detail: "not probed (-refresh=false)"})
 			continue

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/openai"
 )
@@ -36,7 +37,7 @@ var _ plan.Endpoints = (*Provider)(nil)
 // headers, checks that ep.Model is served, and returns the fingerprint. Every error starts
 // with "endpoint.NAME:" and says what to do.
 func (p *Provider) Probe(ctx context.Context, ep *config.Endpoint) (plan.Fingerprint, error) {
-	name := "endpoint." + ep.Name
+	name := addrs.Endpoint{Name: ep.Name}.String()
 	if ep.Server != nil {
 		return plan.Fingerprint{}, fmt.Errorf("%s: managed endpoints (vllm block) are not yet supported; use an external endpoint with url", name)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
@@ -23,7 +24,7 @@ func (e *Exporter) Check(ctx context.Context, cfg *config.Config, needs *plan.Ne
 		if x.Type != "local" {
 			continue
 		}
-		c := plan.Check{Section: plan.SectionExporters, Name: "exporter.local." + x.Name, Mark: plan.MarkNotReady}
+		c := plan.Check{Section: plan.SectionExporters, Name: addrs.Exporter{Type: x.Type, Name: x.Name}.String(), Mark: plan.MarkNotReady}
 		dir, err := e.Dir(x)
 		if err == nil {
 			err = writable(dir)

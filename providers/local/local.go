@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -58,7 +59,7 @@ func (e *Exporter) Dir(x *config.Exporter) (string, error) {
 	}
 	s, err := convert.Convert(v, cty.String)
 	if err != nil || !s.IsKnown() {
-		return "", fmt.Errorf("exporter.local.%s: path: want a string", x.Name)
+		return "", fmt.Errorf("%s: path: want a string", addrs.Exporter{Type: x.Type, Name: x.Name})
 	}
 	p := s.AsString()
 	if !filepath.IsAbs(p) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
@@ -32,7 +33,7 @@ func (e *Exporter) Check(ctx context.Context, cfg *config.Config, needs *plan.Ne
 }
 
 func (e *Exporter) checkExporter(ctx context.Context, x *config.Exporter) plan.Check {
-	addr := "exporter.mlflow." + x.Name
+	addr := addrs.Exporter{Type: x.Type, Name: x.Name}.String()
 	c := plan.Check{Section: plan.SectionExporters, Name: addr, Mark: plan.MarkNotReady}
 	s, err := ParseSettings(x, e.getenv)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -44,7 +45,7 @@ type Settings struct {
 
 // ParseSettings reads an exporter "mlflow" block; getenv supplies MLFLOW_TRACKING_URI.
 func ParseSettings(x *config.Exporter, getenv func(string) string) (Settings, error) {
-	addr := "exporter.mlflow." + x.Name
+	addr := addrs.Exporter{Type: x.Type, Name: x.Name}.String()
 	s := Settings{Experiment: DefaultExperiment, RunName: DefaultRunName, KeepRunning: true}
 	var err error
 	str := func(v cty.Value, into *string, name string) {

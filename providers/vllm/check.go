@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/container"
 	"github.com/evalplan/evalplan/providers/gpu"
@@ -43,7 +44,7 @@ func (p *Provider) Check(ctx context.Context, cfg *config.Config, needs *plan.Ne
 
 // checkEndpoint reports whether apply can start (or reuse) one managed endpoint's server.
 func (p *Provider) checkEndpoint(ctx context.Context, ep *config.Endpoint, noRefresh bool) plan.Check {
-	c := plan.Check{Section: plan.SectionEndpoints, Name: "endpoint." + ep.Name}
+	c := plan.Check{Section: plan.SectionEndpoints, Name: addrs.Endpoint{Name: ep.Name}.String()}
 	what := fmt.Sprintf("managed (%s runtime, model %q)", ep.Server.Runtime, ep.Model)
 	if url, ok := p.reusable(ctx, ep); ok {
 		c.Mark, c.Detail = plan.MarkReady, what+": its server is running at "+url+" (started by an earlier apply); apply reuses it"

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/container"
 	"github.com/evalplan/evalplan/providers/gpu"
@@ -180,7 +181,7 @@ func (p *Provider) pinned(ctx context.Context, ep *config.Endpoint) (container.I
 	name := imageName(ep)
 	img, err := container.ParseImage(name)
 	if err != nil {
-		return container.Image{}, fmt.Errorf("endpoint.%s: vllm image: %w", ep.Name, err)
+		return container.Image{}, fmt.Errorf("%s: vllm image: %w", addrs.Endpoint{Name: ep.Name}, err)
 	}
 	if img.Digest != "" {
 		return img, nil
@@ -194,7 +195,7 @@ func (p *Provider) pinned(ctx context.Context, ep *config.Endpoint) (container.I
 	}
 	d, err := p.dockerClient().Resolve(ctx, img)
 	if err != nil {
-		return container.Image{}, fmt.Errorf("endpoint.%s: resolve the server image %s: %w; pin it as repo@sha256:… to plan without the registry", ep.Name, name, err)
+		return container.Image{}, fmt.Errorf("%s: resolve the server image %s: %w; pin it as repo@sha256:… to plan without the registry", addrs.Endpoint{Name: ep.Name}, name, err)
 	}
 	p.mu.Lock()
 	if p.digests == nil {
