@@ -231,8 +231,3 @@ func (c *Client) Images(ctx context.Context, imgs []Image) ([]ImageStatus, error
 	}
 	return out, nil
 }
-
-// HumanBytes formats a size as docker does: "12.3 MB" (powers of 1000). It is
-// [display.Bytes], kept under this name for the callers in cmd/evalplan/status.go; new code
-// calls display.Bytes.
-func HumanBytes(n int64) string { return display.Bytes(n) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/providers/container"
 )
 
@@ -52,7 +53,7 @@ func checkImage(ctx context.Context, docker *container.Client, n plan.ImageNeed)
 		return c
 	}
 	if local.Present {
-		c.Mark, c.Detail = plan.MarkReady, fmt.Sprintf("present, %s; %s", container.HumanBytes(local.Size), runs)
+		c.Mark, c.Detail = plan.MarkReady, fmt.Sprintf("present, %s; %s", display.Bytes(local.Size), runs)
 		return c
 	}
 	auth, err := docker.PullAuth(img)
