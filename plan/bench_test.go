@@ -46,7 +46,7 @@ suite "all" {
 func BenchmarkPlanComprehensive(b *testing.B) {
 	e := newEnv(&testing.T{})
 	e.t = nil
-	e.engine.Runners["container"] = e.runner
+	e.engine.Runners[plan.AnyHarness] = e.runner
 	writeFile(b, e.dir, benchConfig)
 	cfg := loadB(b, e)
 	p, diags := e.engine.Plan(context.Background(), cfg, state.New("test"), plan.Options{})

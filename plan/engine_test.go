@@ -2,9 +2,12 @@ package plan_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -408,5 +411,105 @@ check "leaky" {
 		if c.Address == "check.leaky" && c.Status != plan.CheckFail {
 			t.Errorf("check.leaky = %+v, want fail", c)
 		}
+	}
+}
+
+// TestVerifySaved: a saved plan is carried out only when planning again on the same
+// configuration and state gives the same actions; every hand edit is refused, naming the
+// address, and the state is not touched.
+func TestVerifySaved(t *testing.T) {
+	e := newEnv(t)
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	e.apply(e.plan(plan.Options{Refresh: true}))
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0.5", 8))
+
+	gsmA := `suite.s.run["native.gsm8k"]["a"]`
+	mathB := `suite.s.run["native.math500"]["b"]`
+	tests := []struct {
+		name string
+		edit func(p *plan.Plan, a map[string]*plan.Action)
+		want string // "" means accepted
+	}{
+		{"unedited", func(*plan.Plan, map[string]*plan.Action) {}, ""},
+		{"another action", func(_ *plan.Plan, a map[string]*plan.Action) { a[gsmA].Action = plan.ActionRun }, gsmA + ": the plan says run, planning again says re-run"},
+		{"reuse of another benchmark's result", func(_ *plan.Plan, a map[string]*plan.Action) {
+			a[gsmA].Action, a[gsmA].ReuseFrom = plan.ActionReuse, mathB
+		}, gsmA + ": the plan says reuse"},
+		{"forget a configured run", func(_ *plan.Plan, a map[string]*plan.Action) { a[gsmA].Action = plan.ActionForget }, gsmA + ": the plan says forget"},
+		{"unknown action word", func(_ *plan.Plan, a map[string]*plan.Action) { a[gsmA].Action = "explode" }, gsmA + ` has an unknown action "explode"`},
+		{"edited operational parameter", func(_ *plan.Plan, a map[string]*plan.Action) {
+			one := 1
+			a[gsmA].Operational.Parallelism = &one
+		}, gsmA + ": the planned re-run differs"},
+		{"edited identity", func(_ *plan.Plan, a map[string]*plan.Action) { a[mathB].Identity = strings.Repeat("0", 64) }, mathB + ": the planned re-run differs"},
+		{"dropped action", func(p *plan.Plan, _ map[string]*plan.Action) {
+			p.Actions = slices.DeleteFunc(p.Actions, func(x *plan.Action) bool { return x.Address == mathB })
+		}, mathB + ": planning again says re-run, which the plan does not"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := plan.MarshalPlan(e.plan(plan.Options{Refresh: true}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "p.json")
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			saved, err := plan.ReadPlan(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byAddr := map[string]*plan.Action{}
+			for _, a := range saved.Actions {
+				byAddr[a.Address] = a
+			}
+			tt.edit(saved, byAddr)
+			before := e.state()
+			fresh, diags, err := e.engine.VerifySaved(context.Background(), e.load(), before, saved)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("unedited plan refused: %v", err)
+				}
+				for _, a := range fresh.Actions {
+					if a.Action == plan.ActionRerun && a.Run == nil {
+						t.Errorf("%s: the verified plan has no planned run", a.Address)
+					}
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, plan.ErrStalePlan) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("VerifySaved error = %v, want ErrStalePlan naming %q", err, tt.want)
+			}
+			if after := e.state(); after.Serial != before.Serial {
+				t.Errorf("state serial %d → %d: verification wrote state", before.Serial, after.Serial)
+			}
+		})
+	}
+}
+
+// TestApplyRefusesUnverifiedPlan: apply performs only planned runs; an action read from a
+// file without verification has none and is refused.
+func TestApplyRefusesUnverifiedPlan(t *testing.T) {
+	e := newEnv(t)
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	b, err := plan.MarshalPlan(e.plan(plan.Options{Refresh: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.load()
+	_, diags := e.engine.Apply(context.Background(), cfg, &p, state.NewStore(cfg.Settings.State, e.state()), plan.ApplyOptions{})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "no planned run") {
+		t.Fatalf("apply of an unverified plan: %v, want refused", diags)
+	}
+	if len(e.runner.runs) != 0 {
+		t.Errorf("runner called for %v", e.runner.runs)
 	}
 }

@@ -8,6 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/plantest"
+	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/schema"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestExamples validates and plans (-refresh=false) every directory under examples/ that
@@ -45,7 +51,37 @@ func TestExamples(t *testing.T) {
 			if code, out := runCLI(t, "-chdir="+work, "plan", "-refresh=false", "-no-color"); code != exitOK && code != exitChanges {
 				t.Fatalf("evalplan plan -refresh=false: exit %d, want 0 or 2\n%s", code, out)
 			}
+			checkGraph(t, work)
 		})
+	}
+}
+
+// checkGraph compares what `evalplan graph` prints for the configuration in dir with the
+// graph apply walks for the same plan (plan.BuildGraph of Engine.Plan): one builder.
+func checkGraph(t *testing.T, dir string) {
+	t.Helper()
+	var out, errs strings.Builder
+	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errs}
+	if code := c.main([]string{"-chdir=" + dir, "graph"}); code != exitOK {
+		t.Fatalf("evalplan graph: exit %d\n%s", code, errs.String())
+	}
+	cat, err := schema.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := plantest.Load(t, dir, nil, nil)
+	p, diags := c.engine(cfg, cat).Plan(c.ctx, cfg, state.New(version), plan.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	want := plan.BuildGraph(cfg, p)
+	if diff := cmp.Diff(want.DOT(), out.String()); diff != "" {
+		t.Errorf("evalplan graph differs from the graph apply walks (-apply +graph):\n%s", diff)
+	}
+	for _, a := range p.Actions {
+		if !want.Has(a.Address) {
+			t.Errorf("%s (%s) is not in apply's graph", a.Address, a.Action)
+		}
 	}
 }
 

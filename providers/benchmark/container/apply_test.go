@@ -96,8 +96,8 @@ func TestApplyEndToEnd(t *testing.T) {
 		return cfg, &plan.Engine{
 			Catalog: cat, Endpoints: &endpoint.Provider{}, Datasets: &dataset.Provider{Dir: cfg.Dir},
 			Runners: map[string]plan.Runner{
-				"native":    &native.Runner{},
-				"container": &container.Runner{Docker: f.docker, Config: cfg},
+				"native":        &native.Runner{},
+				plan.AnyHarness: &container.Runner{Docker: f.docker, Config: cfg},
 			},
 			Version: "test",
 		}

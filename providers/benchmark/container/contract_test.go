@@ -77,7 +77,7 @@ func TestContract(t *testing.T) {
 	plantest.Contract(t, plantest.Case{
 		Engine: &plan.Engine{
 			Catalog: cat, Endpoints: &endpoint.Provider{}, Datasets: &dataset.Provider{Dir: dir},
-			Runners: map[string]plan.Runner{"container": &container.Runner{Docker: f.docker, Config: cfg}},
+			Runners: map[string]plan.Runner{plan.AnyHarness: &container.Runner{Docker: f.docker, Config: cfg}},
 			Version: "test",
 		},
 		Dir:  dir,

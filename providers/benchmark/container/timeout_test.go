@@ -61,7 +61,7 @@ func TestApplyTimeout(t *testing.T) {
 	}
 	e := &plan.Engine{
 		Catalog: cat, Endpoints: &endpoint.Provider{}, Datasets: &dataset.Provider{Dir: cfg.Dir},
-		Runners: map[string]plan.Runner{"container": &container.Runner{Docker: f.docker, Config: cfg}},
+		Runners: map[string]plan.Runner{plan.AnyHarness: &container.Runner{Docker: f.docker, Config: cfg}},
 		Version: "test",
 	}
 	ctx := context.Background()
