@@ -293,10 +293,7 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 			return err
 		}
 	}
-	in, err := r.Inputs.plain()
-	if err != nil {
-		return err
-	}
+	in := r.PlainInputs()
 	runDir := r.RunDir(w.cfg.Settings.OutputDir)
 	rel := relRunDir(w.cfg, runDir)
 	aside := "" // where -replace moved the old run directory
@@ -312,7 +309,7 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 		return fmt.Errorf("%s: %w", a.Address, err)
 	}
 	started := w.e.now()
-	err = w.store.Update(func(f *state.File) {
+	err := w.store.Update(func(f *state.File) {
 		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: in, Status: state.StatusRunning, RunDir: rel, StartedAt: &started}
 		if prev := f.Resources[a.Address]; prev != nil {
 			res.Exports = prev.Exports

@@ -200,11 +200,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 		if !targeted(opts.Targets, addr) {
 			continue
 		}
-		a, err := decide(cfg, st.Resources[addr], r, opts, byIdentity)
-		if err != nil {
-			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()})
-		}
-		p.Actions = append(p.Actions, a)
+		p.Actions = append(p.Actions, decide(cfg, st.Resources[addr], r, opts, byIdentity))
 	}
 	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
 		res := st.Resources[addr]
@@ -281,11 +277,8 @@ func absRunDir(cfg *config.Config, dir string) string {
 	return filepath.Join(cfg.Dir, dir)
 }
 
-func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options, byIdentity map[string]string) (*Action, error) {
-	in, err := r.Inputs.plain()
-	if err != nil {
-		return nil, err
-	}
+func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options, byIdentity map[string]string) *Action {
+	in := r.PlainInputs()
 	a := &Action{
 		Address: r.Addr.String(), Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Endpoint: r.Addr.Endpoint,
 		Identity: r.Identity, Inputs: in, Image: r.Plan.Pull, Operational: operational(r.Params), Run: r,
@@ -331,7 +324,7 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 	default:
 		a.Action, a.Reason = ActionNone, ""
 	}
-	return a, nil
+	return a
 }
 
 func firstLine(s string) string {

@@ -36,6 +36,8 @@ type PlannedRun struct {
 	// unknown (a remote source without sha256, not fetched yet).
 	Inputs   RunInputs
 	Identity string
+	// plain is Inputs as plain JSON values, as identify computed them.
+	plain Inputs
 }
 
 // RunInputs are the result-affecting fields of a run. Their canonical JSON hashes to the
@@ -110,12 +112,13 @@ func (r *PlannedRun) inputs(fp Fingerprint, judge *Fingerprint, datasetSHA, fewS
 // It stays "" while the runner's dataset has no known sha256.
 func (r *PlannedRun) identify() error {
 	r.Identity = ""
-	if r.Plan.Dataset != nil && r.Inputs.Dataset == "" {
-		return nil
-	}
-	in, err := r.Inputs.plain()
+	in, err := toInputs(r.Inputs)
 	if err != nil {
 		return err
+	}
+	r.plain = in
+	if r.Plan.Dataset != nil && r.Inputs.Dataset == "" {
+		return nil
 	}
 	r.Identity, err = Identity(in)
 	return err
@@ -127,8 +130,9 @@ func (r *PlannedRun) datasetFetched(sha string) error {
 	return r.identify()
 }
 
-// plain returns the inputs as plain JSON values, the form state records and plans diff.
-func (in RunInputs) plain() (Inputs, error) { return toInputs(in) }
+// PlainInputs returns the identity inputs as plain JSON values, the form state records and
+// plans diff.
+func (r *PlannedRun) PlainInputs() Inputs { return r.plain }
 
 // RunDir is the run's directory under the output directory:
 // <output_dir>/<suite>/<benchmark>/<endpoint>/<identity[:12]>.
