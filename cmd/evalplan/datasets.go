@@ -36,8 +36,12 @@ func datasetsCommands() map[string]func(*cli, datasetsRequest) int {
 // cmdDatasets parses the subcommand's flags, loads the configuration and hands over to the
 // subcommand.
 func cmdDatasets(c *cli, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(c.stderr, "Usage: evalplan datasets status | preload [NAME...] | clear [-all]")
+	const usage = "Usage: evalplan datasets status | preload [NAME...] | clear [-all]\n\nstatus: the configuration's datasets and the cache\npreload: fetch datasets into the cache now\nclear: remove cached datasets this configuration uses (-all: every one)"
+	if len(args) == 0 || isHelp(args[0]) {
+		return c.subcommandUsage(args, usage)
+	}
+	if _, ok := datasetsCommands()[args[0]]; !ok {
+		fmt.Fprintf(c.stderr, "Error: unknown datasets subcommand %q; use status, preload or clear\n", args[0])
 		return exitError
 	}
 	var f commonFlags

@@ -95,3 +95,19 @@ func parseArgs(c *cli, fs *flag.FlagSet, args []string) (pos []string, code int,
 		args = rest[1:]
 	}
 }
+
+// isHelp reports whether arg asks for help (-h, -help, --help), as a command's first argument.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+// subcommandUsage prints usage to standard output for a help request and to standard error
+// otherwise, and returns the matching exit code.
+func (c *cli) subcommandUsage(args []string, usage string) int {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(c.stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintln(c.stderr, usage)
+	return exitError
+}

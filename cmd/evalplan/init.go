@@ -63,9 +63,9 @@ func (f *initFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.gpuMemoryUtilization, "gpu-memory-utilization", scaffold.DefaultGPUMemoryUtilization, "vLLM: fraction of GPU memory to use")
 	fs.IntVar(&f.maxModelLen, "max-model-len", 0, "vLLM: context length cap in tokens (default: the model's)")
 
-	fs.StringVar(&f.preset, "preset", "", "a preset suite (see `evalplan catalog presets`)")
-	fs.Var(&f.categories, "categories", "comma-separated categories (see `evalplan catalog categories`; repeatable)")
-	fs.Var(&f.benchmarks, "benchmarks", "comma-separated benchmark names (see `evalplan catalog search WORD`; repeatable)")
+	fs.StringVar(&f.preset, "preset", "", "a preset suite (see: evalplan catalog presets)")
+	fs.Var(&f.categories, "categories", "comma-separated categories (see: evalplan catalog categories; repeatable)")
+	fs.Var(&f.benchmarks, "benchmarks", "comma-separated benchmark names (see: evalplan catalog search WORD; repeatable)")
 	fs.Var(&f.limitSamples, "limit-samples", "samples per benchmark: N, or a fraction 0 < f < 1 (default: all)")
 	fs.Var(&f.temperature, "temperature", "sampling temperature (default: each benchmark's)")
 	fs.Var(&f.parallelism, "parallelism", "requests at once per run (default: each runner's)")

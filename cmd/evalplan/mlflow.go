@@ -14,8 +14,7 @@ import (
 
 func cmdMLflow(c *cli, args []string) int {
 	if len(args) == 0 || (args[0] != "status" && args[0] != "start" && args[0] != "stop") {
-		fmt.Fprintln(c.stderr, "Usage: evalplan mlflow status | start | stop [-exporter mlflow.NAME]")
-		return exitError
+		return c.subcommandUsage(args, "Usage: evalplan mlflow status | start | stop [-exporter mlflow.NAME]")
 	}
 	var f commonFlags
 	var only stringsFlag

@@ -12,9 +12,9 @@ import (
 )
 
 func cmdState(c *cli, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(c.stderr, "Usage: evalplan state list | show ADDRESS | rm ADDRESS...")
-		return exitError
+	const usage = "Usage: evalplan state list [ADDRESS...] | show ADDRESS | rm ADDRESS...\n\nlist: the addresses recorded in the state\nshow: one recorded entry as JSON\nrm: forget recorded entries (their run directories are kept)"
+	if len(args) == 0 || isHelp(args[0]) {
+		return c.subcommandUsage(args, usage)
 	}
 	switch args[0] {
 	case "list":
