@@ -210,7 +210,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 		p.Actions = append(p.Actions, &Action{Address: addr, Action: ActionForget, Reason: "no longer in the configuration; artifacts are kept", Identity: res.Identity})
 	}
 	p.Actions = append(p.Actions, planExports(cfg, st, runs, p.Actions, opts.Targets)...)
-	sort.SliceStable(p.Actions, func(i, j int) bool { return p.Actions[i].Address < p.Actions[j].Address })
+	sortActions(p.Actions)
 	p.Summary = summarize(p.Actions)
 	p.Services = e.planServices(cfg, p.Actions)
 	if len(p.Services) > 0 && e.Services == nil {
@@ -488,4 +488,16 @@ func unmatched(cfg *config.Config, runs []*PlannedRun, st *state.File, opts Opti
 	check("target", opts.Targets)
 	check("replace", opts.Replace)
 	return diags
+}
+
+// sortActions orders actions by address, each export right after the run it exports, so a
+// reader meets a run before what follows from it.
+func sortActions(actions []*Action) {
+	key := func(a *Action) string {
+		if x, err := addrs.ParseExport(a.Address); err == nil {
+			return x.Run.String() + "\x00" + a.Address
+		}
+		return a.Address
+	}
+	sort.SliceStable(actions, func(i, j int) bool { return key(actions[i]) < key(actions[j]) })
 }

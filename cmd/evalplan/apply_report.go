@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/graph"
 	"github.com/evalplan/evalplan/plan/state"
 )
@@ -40,7 +41,11 @@ func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.App
 	} else if len(res.Errors) > 0 {
 		verb = "Apply finished with errors."
 	}
-	fmt.Fprintf(c.stdout, "%s Runs: %d complete, %d partial, %d failed.", verb, counts[state.StatusComplete], counts[state.StatusPartial], counts[state.StatusFailed])
+	fmt.Fprintf(c.stdout, "%s Runs: %d complete, %d partial, %d failed", verb, counts[state.StatusComplete], counts[state.StatusPartial], counts[state.StatusFailed])
+	if n := skippedRuns(res); n > 0 {
+		fmt.Fprintf(c.stdout, ", %d skipped", n)
+	}
+	fmt.Fprint(c.stdout, ".")
 	if p.Summary.Forget > 0 {
 		fmt.Fprintf(c.stdout, " Forgotten: %d.", p.Summary.Forget)
 	}
@@ -96,6 +101,19 @@ func exported(p *plan.Plan, res *plan.ApplyResult) int {
 	n := 0
 	for _, a := range p.Actions {
 		if a.Action == plan.ActionExport && res.Errors[a.Address] == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// skippedRuns counts the runs that never started: a dependency failed, or the apply was
+// interrupted first.
+func skippedRuns(res *plan.ApplyResult) int {
+	n := 0
+	for addr, err := range res.Errors {
+		var up *graph.UpstreamError
+		if _, perr := addrs.ParseRun(addr); perr == nil && (errors.As(err, &up) || errors.Is(err, graph.ErrNotStarted)) {
 			n++
 		}
 	}

@@ -39,6 +39,10 @@ func cmdExport(c *cli, args []string) int {
 	}
 	var keys []string
 	checkKeys := func(l *loaded) (ok bool) {
+		if len(l.cfg.Exporters) == 0 {
+			fmt.Fprintln(c.stderr, "Error: the configuration has no exporter blocks, so there is nowhere to export to. Add an exporter \"local\" or exporter \"mlflow\" block (see docs/language.md).")
+			return false
+		}
 		keys, ok = c.exporterKeys(l.cfg, only)
 		return ok
 	}

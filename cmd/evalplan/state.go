@@ -12,7 +12,7 @@ import (
 )
 
 func cmdState(c *cli, args []string) int {
-	const usage = "Usage: evalplan state list [ADDRESS...] | show ADDRESS | rm ADDRESS...\n\nlist: the addresses recorded in the state\nshow: one recorded entry as JSON\nrm: forget recorded entries (their run directories are kept)"
+	const usage = "Usage: evalplan state list | show ADDRESS | rm ADDRESS...\n\nlist [ADDRESS...]: the addresses recorded in the state\nshow: one recorded entry as JSON\nrm: forget recorded entries (their run directories are kept)"
 	if len(args) == 0 || isHelp(args[0]) {
 		return c.subcommandUsage(args, usage)
 	}
