@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -299,7 +300,7 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	aside := "" // where -replace moved the old run directory
 	if a.Action == ActionReplace {
 		if _, err := os.Stat(runDir); err == nil {
-			aside = fmt.Sprintf("%s.replaced-%s", runDir, w.e.now().Format("20060102T150405Z"))
+			aside = asideName(runDir, w.e.now())
 			if err := os.Rename(runDir, aside); err != nil {
 				return fmt.Errorf("%s: keep the old run directory: %w", a.Address, err)
 			}
@@ -356,6 +357,19 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 		return runErr
 	}
 	return fmt.Errorf("run ended %s", out.Status)
+}
+
+// asideName is where -replace keeps a run directory: DIR.replaced-TIMESTAMP, with a
+// counter when another replace took that name in the same second.
+func asideName(runDir string, now time.Time) string {
+	base := fmt.Sprintf("%s.replaced-%s", runDir, now.Format("20060102T150405Z"))
+	name := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
 }
 
 // spec is the RunSpec of a run action: the planned run with what apply resolved for it.

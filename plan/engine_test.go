@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
@@ -511,5 +512,31 @@ func TestApplyRefusesUnverifiedPlan(t *testing.T) {
 	}
 	if len(e.runner.runs) != 0 {
 		t.Errorf("runner called for %v", e.runner.runs)
+	}
+}
+
+// TestReplaceTwiceInOneSecond: a second -replace within the same second keeps both old run
+// directories under distinct names.
+func TestReplaceTwiceInOneSecond(t *testing.T) {
+	e := newEnv(t)
+	fixed := time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC)
+	e.engine.Now = func() time.Time { return fixed }
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	e.apply(e.plan(plan.Options{Refresh: true}))
+	addr := `suite.s.run["native.gsm8k"]["a"]`
+	for i := 0; i < 2; i++ {
+		res := e.apply(e.plan(plan.Options{Refresh: true, Replace: []string{addr}}))
+		if len(res.Errors) != 0 {
+			t.Fatalf("replace %d: %v", i+1, res.Errors)
+		}
+	}
+	h := e.state().Resources[addr].History
+	if len(h) != 2 || h[0].RunDir == h[1].RunDir {
+		t.Fatalf("history %+v, want two entries with distinct run directories", h)
+	}
+	for _, x := range h {
+		if _, err := os.Stat(filepath.Join(e.dir, x.RunDir, "results.json")); err != nil {
+			t.Errorf("kept run directory: %v", err)
+		}
 	}
 }
