@@ -108,12 +108,12 @@ func interruptMessage(args []string) string {
 	return "\nInterrupt received: stopping. Press Ctrl-C again to exit at once."
 }
 
-// interruptContext is cancelled by the first SIGINT/SIGTERM, printing msg; a second one
-// exits at once.
+// interruptContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (a closed terminal),
+// printing msg; a second one exits at once.
 func interruptContext(msg string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		n := 0
 		for range ch {
