@@ -405,7 +405,9 @@ func (l *loader) decodeCheck(b *hcl.Block) *Check {
 	ch := &Check{Name: b.Labels[0], DeclRange: b.DefRange}
 	c := l.content(b.Body, schema.CheckBody())
 	if a := c.Attributes["condition"]; a != nil {
-		l.checkRefs(a.Expr, refOptions{})
+		if !l.checkRefs(a.Expr, refOptions{}) {
+			l.mustBeBool(a)
+		}
 		ch.Condition = a.Expr
 	}
 	if a := c.Attributes["error_message"]; a != nil {
@@ -413,6 +415,24 @@ func (l *loader) decodeCheck(b *hcl.Block) *Check {
 		ch.ErrorMessage = a.Expr
 	}
 	return ch
+}
+
+// mustBeBool reports a check condition whose value is already known here (literals,
+// variables, locals) and is not a bool: apply could only fail on it. A condition that
+// reads results is known only after apply and is checked then.
+func (l *loader) mustBeBool(a *hcl.Attribute) {
+	v, diags := l.value(a.Expr, l.ctx)
+	if diags.HasErrors() {
+		return
+	}
+	v, _ = v.UnmarkDeep()
+	if !v.IsWhollyKnown() || v.IsNull() {
+		return
+	}
+	if _, err := convert.Convert(v, cty.Bool); err != nil || v.Type() != cty.Bool {
+		l.errorf(a.Expr.Range().Ptr(), "Invalid check condition",
+			"condition must be a bool expression, such as suite.NAME.result[\"BENCHMARK\"][\"ENDPOINT\"].score >= 0.8; this one is a %s.", friendlyType(v.Type()))
+	}
 }
 
 func (l *loader) decodeOutput(b *hcl.Block) *Output {

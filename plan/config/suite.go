@@ -265,9 +265,13 @@ func (l *loader) params(b *hcl.Block, prefix string) Params {
 	}
 	if a := at["limit_samples"]; a != nil {
 		if f, ok := l.number(a); ok {
-			if (f >= 1 && f == math.Trunc(f)) || (f > 0 && f < 1) {
+			switch {
+			case f > maxLimitSamples:
+				l.errorf(a.Expr.Range().Ptr(), "Invalid limit_samples",
+					"limit_samples must be at most %d samples; got %g. Leave it out to use the whole dataset.", maxLimitSamples, f)
+			case (f >= 1 && f == math.Trunc(f)) || (f > 0 && f < 1):
 				p.LimitSamples = &f
-			} else {
+			default:
 				l.errorf(a.Expr.Range().Ptr(), "Invalid limit_samples",
 					"limit_samples must be a whole number ≥ 1 or a fraction between 0 and 1 (e.g. 200 samples, or 0.1 for a tenth of the dataset); got %g.", f)
 			}
@@ -302,6 +306,9 @@ func (l *loader) params(b *hcl.Block, prefix string) Params {
 	}
 	return p
 }
+
+// maxLimitSamples bounds limit_samples: larger than any dataset, small enough to count in an int.
+const maxLimitSamples = 1_000_000_000
 
 func (l *loader) numberIf(a *hcl.Attribute, valid func(float64) bool, rule string) *float64 {
 	f, ok := l.number(a)
