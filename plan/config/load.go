@@ -271,10 +271,18 @@ func (l *loader) addBlock(b *hcl.Block) {
 	if !validName(name) {
 		l.errorf(b.LabelRanges[0].Ptr(), "Invalid name",
 			"%q is not a valid %s name. A name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", name, b.Type)
+	} else if len(name) > MaxNameLen {
+		l.errorf(b.LabelRanges[0].Ptr(), "Name too long",
+			"The %s name is %d characters long; names become directory names of run directories and may be at most %d. Use a shorter name.", b.Type, len(name), MaxNameLen)
 	}
 	l.declared[root][name] = b.DefRange
 	l.blocks[b.Type] = append(l.blocks[b.Type], b)
 }
+
+// MaxNameLen bounds block names, which become directory names (file systems allow 255
+// bytes; a run directory's name adds nothing to a name, but leave room for suffixes such as
+// ".replaced-TIMESTAMP").
+const MaxNameLen = 200
 
 // validName reports whether s is a valid HCL identifier, so that it can be referenced.
 func validName(s string) bool {
