@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan/addrs"
+	"github.com/evalplan/evalplan/plan/bounded"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
@@ -419,7 +419,7 @@ func MarshalPlan(p *Plan) ([]byte, error) {
 
 // ReadPlan reads a saved plan file.
 func ReadPlan(path string) (*Plan, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path, bounded.Plan, "saved plan")
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/evalplan/evalplan/plan/bounded"
 	"github.com/evalplan/evalplan/schema"
 )
 
@@ -191,9 +192,15 @@ func (l *loader) readFile(path string) (key string, src []byte, ok bool) {
 	if rel, err := filepath.Rel(l.dir, full); err == nil && !strings.HasPrefix(rel, "..") {
 		key = filepath.ToSlash(rel)
 	}
-	src, err := os.ReadFile(full)
+	src, err := bounded.ReadFile(full, bounded.Config, "configuration file")
 	if err != nil {
 		l.errorf(nil, "Cannot read file", "Reading %s failed: %s.", path, err)
+		return key, nil, false
+	}
+	if depth, at := bounded.Depth(src, bounded.Nesting); depth > bounded.Nesting {
+		line := 1 + strings.Count(string(src[:at]), "\n")
+		l.errorf(&hcl.Range{Filename: key, Start: hcl.Pos{Line: line, Column: 1, Byte: at}, End: hcl.Pos{Line: line, Column: 1, Byte: at}},
+			"Nesting too deep", "Brackets and braces are nested more than %d deep here; evalplan does not read such a file. Flatten the expression.", bounded.Nesting)
 		return key, nil, false
 	}
 	l.cfg.Files[key] = src

@@ -248,3 +248,14 @@ func TestDiagnosticsSortedAndComplete(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestLoadPathologicalNesting: 200,000 nested parentheses are a diagnostic, not a stack
+// overflow of the parser.
+func TestLoadPathologicalNesting(t *testing.T) {
+	deep := "locals {\n  x = " + strings.Repeat("(", 200000) + "1" + strings.Repeat(")", 200000) + "\n}\n"
+	dir := writeDir(t, map[string]string{"eval.hcl": deep})
+	_, diags := Load(dir, LoadOptions{})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Nesting too deep") {
+		t.Fatalf("diagnostics %v, want Nesting too deep", diags)
+	}
+}

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/evalplan/evalplan/plan/bounded"
 	"github.com/evalplan/evalplan/plan/result"
 )
 
@@ -106,7 +106,7 @@ func New(evalplanVersion string) *File {
 // fs.ErrNotExist; a damaged file gives an error that names it and says to restore it from
 // <path>.backup; a format_version other than FormatVersion is an error.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, bounded.State, "state file")
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
