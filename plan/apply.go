@@ -337,6 +337,7 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 			out.Error = runErr.Error()
 		}
 	}
+	out = withoutEmptyResult(out)
 	finished := w.e.now()
 	if err := w.store.Update(func(f *state.File) {
 		res := f.Resources[a.Address]
@@ -370,6 +371,26 @@ func asideName(runDir string, now time.Time) string {
 		}
 		name = fmt.Sprintf("%s-%d", base, i)
 	}
+}
+
+// withoutEmptyResult drops a result in which no sample was scored, whichever runner made
+// it: its score of 0 measures nothing, and stored it would read as one in the report, in
+// checks and in exports. A complete run without a scored sample failed.
+func withoutEmptyResult(out *Outcome) *Outcome {
+	if out.Result == nil || out.Result.Scored() {
+		return out
+	}
+	o := *out
+	o.Result = nil
+	if o.Status == state.StatusComplete {
+		o.Status = state.StatusFailed
+	}
+	msg := "no sample was scored: no result"
+	if o.Error != "" {
+		msg = o.Error + "; " + msg
+	}
+	o.Error = msg
+	return &o
 }
 
 // spec is the RunSpec of a run action: the planned run with what apply resolved for it.

@@ -59,6 +59,8 @@ type fakeRunner struct {
 	mu   sync.Mutex
 	runs []string
 	fail map[string]bool
+	// unscored names benchmarks whose runs complete with a result of no scored sample.
+	unscored map[string]bool
 }
 
 func (f *fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress) (*plan.Outcome, error) {
@@ -67,6 +69,9 @@ func (f *fakeRunner) Run(_ context.Context, spec *plan.RunSpec, _ plan.Progress)
 	f.mu.Unlock()
 	if f.fail[spec.Benchmark] {
 		return &plan.Outcome{Status: state.StatusFailed, Error: "scripted failure"}, nil
+	}
+	if f.unscored[spec.Benchmark] {
+		return &plan.Outcome{Status: state.StatusComplete, Result: &result.Result{Primary: "accuracy", Errors: 3}}, nil
 	}
 	var m result.Mean
 	for _, x := range []float64{1, 0, 1, 1} {
@@ -178,6 +183,36 @@ func actions(p *plan.Plan) map[string]plan.ActionType {
 		out[a.Address] = a.Action
 	}
 	return out
+}
+
+// TestUnscoredResultIsNoResult: a runner that reports a result with no scored sample (n = 0)
+// leaves no result in state — the run failed with "no result" — never a score of 0.
+func TestUnscoredResultIsNoResult(t *testing.T) {
+	e := newEnv(t)
+	e.runner.unscored = map[string]bool{"native.math500": true}
+	e.write(fmt.Sprintf(twoEndpoints, 1, "0", 8))
+	e.apply(e.plan(plan.Options{Refresh: true}))
+	type run struct {
+		Status state.Status
+		Error  string
+		Scored bool
+	}
+	got := map[string]run{}
+	for addr, r := range e.state().Resources {
+		if r.Type == "run" {
+			got[addr] = run{Status: r.Status, Error: r.Error, Scored: r.Result != nil}
+		}
+	}
+	noResult := run{Status: state.StatusFailed, Error: "no sample was scored: no result"}
+	want := map[string]run{
+		`suite.s.run["native.gsm8k"]["a"]`:   {Status: state.StatusComplete, Scored: true},
+		`suite.s.run["native.gsm8k"]["b"]`:   {Status: state.StatusComplete, Scored: true},
+		`suite.s.run["native.math500"]["a"]`: noResult,
+		`suite.s.run["native.math500"]["b"]`: noResult,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("runs in state (-want +got):\n%s", diff)
+	}
 }
 
 func TestPlanApplyReplan(t *testing.T) {

@@ -52,7 +52,7 @@ func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.App
 	fmt.Fprintln(c.stdout)
 	for _, addr := range slices.Sorted(maps.Keys(res.Outcomes)) {
 		r := st.Resources[addr]
-		if r == nil || r.Result == nil {
+		if r == nil || !r.Result.Scored() {
 			continue
 		}
 		m := r.Result.Metrics[r.Result.Primary]

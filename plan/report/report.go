@@ -309,7 +309,9 @@ func orderEndpoints(order, eps []string) []string {
 // newRun is the run at addr on endpoint, from its resource r.
 func newRun(addr, endpoint string, r *state.Resource) Run {
 	run := Run{Endpoint: endpoint, Address: addr, Status: string(r.Status), Error: r.Error, RunDir: r.RunDir, FinishedAt: r.FinishedAt}
-	if r.Result != nil {
+	// A result with no scored sample (a state written before apply dropped them) has no
+	// score: the run shows its status, never 0.
+	if r.Result.Scored() {
 		m := r.Result.Metrics[r.Result.Primary]
 		score := r.Result.Score
 		run.Score, run.Stderr, run.CI95 = &score, m.Stderr, m.CI95
@@ -317,7 +319,7 @@ func newRun(addr, endpoint string, r *state.Resource) Run {
 	}
 	for _, h := range r.History {
 		p := Point{Identity: h.Identity, Status: string(h.Status), FinishedAt: h.FinishedAt}
-		if h.Result != nil {
+		if h.Result.Scored() {
 			score := h.Result.Score
 			p.Score, p.CI95, p.N = &score, h.Result.Metrics[h.Result.Primary].CI95, h.Result.N
 			prev := p

@@ -305,3 +305,24 @@ func TestWriteJSONRoundTrip(t *testing.T) {
 		t.Errorf("WriteJSON, read back (-written +read):\n%s", diff)
 	}
 }
+
+// TestUnscoredResultHasNoScore: a state written before apply dropped results without a
+// scored sample may hold one (n = 0, score 0); the report shows the run's status, never
+// 0.000, and such a history entry is no previous score.
+func TestUnscoredResultHasNoScore(t *testing.T) {
+	empty := &result.Result{Primary: "flexible_extract", Errors: 5, Metrics: map[string]result.Metric{"flexible_extract": {}}}
+	r := &state.Resource{
+		Type: "run", Identity: "i2", Status: state.StatusPartial, Result: empty,
+		History: []state.HistoryEntry{{Identity: "i1", Status: state.StatusPartial, Result: empty}},
+	}
+	got := newRun("suite.s.run", "a", r)
+	want := Run{Endpoint: "a", Address: "suite.s.run", Status: "partial", History: []Point{
+		{Identity: "i1", Status: "partial"}, {Identity: "i2", Status: "partial"},
+	}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("run (-want +got):\n%s", diff)
+	}
+	if cell := runCell(got); cell != "**partial**" {
+		t.Errorf("runCell = %q, want **partial**", cell)
+	}
+}

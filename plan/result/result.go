@@ -23,6 +23,11 @@ type Result struct {
 	Subscores map[string]map[string]Metric `json:"subscores,omitempty"`
 }
 
+// Scored reports whether r holds a score: it is not nil and at least one sample was scored.
+// A result with N == 0 (every sample errored, or none ran) has no score — its Score of 0
+// measures nothing — and is reported as "no result", never as 0.
+func (r *Result) Scored() bool { return r != nil && r.N > 0 }
+
 // Metric summarises one metric over the scored samples.
 type Metric struct {
 	Value float64 `json:"value"`

@@ -52,3 +52,22 @@ func repeat(x float64, n int) []float64 {
 	}
 	return out
 }
+
+func TestScored(t *testing.T) {
+	tests := []struct {
+		name string
+		r    *Result
+		want bool
+	}{
+		{"nil", nil, false},
+		{"no sample scored", &Result{Errors: 3}, false},
+		{"one sample scored, score 0", &Result{N: 1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.r.Scored(); got != tt.want {
+				t.Errorf("Scored() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -84,6 +84,10 @@ type cachedResponse struct {
 	Text         string `json:"text"`
 	FinishReason string `json:"finish_reason"`
 	Usage        Usage  `json:"usage"`
+	// Answered marks an entry written since replies without an answer (ErrNoAnswer) became
+	// errors. Older entries with empty text may be such replies, stored as "" and scored 0:
+	// get treats them as misses, so a cache filled while a server misbehaved heals itself.
+	Answered bool `json:"answered"`
 }
 
 // OpenCache opens or creates the cache file at path, for example
@@ -198,12 +202,15 @@ func (c *Cache) get(key []byte) (*Response, bool) {
 		c.fail(fmt.Errorf("read response cache %s: entry %x: %w", c.path, key, err))
 		return nil, false
 	}
+	if !cr.Answered && cr.Text == "" {
+		return nil, false
+	}
 	return &Response{Text: cr.Text, FinishReason: cr.FinishReason, Usage: cr.Usage, Cached: true}, true
 }
 
 // put queues resp for the writer under key.
 func (c *Cache) put(key []byte, resp *Response) {
-	value, err := json.Marshal(cachedResponse{Text: resp.Text, FinishReason: resp.FinishReason, Usage: resp.Usage})
+	value, err := json.Marshal(cachedResponse{Text: resp.Text, FinishReason: resp.FinishReason, Usage: resp.Usage, Answered: true})
 	if err != nil {
 		c.fail(fmt.Errorf("write response cache %s: %w", c.path, err))
 		return
@@ -282,7 +289,8 @@ func (c *Cache) fail(err error) {
 
 // Cached is a Doer that answers a request from Cache when an equal request under the same
 // Namespace succeeded before, and stores Next's successful responses otherwise. A hit has
-// Response.Cached set and Attempts 0. Errors are never cached. Leaving the layer out turns
+// Response.Cached set and Attempts 0. Errors are never cached, and a 200 without an answer
+// is an error (ErrNoAnswer): only a reply that would be scored is stored. Leaving the layer out turns
 // the cache off.
 type Cached struct {
 	Next  Doer

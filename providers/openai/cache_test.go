@@ -450,3 +450,108 @@ func BenchmarkCachedMiss(b *testing.B) {
 		b.ReportMetric(float64(s.Writes)/float64(s.Commits), "entries/commit")
 	}
 }
+
+// TestCachedNoAnswerNotCached sends each kind of 200 without an answer through the real
+// stack (cache → client): the request fails with ErrNoAnswer, nothing is stored, and once
+// the server answers, the answer is fetched afresh and then served from the cache.
+func TestCachedNoAnswerNotCached(t *testing.T) {
+	tests := []struct {
+		name, kind, body string
+	}{
+		{"null content", KindChat, `{"choices":[{"message":{"content":null},"finish_reason":"stop"}]}`},
+		{"absent content", KindChat, `{"choices":[{"message":{"role":"assistant"},"finish_reason":"stop"}]}`},
+		{"no message", KindChat, `{"choices":[{"finish_reason":"stop"}]}`},
+		{"refusal only", KindChat, `{"choices":[{"message":{"content":null,"refusal":"no"},"finish_reason":"stop"}]}`},
+		{"empty choices", KindChat, `{"choices":[]}`},
+		{"completions empty choices", KindCompletions, `{"choices":[]}`},
+		{"completions missing text", KindCompletions, `{"choices":[{"finish_reason":"stop"}]}`},
+	}
+	const fixed = `{"choices":[{"message":{"content":"42"},"text":"42","finish_reason":"stop"}]}`
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{response: tt.body}
+			srv := httptest.NewServer(rec)
+			defer srv.Close()
+			c := openTestCache(t, filepath.Join(t.TempDir(), "responses.bbolt"), CacheOptions{})
+			d := Stack(NewClient(ClientOptions{BaseURL: srv.URL + "/v1"}), StackOptions{Cache: c, Namespace: nsA})
+			req := chat("q")
+			req.Kind, req.Prompt = tt.kind, "q"
+			if resp, err := d.Do(context.Background(), req); !errors.Is(err, ErrNoAnswer) {
+				t.Fatalf("broken server: Do = %+v, %v; want ErrNoAnswer", resp, err)
+			}
+			rec.mu.Lock()
+			rec.response = fixed
+			rec.mu.Unlock()
+			var got []Response
+			for range 2 {
+				resp, err := d.Do(context.Background(), req)
+				if err != nil {
+					t.Fatalf("fixed server: %v", err)
+				}
+				got = append(got, *resp)
+			}
+			want := []Response{
+				{Text: "42", FinishReason: "stop", Attempts: 1},
+				{Text: "42", FinishReason: "stop", Cached: true},
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("responses after the fix (-want +got):\n%s", diff)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if s := c.Stats(); s.Writes != 1 {
+				t.Errorf("cache wrote %d entries, want 1 (the answer only)", s.Writes)
+			}
+		})
+	}
+}
+
+// TestCacheUnansweredLegacyEntryIsMiss opens a cache written before replies without an
+// answer became errors: an entry with empty text may be such a reply and is a miss; an
+// entry with text, or an empty answer written since, is a hit.
+func TestCacheUnansweredLegacyEntryIsMiss(t *testing.T) {
+	tests := []struct {
+		name  string
+		entry string
+		hit   bool
+	}{
+		{"legacy empty text", `{"text":"","finish_reason":"stop","usage":{}}`, false},
+		{"legacy text", `{"text":"Paris","finish_reason":"stop","usage":{}}`, true},
+		{"answered empty text", `{"text":"","finish_reason":"stop","usage":{},"answered":true}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "responses.bbolt")
+			key, err := CacheKey(nsA, chat("hi"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists(cacheBucket)
+				if err != nil {
+					return err
+				}
+				return b.Put(key, []byte(tt.entry))
+			})
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := openTestCache(t, path, CacheOptions{})
+			defer c.Close()
+			next := &echo{}
+			resp, err := (&Cached{Next: next, Cache: c, Namespace: nsA}).Do(context.Background(), chat("hi"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Cached != tt.hit || (next.calls.Load() == 0) != tt.hit {
+				t.Errorf("Do = %+v with %d calls to Next; want hit = %v", resp, next.calls.Load(), tt.hit)
+			}
+		})
+	}
+}

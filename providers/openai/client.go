@@ -97,6 +97,11 @@ func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 var (
 	// ErrMalformed marks a 2xx response whose body does not parse or has no choices.
 	ErrMalformed = errors.New("malformed response")
+	// ErrNoAnswer marks a 2xx response that parses but carries nothing to score: an empty
+	// choices list, a choice whose content is null or absent, or only a refusal. It wraps
+	// ErrMalformed, so it is retried like one and never cached. (A content of "" is an
+	// answer: the model said nothing.)
+	ErrNoAnswer = fmt.Errorf("%w: no answer", ErrMalformed)
 	// ErrTimeout marks a request that ran past ClientOptions.Timeout.
 	ErrTimeout = errors.New("request timed out")
 )

@@ -173,14 +173,51 @@ func TestClientDoResponse(t *testing.T) {
 		want      *Response
 		malformed bool
 		eof       bool
+		// noAnswer is the reason a 200 carries nothing to score, quoted in the error.
+		noAnswer string
 	}{
 		{
 			name: "chat", body: chatBody,
 			want: &Response{Text: "Paris", FinishReason: "stop", Usage: Usage{5, 1, 6}, Attempts: 1},
 		},
 		{
+			name: "chat empty content is an answer", body: `{"choices":[{"message":{"content":""},"finish_reason":"stop"}]}`,
+			want: &Response{FinishReason: "stop", Attempts: 1},
+		},
+		{
 			name: "chat null content", body: `{"choices":[{"message":{"content":null},"finish_reason":"length"}]}`,
-			want: &Response{FinishReason: "length", Attempts: 1},
+			noAnswer: `no content (finish_reason "length")`,
+		},
+		{
+			name: "chat content absent", body: `{"choices":[{"message":{"role":"assistant"},"finish_reason":"stop"}]}`,
+			noAnswer: `no content (finish_reason "stop")`,
+		},
+		{name: "chat no message", body: `{"choices":[{"index":0,"finish_reason":"stop"}]}`, noAnswer: "no content"},
+		{
+			name: "chat refusal only", body: `{"choices":[{"message":{"content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}`,
+			noAnswer: `refused: "I can't help with that."`,
+		},
+		{name: "chat empty choices", body: `{"choices":[],"usage":{"prompt_tokens":3}}`, noAnswer: "empty choices list"},
+		{name: "completions empty choices", kind: KindCompletions, body: `{"choices":[]}`, noAnswer: "empty choices list"},
+		{
+			name: "completions text missing", kind: KindCompletions, body: `{"choices":[{"index":0,"finish_reason":"stop"}]}`,
+			noAnswer: "no content",
+		},
+		{
+			name: "stream of refusal deltas", ctype: "text/event-stream",
+			body: sse(`{"choices":[{"delta":{"role":"assistant","refusal":"No."},"finish_reason":null}]}`,
+				`{"choices":[{"delta":{},"finish_reason":"stop"}]}`, `[DONE]`),
+			noAnswer: `refused: "No."`,
+		},
+		{
+			name: "stream without content", ctype: "text/event-stream",
+			body:     sse(`{"choices":[{"delta":{"role":"assistant"},"finish_reason":"stop"}]}`, `[DONE]`),
+			noAnswer: "no content",
+		},
+		{
+			name: "stream of empty content is an answer", ctype: "text/event-stream",
+			body: sse(`{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":"stop"}]}`, `[DONE]`),
+			want: &Response{FinishReason: "stop", Attempts: 1},
 		},
 		{
 			name: "completions", kind: KindCompletions,
@@ -225,7 +262,6 @@ func TestClientDoResponse(t *testing.T) {
 			body: sse(`{"error":{"message":"engine died"}}`), malformed: true,
 		},
 		{name: "not JSON", body: `<html>proxy error</html>`, malformed: true},
-		{name: "no choices", body: `{"choices":[]}`, malformed: true},
 		{name: "choices missing", body: `{"id":"x"}`, malformed: true},
 	}
 	for _, tt := range tests {
@@ -238,6 +274,13 @@ func TestClientDoResponse(t *testing.T) {
 				kind = KindChat
 			}
 			got, err := c.Do(context.Background(), &Request{Kind: kind, Model: "m", Prompt: "p"})
+			if tt.noAnswer != "" {
+				if !errors.Is(err, ErrNoAnswer) || !errors.Is(err, ErrMalformed) || !Retryable(err) ||
+					!strings.Contains(err.Error(), tt.noAnswer) {
+					t.Fatalf("Do = %v, %v; want a retryable ErrNoAnswer saying %q", got, err, tt.noAnswer)
+				}
+				return
+			}
 			if tt.malformed || tt.eof {
 				if !errors.Is(err, ErrMalformed) && tt.malformed {
 					t.Fatalf("err = %v, want ErrMalformed", err)

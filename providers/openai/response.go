@@ -8,32 +8,72 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // wireChoice is one choice of a completion or of a streamed chunk. Chat responses carry
 // message (or delta, when streamed); completions responses carry text.
 type wireChoice struct {
-	Message *struct {
-		Content *string `json:"content"`
-	} `json:"message"`
-	Delta *struct {
-		Content *string `json:"content"`
-	} `json:"delta"`
-	Text         *string `json:"text"`
-	FinishReason *string `json:"finish_reason"`
+	Message      *wireMessage `json:"message"`
+	Delta        *wireMessage `json:"delta"`
+	Text         *string      `json:"text"`
+	FinishReason *string      `json:"finish_reason"`
 }
 
-// text is the choice's generated text, whichever field carries it.
-func (c *wireChoice) text() string {
+// wireMessage is a chat message or a streamed delta. Refusal is set, instead of content,
+// when the model declines to answer.
+type wireMessage struct {
+	Content *string `json:"content"`
+	Refusal *string `json:"refusal"`
+}
+
+// text is the choice's generated text, whichever field carries it, and whether any field
+// carried it: a null or absent content is no answer, an empty string is one.
+func (c *wireChoice) text() (string, bool) {
 	switch {
 	case c.Message != nil && c.Message.Content != nil:
-		return *c.Message.Content
+		return *c.Message.Content, true
 	case c.Delta != nil && c.Delta.Content != nil:
-		return *c.Delta.Content
+		return *c.Delta.Content, true
 	case c.Text != nil:
-		return *c.Text
+		return *c.Text, true
+	}
+	return "", false
+}
+
+// refusal is the choice's refusal text, if any.
+func (c *wireChoice) refusal() string {
+	for _, m := range []*wireMessage{c.Message, c.Delta} {
+		if m != nil && m.Refusal != nil && *m.Refusal != "" {
+			return *m.Refusal
+		}
 	}
 	return ""
+}
+
+// noAnswer is the error of a choice without text: a refusal or a missing content.
+func noAnswer(refusal, finish string) error {
+	if refusal != "" {
+		return fmt.Errorf("%w: the model refused: %q", ErrNoAnswer, truncate(refusal, maxRefusal))
+	}
+	if finish != "" {
+		return fmt.Errorf("%w: choice has no content (finish_reason %q)", ErrNoAnswer, finish)
+	}
+	return fmt.Errorf("%w: choice has no content", ErrNoAnswer)
+}
+
+// maxRefusal is how much of a refusal an error quotes.
+const maxRefusal = 200
+
+// truncate shortens s to at most n bytes, on a rune boundary, marking the cut with "…".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // wireResponse is a completion body or one streamed chunk.
@@ -58,14 +98,22 @@ func readCompletion(r io.Reader) (*Response, error) {
 	if w.Error != nil {
 		return nil, fmt.Errorf("%w: server error: %s", ErrMalformed, w.Error.Message)
 	}
-	if w.Choices == nil || len(*w.Choices) == 0 {
+	if w.Choices == nil {
 		return nil, fmt.Errorf("%w: no choices", ErrMalformed)
 	}
+	if len(*w.Choices) == 0 {
+		return nil, fmt.Errorf("%w: empty choices list", ErrNoAnswer)
+	}
 	c := (*w.Choices)[0]
-	resp := &Response{Text: c.text()}
+	resp := &Response{}
 	if c.FinishReason != nil {
 		resp.FinishReason = *c.FinishReason
 	}
+	text, ok := c.text()
+	if !ok {
+		return nil, noAnswer(c.refusal(), resp.FinishReason)
+	}
+	resp.Text = text
 	if w.Usage != nil {
 		resp.Usage = *w.Usage
 	}
@@ -75,13 +123,16 @@ func readCompletion(r io.Reader) (*Response, error) {
 // readStream parses server-sent events: data lines holding chunks, ended by "data: [DONE]".
 // The text of choice 0 is concatenated; usage comes from the chunk that carries it
 // (stream_options.include_usage). A stream cut before [DONE] and before a finish reason is
-// io.ErrUnexpectedEOF; a stream without any choice is malformed.
+// io.ErrUnexpectedEOF; a stream without any choice is malformed, and one whose choices never
+// carry content (a refusal, say) has no answer.
 func readStream(r io.Reader) (*Response, error) {
 	br := bufio.NewReader(io.LimitReader(r, maxBody))
 	var (
 		text     strings.Builder
 		resp     Response
 		choices  bool
+		answered bool
+		refusal  strings.Builder
 		finished bool
 		data     []byte
 	)
@@ -106,7 +157,10 @@ func readStream(r io.Reader) (*Response, error) {
 		if w.Choices != nil && len(*w.Choices) > 0 {
 			choices = true
 			c := (*w.Choices)[0]
-			text.WriteString(c.text())
+			t, ok := c.text()
+			text.WriteString(t)
+			answered = answered || ok
+			refusal.WriteString(c.refusal())
 			if c.FinishReason != nil && *c.FinishReason != "" {
 				resp.FinishReason = *c.FinishReason
 				finished = true
@@ -129,7 +183,7 @@ func readStream(r io.Reader) (*Response, error) {
 				return nil, derr
 			}
 			if done {
-				return streamResult(&resp, &text, choices)
+				return streamResult(&resp, &text, choices, answered, refusal.String())
 			}
 		case line[0] == ':':
 			// Comment (keep-alive).
@@ -149,7 +203,7 @@ func readStream(r io.Reader) (*Response, error) {
 				return nil, derr
 			}
 			if done || finished {
-				return streamResult(&resp, &text, choices)
+				return streamResult(&resp, &text, choices, answered, refusal.String())
 			}
 			if !choices {
 				return nil, fmt.Errorf("%w: event stream ended without any choice", ErrMalformed)
@@ -159,9 +213,12 @@ func readStream(r io.Reader) (*Response, error) {
 	}
 }
 
-func streamResult(resp *Response, text *strings.Builder, choices bool) (*Response, error) {
+func streamResult(resp *Response, text *strings.Builder, choices, answered bool, refusal string) (*Response, error) {
 	if !choices {
 		return nil, fmt.Errorf("%w: event stream has no choices", ErrMalformed)
+	}
+	if !answered {
+		return nil, noAnswer(refusal, resp.FinishReason)
 	}
 	resp.Text = text.String()
 	return resp, nil

@@ -71,6 +71,9 @@ type Faults struct {
 	RateMalformed float64
 	// RateDrop closes the connection without a response.
 	RateDrop float64
+	// RateEmpty answers 200 with well-formed JSON and no answer: chat content null, or an
+	// empty choices list for completions.
+	RateEmpty float64
 	// First, when positive, limits faults to the first First generation requests.
 	First int64
 }
@@ -103,7 +106,8 @@ func (c *Config) Validate() error {
 	checkRate("fault-hang", f.RateHang)
 	checkRate("fault-malformed", f.RateMalformed)
 	checkRate("fault-drop", f.RateDrop)
-	if sum := f.Rate429 + f.Rate500 + f.RateHang + f.RateMalformed + f.RateDrop; sum > 1+1e-9 {
+	checkRate("fault-empty", f.RateEmpty)
+	if sum := f.Rate429 + f.Rate500 + f.RateHang + f.RateMalformed + f.RateDrop + f.RateEmpty; sum > 1+1e-9 {
 		errs = append(errs, fmt.Errorf("fault rates sum to %g, more than 1", sum))
 	}
 	if c.Capacity < 0 {
@@ -157,6 +161,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.Faults.RateHang, "fault-hang", c.Faults.RateHang, "fraction of requests never answered")
 	fs.Float64Var(&c.Faults.RateMalformed, "fault-malformed", c.Faults.RateMalformed, "fraction of requests answered 200 with broken JSON")
 	fs.Float64Var(&c.Faults.RateDrop, "fault-drop", c.Faults.RateDrop, "fraction of requests whose connection is closed without a response")
+	fs.Float64Var(&c.Faults.RateEmpty, "fault-empty", c.Faults.RateEmpty, "fraction of requests answered 200 with no answer (content null, or no choices)")
 	fs.Int64Var(&c.Faults.First, "fault-first", c.Faults.First, "only the first `N` generation requests may fault (0 = all)")
 }
 

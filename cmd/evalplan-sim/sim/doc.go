@@ -6,7 +6,8 @@
 // (Prometheus text: requests by route and status code, injected faults, in-flight and
 // queued requests, the highest concurrency seen). Latency, jitter, capacity (concurrent
 // slots; excess requests queue), per-model accuracy, an API key and injected faults (429
-// with Retry-After, 500, hangs, malformed JSON, dropped connections) are configurable.
+// with Retry-After, 500, hangs, malformed JSON, dropped connections, 200s without an answer)
+// are configurable.
 //
 // Given dataset files (GSM8K, MATH-500 and ARC JSONL, MMLU CSV) it recognises a question in
 // a prompt — the whole prompt, one of its blank-line-separated paragraphs, a run of them,

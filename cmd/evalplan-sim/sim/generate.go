@@ -132,9 +132,11 @@ type chatChoice struct {
 	FinishReason *string    `json:"finish_reason"`
 }
 
+// chatDelta is a chat message or streamed delta. Content is nil only where no content is
+// sent (a final chunk); an empty answer is sent as "", which a client scores.
 type chatDelta struct {
-	Role    string `json:"role,omitempty"`
-	Content string `json:"content,omitempty"`
+	Role    string  `json:"role,omitempty"`
+	Content *string `json:"content,omitempty"`
 }
 
 type completionResponse struct {
@@ -227,6 +229,8 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route int) int
 		return writeError(w, http.StatusInternalServerError, "server_error", "", "Simulated internal server error.")
 	case fMalformed:
 		return writeMalformed(w, &rp, req.Stream)
+	case fEmpty:
+		return writeEmpty(w, &rp, req.Stream)
 	case fDrop:
 		return s.drop(w, route)
 	}
@@ -277,7 +281,7 @@ func (s *Server) pickFault(seq int64) int {
 		return faultNone
 	}
 	u := unit(s.requestHash(seq, saltFault))
-	for i, rate := range [...]float64{f429: f.Rate429, f500: f.Rate500, fHang: f.RateHang, fMalformed: f.RateMalformed, fDrop: f.RateDrop} {
+	for i, rate := range [...]float64{f429: f.Rate429, f500: f.Rate500, fHang: f.RateHang, fMalformed: f.RateMalformed, fDrop: f.RateDrop, fEmpty: f.RateEmpty} {
 		if i == faultNone || rate <= 0 {
 			continue
 		}
@@ -342,13 +346,41 @@ func writeMalformed(w http.ResponseWriter, rp *reply, stream bool) int {
 	return http.StatusOK
 }
 
+// writeEmpty answers 200 with well-formed JSON that carries no answer: a chat message whose
+// content is null, or an empty choices list for completions. Streamed, the chat chunks
+// carry the role and the finish reason but no content; the completions stream has no
+// choices.
+func writeEmpty(w http.ResponseWriter, rp *reply, stream bool) int {
+	head := `{"id":"` + rp.id + `","object":"text_completion","model":"` + rp.model + `",`
+	body := head + `"choices":[]}`
+	if rp.chat {
+		head = `{"id":"` + rp.id + `","object":"chat.completion","model":"` + rp.model + `",`
+		body = head + `"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"stop"}]}`
+	}
+	if !stream {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte(body + "\n"))
+		return http.StatusOK
+	}
+	events := "data: " + body + "\n\n"
+	if rp.chat {
+		events = "data: " + head + `"choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}` + "\n\n" +
+			"data: " + head + `"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n"
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(events + "data: [DONE]\n\n"))
+	return http.StatusOK
+}
+
 // writeReply writes a complete (non-streamed) response.
 func writeReply(w http.ResponseWriter, rp *reply) int {
 	finish := rp.finish
 	var v any
 	if rp.chat {
 		v = &chatResponse{ID: rp.id, Object: "chat.completion", Created: rp.created, Model: rp.model, Usage: &rp.usage,
-			Choices: []chatChoice{{Message: &chatDelta{Role: "assistant", Content: rp.text}, FinishReason: &finish}}}
+			Choices: []chatChoice{{Message: &chatDelta{Role: "assistant", Content: &rp.text}, FinishReason: &finish}}}
 	} else {
 		v = &completionResponse{ID: rp.id, Object: "text_completion", Created: rp.created, Model: rp.model, Usage: &rp.usage,
 			Choices: []completionChoice{{Text: rp.text, FinishReason: &finish}}}
@@ -405,7 +437,10 @@ func (rp *reply) chunk(piece string, first bool, finish *string, u *usage) any {
 		return &completionResponse{ID: rp.id, Object: "text_completion", Created: rp.created, Model: rp.model, Usage: u,
 			Choices: []completionChoice{{Text: piece, FinishReason: finish}}}
 	}
-	d := &chatDelta{Content: piece}
+	d := &chatDelta{}
+	if piece != "" || first {
+		d.Content = &piece
+	}
 	if first {
 		d.Role = "assistant"
 	}

@@ -49,6 +49,7 @@ const (
 	FaultHang      = "hang"
 	FaultMalformed = "malformed"
 	FaultDrop      = "drop"
+	FaultEmpty     = "empty"
 )
 
 // fault indexes; faultNone means no fault.
@@ -59,10 +60,11 @@ const (
 	fHang
 	fMalformed
 	fDrop
+	fEmpty
 	numFaults
 )
 
-var faultNames = [numFaults]string{"", Fault429, Fault500, FaultHang, FaultMalformed, FaultDrop}
+var faultNames = [numFaults]string{"", Fault429, Fault500, FaultHang, FaultMalformed, FaultDrop, FaultEmpty}
 
 // metrics are the server's counters.
 type metrics struct {

@@ -27,13 +27,13 @@ func TestRegisterFlags(t *testing.T) {
 			"-addr", ":9000", "-url-file", "u", "-models", "a, b", "-latency", "50ms", "-jitter", "5ms",
 			"-capacity", "4", "-accuracy", "0.5", "-accuracy", "b=0.9", "-dataset", "x.jsonl", "-dataset", "y.csv",
 			"-seed", "7", "-max-model-len", "2048", "-api-key", "k", "-fault-429", "0.1", "-retry-after", "3",
-			"-fault-500", "0.2", "-fault-hang", "0.01", "-fault-malformed", "0.02", "-fault-drop", "0.03", "-fault-first", "10",
+			"-fault-500", "0.2", "-fault-hang", "0.01", "-fault-malformed", "0.02", "-fault-drop", "0.03", "-fault-empty", "0.04", "-fault-first", "10",
 		}, func(c *Config) {
 			*c = Config{
 				Addr: ":9000", URLFile: "u", Models: []string{"a", "b"}, Latency: 50 * time.Millisecond,
 				Jitter: 5 * time.Millisecond, Capacity: 4, Accuracy: 0.5, ModelAccuracy: map[string]float64{"b": 0.9},
 				Datasets: []string{"x.jsonl", "y.csv"}, Seed: 7, MaxModelLen: 2048, APIKey: "k",
-				Faults: Faults{Rate429: 0.1, RetryAfter: 3, Rate500: 0.2, RateHang: 0.01, RateMalformed: 0.02, RateDrop: 0.03, First: 10},
+				Faults: Faults{Rate429: 0.1, RetryAfter: 3, Rate500: 0.2, RateHang: 0.01, RateMalformed: 0.02, RateDrop: 0.03, RateEmpty: 0.04, First: 10},
 			}
 		}, ""},
 		{"accuracy out of range", []string{"-accuracy", "1.5"}, nil, "must be in [0,1]"},

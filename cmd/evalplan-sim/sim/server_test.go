@@ -393,6 +393,17 @@ func TestFaults(t *testing.T) {
 				t.Errorf("want 200 with a broken event and no [DONE], got %v %v %s", resp, err, body)
 			}
 		}, 200},
+		{"empty", Faults{RateEmpty: 1}, FaultEmpty, false, func(t *testing.T, resp *http.Response, body []byte, err error) {
+			want := `"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"stop"}]`
+			if err != nil || resp.StatusCode != 200 || !json.Valid(body) || !bytes.Contains(body, []byte(want)) {
+				t.Errorf("want 200 with valid JSON whose content is null, got %v %v %s", resp, err, body)
+			}
+		}, 200},
+		{"empty stream", Faults{RateEmpty: 1}, FaultEmpty, true, func(t *testing.T, resp *http.Response, body []byte, err error) {
+			if err != nil || resp.StatusCode != 200 || !bytes.Contains(body, []byte("[DONE]")) || bytes.Contains(body, []byte(`"content"`)) {
+				t.Errorf("want 200 with complete events and no content, got %v %v %s", resp, err, body)
+			}
+		}, 200},
 		{"drop", Faults{RateDrop: 1}, FaultDrop, false, func(t *testing.T, resp *http.Response, body []byte, err error) {
 			if err == nil {
 				t.Errorf("want a transport error, got %d %s", resp.StatusCode, body)
@@ -477,7 +488,7 @@ func TestFaultFirst(t *testing.T) {
 
 func TestFaultRates(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Faults = Faults{Rate429: 0.1, Rate500: 0.2, RateHang: 0.05, RateMalformed: 0.05, RateDrop: 0.1}
+	cfg.Faults = Faults{Rate429: 0.1, Rate500: 0.2, RateHang: 0.05, RateMalformed: 0.05, RateDrop: 0.05, RateEmpty: 0.05}
 	s1, _ := New(cfg)
 	s2, _ := New(cfg)
 	cfg.Seed = 1
@@ -494,7 +505,7 @@ func TestFaultRates(t *testing.T) {
 	if !same || !differ {
 		t.Errorf("same seed gives the same faults: %v; another seed differs: %v", same, differ)
 	}
-	want := [numFaults]float64{faultNone: 0.5, f429: 0.1, f500: 0.2, fHang: 0.05, fMalformed: 0.05, fDrop: 0.1}
+	want := [numFaults]float64{faultNone: 0.5, f429: 0.1, f500: 0.2, fHang: 0.05, fMalformed: 0.05, fDrop: 0.05, fEmpty: 0.05}
 	for f, c := range counts {
 		if got := float64(c) / n; got < want[f]-0.015 || got > want[f]+0.015 {
 			t.Errorf("fault %q: rate %.3f, want %.2f", faultNames[f], got, want[f])
@@ -533,6 +544,7 @@ func TestMetricsText(t *testing.T) {
 		`evalplan_sim_faults_total{kind="hang"} 0`,
 		`evalplan_sim_faults_total{kind="malformed"} 0`,
 		`evalplan_sim_faults_total{kind="drop"} 0`,
+		`evalplan_sim_faults_total{kind="empty"} 0`,
 		`evalplan_sim_streamed_total 0`,
 		`evalplan_sim_inflight 0`,
 		`evalplan_sim_queued 0`,
@@ -544,5 +556,30 @@ func TestMetricsText(t *testing.T) {
 	ts.Close()
 	if got := [3]int64{s.Count(RouteChat), s.Count(RouteMetrics), s.Count(RouteOther)}; got != [3]int64{2, 1, 0} {
 		t.Errorf("[chat, metrics, other] counts = %v, want [2 1 0]", got)
+	}
+}
+
+// TestEmptyAnswerHasContent checks that an answer cut to nothing by a stop sequence is sent
+// as content "" (an answer a client scores), not as a missing content (no answer at all).
+func TestEmptyAnswerHasContent(t *testing.T) {
+	tests := []struct {
+		name   string
+		stream bool
+		want   string
+	}{
+		{"reply", false, `"message":{"role":"assistant","content":""}`},
+		{"stream", true, `"delta":{"role":"assistant","content":""}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ts := start(t, DefaultConfig())
+			body := chatBody("sim-model", "hi")
+			body["stop"] = []string{UnknownReply[:1]}
+			body["stream"] = tt.stream
+			resp, data, err := do(t, context.Background(), ts.Client(), "POST", ts.URL+RouteChat, body)
+			if err != nil || resp.StatusCode != 200 || !bytes.Contains(data, []byte(tt.want)) {
+				t.Errorf("want 200 with %s, got %v %v %s", tt.want, resp, err, data)
+			}
+		})
 	}
 }

@@ -202,10 +202,11 @@ func TestFaults(t *testing.T) {
 		{name: "hang", faults: sim.Faults{RateHang: 0.2}, kinds: []string{sim.FaultHang}, timeout: 0.3, reason: []string{"request timed out after 300ms"}},
 		{name: "malformed", faults: sim.Faults{RateMalformed: 0.25}, kinds: []string{sim.FaultMalformed}, reason: []string{"malformed response"}},
 		{name: "drop", faults: sim.Faults{RateDrop: 0.25}, kinds: []string{sim.FaultDrop}, reason: []string{"EOF"}},
+		{name: "empty", faults: sim.Faults{RateEmpty: 0.25}, kinds: []string{sim.FaultEmpty}, reason: []string{"no answer: choice has no content"}},
 		{
 			name:    "all",
-			faults:  sim.Faults{Rate429: 0.06, Rate500: 0.06, RateHang: 0.06, RateMalformed: 0.06, RateDrop: 0.06},
-			kinds:   []string{sim.Fault429, sim.Fault500, sim.FaultHang, sim.FaultMalformed, sim.FaultDrop},
+			faults:  sim.Faults{Rate429: 0.05, Rate500: 0.05, RateHang: 0.05, RateMalformed: 0.05, RateDrop: 0.05, RateEmpty: 0.05},
+			kinds:   []string{sim.Fault429, sim.Fault500, sim.FaultHang, sim.FaultMalformed, sim.FaultDrop, sim.FaultEmpty},
 			timeout: 0.3,
 			reason:  []string{"HTTP 429", "HTTP 500", "request timed out", "malformed response", "EOF"},
 		},
@@ -598,6 +599,55 @@ func TestCacheEndToEnd(t *testing.T) {
 				t.Errorf("results.json differs from the first run's (-first +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCacheNoAnswerEndToEnd runs against a server whose every 200 carries no answer, then
+// against the fixed server with the same endpoint fingerprint and cache directory: the first
+// run records errors and caches nothing, so the second asks again and scores every sample
+// (the bug: the empty answers were scored 0, cached, and the fixed server was never asked).
+func TestCacheNoAnswerEndToEnd(t *testing.T) {
+	data := writeGSM8K(t, t.TempDir(), harnessSamples)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	broken := simConfig(data)
+	broken.Faults = sim.Faults{RateEmpty: 1}
+	fixed := simConfig(data)
+	fixed.Accuracy = 1
+	type outcome struct {
+		Status   state.Status
+		N        int
+		Score    float64
+		Requests int64
+	}
+	var got []outcome
+	for _, cfg := range []sim.Config{broken, fixed} {
+		s := startSim(t, cfg)
+		spec := simSpec(t.TempDir(), s.URL, data, config.Params{Parallelism: ptr(4), MaxRetries: ptr(0)})
+		spec.CacheDir = cacheDir
+		r := &Runner{}
+		out, err := r.Run(context.Background(), spec, nil)
+		if cerr := r.Close(); cerr != nil {
+			t.Fatal(cerr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := outcome{Status: out.Status}
+		if out.Result != nil {
+			o.N, o.Score = out.Result.N, out.Result.Score
+		}
+		s.close()
+		if cfg.Faults.RateEmpty == 0 {
+			o.Requests = s.Count(sim.RouteChat)
+		}
+		got = append(got, o)
+	}
+	want := []outcome{
+		{Status: state.StatusFailed},
+		{Status: state.StatusComplete, N: harnessSamples, Score: 1, Requests: harnessSamples},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("runs (-want +got):\n%s", diff)
 	}
 }
 

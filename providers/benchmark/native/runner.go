@@ -447,7 +447,8 @@ func (x *run) setFatal(err error) {
 }
 
 // finish computes the result from the journal's last lines, writes results.json and
-// decides the outcome.
+// decides the outcome. A run with no sample scored has no result (and no results.json):
+// its score would be a 0 that measures nothing.
 func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error) {
 	x.mu.Lock()
 	fatal := x.fatal
@@ -459,6 +460,8 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 	res := s.result
 	out := &plan.Outcome{Status: state.StatusComplete, Result: res}
 	switch {
+	case ctx.Err() != nil && res.N == 0:
+		return &plan.Outcome{Status: state.StatusPartial, Error: fmt.Sprintf("cancelled with 0 of %d samples answered: no result", len(sel.rows))}, ctx.Err()
 	case ctx.Err() != nil:
 		out.Status = state.StatusPartial
 		out.Error = fmt.Sprintf("cancelled with %d of %d samples answered", res.N, len(sel.rows))
@@ -469,14 +472,14 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 		out.Status = state.StatusPartial
 		out.Error = fmt.Sprintf("%d of %d samples failed; first error (sample %s): %s",
 			res.Errors, len(sel.rows), s.firstErrID, s.firstErr)
+	case res.N == 0:
+		return failed(fmt.Errorf("no sample was scored (%d selected): no result", len(sel.rows))), nil
 	case res.N < len(sel.rows):
 		out.Status = state.StatusPartial
 		out.Error = fmt.Sprintf("%d of %d samples were not run", len(sel.rows)-res.N, len(sel.rows))
 	}
-	if res.N > 0 { // a run cancelled before any answer has no result worth a file
-		if err := rundir.WriteResults(x.spec.RunDir, res); err != nil {
-			return failed(err), nil
-		}
+	if err := rundir.WriteResults(x.spec.RunDir, res); err != nil {
+		return failed(err), nil
 	}
 	return out, ctx.Err()
 }

@@ -603,6 +603,55 @@ func TestSpecErrors(t *testing.T) {
 	}
 }
 
+// TestNoSampleScoredIsNoResult: a run in which no sample was scored has no result — never a
+// score of 0 — and writes no results.json, whether every request failed or the run was
+// cancelled before any answer.
+func TestNoSampleScoredIsNoResult(t *testing.T) {
+	rows := loadFixture(t, fixture)
+	type outcome struct {
+		Status  state.Status
+		Result  *result.Result
+		Error   string
+		Results bool // results.json written
+	}
+	tests := []struct {
+		name    string
+		cancel  bool
+		want    outcome
+		wantErr error
+	}{
+		{"every request failed", false, outcome{Status: state.StatusFailed, Error: "every request failed"}, nil},
+		{"cancelled before any answer", true, outcome{Status: state.StatusPartial, Error: "cancelled with 0 of 20 samples answered: no result"}, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			doer := newFakeDoer(rows, func(c context.Context, r row) (*openai.Response, error) {
+				if tt.cancel {
+					cancel()
+					return nil, c.Err()
+				}
+				return nil, fmt.Errorf("post: %w", openai.ErrNoAnswer)
+			})
+			dir := t.TempDir()
+			r := &Runner{NewDoer: func(*plan.RunSpec) openai.Doer { return doer }, Now: fixedClock}
+			out, err := r.Run(ctx, newSpec(dir, config.Params{Parallelism: ptr(1), MaxRetries: ptr(0)}), nil)
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("error = %v, want %v", err, tt.wantErr)
+			}
+			_, statErr := os.Stat(filepath.Join(dir, rundir.ResultsFile))
+			got := outcome{Status: out.Status, Result: out.Result, Error: out.Error, Results: statErr == nil}
+			if strings.HasPrefix(got.Error, tt.want.Error) {
+				got.Error = tt.want.Error
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestCancel cancels the run from inside the sixth request: no sample that failed because
 // of the cancellation may reach the journal, and a later run completes the rest.
 func TestCancel(t *testing.T) {

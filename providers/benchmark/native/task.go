@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
@@ -189,7 +190,30 @@ func (gsm8k) parse(rec dataset.Record, row int) (*item, error) {
 	if !qok || !aok {
 		return nil, errors.New(`record needs string fields "question" and "answer"`)
 	}
+	if !hasGSM8KAnswer(a) {
+		// Scored against it, every response would be wrong: a 0 that says nothing of the model.
+		return nil, fmt.Errorf(`field "answer" has no final answer line "#### <number>" (GSM8K answers end with one, such as "#### 18"): `+
+			`fix the record or remove it from the dataset; got %q`, truncate(a, 80))
+	}
 	return &item{id: rowID(rec, row), messages: userMessage(gsm8kPrompt + q), target: a}, nil
+}
+
+// hasGSM8KAnswer reports whether a GSM8K answer holds a final answer: text after its last
+// "#### ", the part exact_match compares (scoring.GSM8KNormalize).
+func hasGSM8KAnswer(a string) bool {
+	i := strings.LastIndex(a, "#### ")
+	return i >= 0 && strings.TrimSpace(a[i+len("#### "):]) != ""
+}
+
+// truncate shortens s to at most n bytes, on a rune boundary, marking the cut with "…".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func (gsm8k) score(_ context.Context, _ grader, response string, it *item) (*verdict, error) {

@@ -525,8 +525,8 @@ func TestSampleIDs(t *testing.T) {
 		t    task
 		want string
 	}{
-		{"row", map[string]any{"question": "q", "answer": "a"}, gsm8k{}, "7"},
-		{"file and row", map[string]any{"question": "q", "answer": "a", "_file": "part1"}, gsm8k{}, "part1/7"},
+		{"row", map[string]any{"question": "q", "answer": "a\n#### 1"}, gsm8k{}, "7"},
+		{"file and row", map[string]any{"question": "q", "answer": "a\n#### 1", "_file": "part1"}, gsm8k{}, "part1/7"},
 		{"own id", arcRecord("Mercury_1"), arc{}, "Mercury_1"},
 		{"own id over file", withFile(arcRecord("Mercury_1")), arc{}, "Mercury_1"},
 	}
@@ -567,6 +567,27 @@ func TestDuplicateIDs(t *testing.T) {
 	}
 }
 
+// TestGSM8KMissingAnswerFailsRun: a GSM8K record without its "####" answer fails the run
+// before any request, naming the dataset file and the record, never a sample scored 0.
+func TestGSM8KMissingAnswerFailsRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gsm8k.jsonl")
+	data := `{"question": "1+1?", "answer": "1+1=2\n#### 2"}
+{"question": "2+2?", "answer": "2+2=4"}
+`
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := &scriptDoer{}
+	out, err := (&Runner{NewDoer: func(*plan.RunSpec) openai.Doer { return d }}).Run(context.Background(), taskSpec(t.TempDir(), "native.gsm8k", path), nil)
+	want := "dataset " + path + ` row 1: field "answer" has no final answer line "#### <number>"`
+	if err != nil || out.Status != state.StatusFailed || out.Result != nil || !strings.Contains(out.Error, want) {
+		t.Errorf("outcome %+v, %v; want failed with %q", out, err, want)
+	}
+	if len(d.reqs) != 0 {
+		t.Errorf("%d requests sent, want none", len(d.reqs))
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -578,6 +599,9 @@ func TestParseErrors(t *testing.T) {
 		{"mmlu no choices", mmlu{}, map[string]any{"question": "q", "answer": "A"}, "choices"},
 		{"arc unknown key", arc{}, func() map[string]any { r := arcRecord("x"); r["answerKey"] = "3"; return r }(), `answerKey "3"`},
 		{"math no problem", math500{}, map[string]any{"answer": "1"}, `"problem"`},
+		{"gsm8k answer without ####", gsm8k{}, map[string]any{"question": "q", "answer": "She has 18 eggs."}, `no final answer line "#### <number>"`},
+		{"gsm8k #### with nothing after", gsm8k{}, map[string]any{"question": "q", "answer": "18 eggs\n####  "}, `fix the record or remove it`},
+		{"gsm8k #### without space", gsm8k{}, map[string]any{"question": "q", "answer": "18 eggs\n####18"}, `got "18 eggs\n####18"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
