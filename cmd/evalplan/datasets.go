@@ -83,7 +83,7 @@ func datasetsStatus(c *cli, r datasetsRequest) int {
 		if sha == "" {
 			sha = "(unknown until fetched)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", addrs.Dataset{Name: ds.Name}.String(), cached, display.ShortID(sha), ds.Source)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", addrs.Dataset{Name: ds.Name}.String(), cached, display.ShortID(sha), config.RedactSource(ds.Source))
 	}
 	tw.Flush()
 	entries, err := dataset.Status(cache)

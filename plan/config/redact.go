@@ -109,3 +109,12 @@ func Scrub(s string, secrets []string) string {
 	}
 	return s
 }
+
+// RedactSource is a dataset source as it may be written to the cache, messages and logs: a
+// local path as written, a URL through RedactURL.
+func RedactSource(raw string) string {
+	if IsLocalSource(raw) {
+		return raw
+	}
+	return RedactURL(raw)
+}
