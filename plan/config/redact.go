@@ -8,7 +8,7 @@ import (
 )
 
 // Redacted stands in for a credential in a URL or a message.
-const Redacted = "REDACTED"
+const Redacted = "[redacted]"
 
 // secretParams are substrings of query parameter names whose values are credentials: token,
 // access_token, api_key, apikey, key, sig, signature, X-Amz-Signature, X-Amz-Credential,
@@ -29,7 +29,7 @@ func secretParam(name string) bool {
 // RedactURL is raw as it may be written to files, messages, progress lines and logs: without
 // user information (the user name can itself be a token) and with the value of every
 // credential-like query parameter (token, access_token, api_key, sig, ...) replaced by
-// REDACTED. Other parameters, their order and the path are kept. A string that does not parse
+// Redacted. Other parameters, their order and the path are kept. A string that does not parse
 // as a URL is replaced whole, since its credentials cannot be found.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
@@ -94,7 +94,7 @@ func URLSecrets(raw string) []string {
 	return out
 }
 
-// Scrub replaces every secret in s by REDACTED, the longest first, so that a secret that
+// Scrub replaces every secret in s by Redacted, the longest first, so that a secret that
 // contains another is replaced whole.
 func Scrub(s string, secrets []string) string {
 	sorted := make([]string, 0, len(secrets))

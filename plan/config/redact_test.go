@@ -11,10 +11,10 @@ func TestRedactURL(t *testing.T) {
 		{"https://host/data.jsonl", "https://host/data.jsonl"},
 		{"https://user:pass@host/d.jsonl", "https://host/d.jsonl"},
 		{"https://ghp_tokenonly@host/d.jsonl", "https://host/d.jsonl"},
-		{"https://host/d.jsonl?token=abc123&split=test", "https://host/d.jsonl?token=REDACTED&split=test"},
+		{"https://host/d.jsonl?token=abc123&split=test", "https://host/d.jsonl?token=[redacted]&split=test"},
 		{"https://host/d?access_token=a&api_key=b&apikey=c&sig=d&X-Amz-Signature=e&X-Amz-Credential=f&Password=g&rev=main",
-			"https://host/d?access_token=REDACTED&api_key=REDACTED&apikey=REDACTED&sig=REDACTED&X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&Password=REDACTED&rev=main"},
-		{"https://host/d?%74oken=abc", "https://host/d?%74oken=REDACTED"},
+			"https://host/d?access_token=[redacted]&api_key=[redacted]&apikey=[redacted]&sig=[redacted]&X-Amz-Signature=[redacted]&X-Amz-Credential=[redacted]&Password=[redacted]&rev=main"},
+		{"https://host/d?%74oken=abc", "https://host/d?%74oken=[redacted]"},
 		{"http://[::1%zz/x", "(a URL that does not parse, not shown)"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
@@ -45,7 +45,7 @@ func TestURLSecrets(t *testing.T) {
 func TestScrub(t *testing.T) {
 	secrets := URLSecrets("https://alice:s3cret@host/v1?token=tok123")
 	got := Scrub("Authorization: Basic YWxpY2U6czNjcmV0 url=https://alice:s3cret@host/v1?token=tok123 user alice", secrets)
-	want := "Authorization: Basic REDACTED url=https://REDACTED@host/v1?token=REDACTED user REDACTED"
+	want := "Authorization: Basic [redacted] url=https://[redacted]@host/v1?token=[redacted] user [redacted]"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Scrub (-want +got):\n%s", diff)
 	}
