@@ -118,3 +118,28 @@ func RedactSource(raw string) string {
 	}
 	return RedactURL(raw)
 }
+
+// Secrets are the credentials requests to e send, for scrubbing text a server returns: the
+// API key, every header value, the URL's credentials (URLSecrets) and, when the URL is
+// sensitive, the URL itself, its host and every path segment but "v1" (a token may be part
+// of the path).
+func (e *Endpoint) Secrets() []string {
+	out := []string{e.APIKey}
+	for _, v := range e.Headers {
+		out = append(out, v)
+	}
+	out = append(out, URLSecrets(e.URL)...)
+	if !e.URLSensitive {
+		return out
+	}
+	out = append(out, e.URL)
+	if u, err := url.Parse(e.URL); err == nil {
+		out = append(out, u.Host)
+		for _, seg := range strings.Split(u.Path, "/") {
+			if seg != "v1" {
+				out = append(out, seg)
+			}
+		}
+	}
+	return out
+}

@@ -106,4 +106,3 @@ func entrySources(entries []Entry) []string {
 	}
 	return out
 }
-
