@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,4 +106,57 @@ func entrySources(entries []Entry) []string {
 		out[i] = e.Source
 	}
 	return out
+}
+
+func TestFetchRedirectDropsToken(t *testing.T) {
+	const token = "hf_redirect_secret"
+	var mu sync.Mutex
+	var cdnAuth []string
+	cdn := newServer(t, false, func(n int, w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		cdnAuth = append(cdnAuth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		return false // serve the body
+	})
+	tests := []struct {
+		name    string
+		target  string // where the hub redirects; relative stays on the hub
+		wantHub []string
+		wantCDN []string
+	}{
+		{name: "same host keeps the token", target: "/cdn/data.jsonl", wantHub: []string{"Bearer " + token, "Bearer " + token}},
+		{name: "another host gets no token", target: cdn.URL + "/data.jsonl?X-Amz-Signature=sig", wantHub: []string{"Bearer " + token}, wantCDN: []string{""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			cdnAuth = nil
+			mu.Unlock()
+			var hubAuth []string
+			hub := newServer(t, false, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				mu.Lock()
+				hubAuth = append(hubAuth, r.Header.Get("Authorization"))
+				mu.Unlock()
+				if strings.HasPrefix(r.URL.Path, "/cdn/") {
+					return false
+				}
+				http.Redirect(w, r, tt.target, http.StatusFound)
+				return true
+			})
+			env := map[string]string{"HF_ENDPOINT": hub.URL, "HF_TOKEN": token}
+			p := &Provider{Env: func(k string) string { return env[k] }}
+			ds := &config.Dataset{Name: "qa", Source: "hf://org/name/data.jsonl", SHA256: shaOf(body)}
+			if _, err := p.Fetch(context.Background(), ds, t.TempDir(), nil); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if diff := cmp.Diff(tt.wantHub, hubAuth); diff != "" {
+				t.Errorf("hub's Authorization headers (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantCDN, cdnAuth); diff != "" {
+				t.Errorf("CDN's Authorization headers (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
