@@ -78,7 +78,7 @@ func NewClient(o ClientOptions) *Client {
 		c.headers[k] = v
 		c.secrets = append(c.secrets, v)
 	}
-	c.secrets = append(c.secrets, o.APIKey, c.base)
+	c.secrets = append(c.secrets, o.APIKey)
 	c.secrets = append(c.secrets, config.URLSecrets(o.BaseURL)...)
 	c.secrets = append(c.secrets, o.Secrets...)
 	if c.http == nil {
