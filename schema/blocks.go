@@ -96,6 +96,7 @@ func EndpointBody() *hcl.BodySchema {
 			{Name: "headers"},
 			{Name: "revision"},
 			{Name: "stream"},
+			{Name: "allow_cross_host_redirects"},
 			{Name: "capabilities"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "vllm"}},

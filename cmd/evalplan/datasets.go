@@ -87,7 +87,7 @@ func datasetsStatus(c *cli, r datasetsRequest) int {
 		if sha == "" {
 			sha = "(unknown until fetched)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", addrs.Dataset{Name: ds.Name}.String(), cached, sha, ds.Source)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", addrs.Dataset{Name: ds.Name}.String(), cached, sha, config.RedactSource(ds.Source))
 	}
 	tw.Flush()
 	entries, err := dataset.Status(cache)

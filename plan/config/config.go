@@ -83,6 +83,9 @@ type Endpoint struct {
 	Capabilities []string // sorted
 	// Stream asks the server to stream responses (SSE). Operational: results are the same.
 	Stream bool
+	// AllowCrossHostRedirects lets requests follow a redirect to another host, without the
+	// API key and headers; otherwise such a redirect fails the request. Operational.
+	AllowCrossHostRedirects bool
 	// Server is the managed model server (the vllm block) evalplan starts for a managed
 	// endpoint; nil for an external endpoint.
 	Server    *VLLM

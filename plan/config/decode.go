@@ -203,6 +203,9 @@ func (l *loader) decodeEndpoint(b *hcl.Block) *Endpoint {
 	if v, ok := l.boolean(c.Attributes["stream"]); ok {
 		e.Stream = v
 	}
+	if v, ok := l.boolean(c.Attributes["allow_cross_host_redirects"]); ok {
+		e.AllowCrossHostRedirects = v
+	}
 	if a := c.Attributes["capabilities"]; a != nil {
 		if list, ok := l.strList(a); ok {
 			e.Capabilities = l.subset(a, list, "embedding", "logprobs", "vision")

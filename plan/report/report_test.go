@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,5 +325,46 @@ func TestUnscoredResultHasNoScore(t *testing.T) {
 	}
 	if cell := runCell(got); cell != "**partial**" {
 		t.Errorf("runCell = %q, want **partial**", cell)
+	}
+}
+
+func TestWriteMarkdownEscapesHTML(t *testing.T) {
+	score := 0.5
+	doc := &Doc{
+		State: "st`ate<b>.json",
+		Suites: []Suite{{
+			Name:      "s<i>",
+			Endpoints: []string{"<img src=x onerror=alert(1)>"},
+			Benchmarks: []Benchmark{{
+				Name:    "b<script>",
+				Primary: "acc<script>",
+				Runs: []Run{
+					{Endpoint: "<img src=x onerror=alert(1)>", Status: "failed", Error: "server returned HTTP 500: <script>alert(1)</script>\nsecond | line"},
+					{Endpoint: "e2", Status: "partial<b>", Score: &score, N: 3},
+				},
+				Subscores: []SubscoreTable{{Group: "g<script>", Rows: []SubscoreRow{{Name: "r<script>"}}}},
+			}},
+		}},
+	}
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, raw := range []string{"<script", "<img", "<i>", "partial<b>", "second | line"} {
+		if diff := cmp.Diff(false, strings.Contains(out, raw)); diff != "" {
+			t.Errorf("report.md holds %q raw (-want +got):\n%s\n%s", raw, diff, out)
+		}
+	}
+	for _, want := range []string{
+		"- **failed** on &lt;img src=x onerror=alert(1)&gt;: server returned HTTP 500: &lt;script&gt;alert(1)&lt;/script&gt; second \\| line",
+		"## Suite s&lt;i&gt;",
+		"**partial&lt;b&gt;**",
+		"`st'ate<b>.json`", // inside a code span HTML is text
+
+	} {
+		if diff := cmp.Diff(true, strings.Contains(out, want)); diff != "" {
+			t.Errorf("report.md lacks %q (-want +got):\n%s\n%s", want, diff, out)
+		}
 	}
 }

@@ -41,7 +41,7 @@ func verdict(significant bool) string {
 // runCell is a run's score as text: "0.735 ± 0.031 [0.674, 0.796] n=200", or its status.
 func runCell(r Run) string {
 	if r.Score == nil {
-		return "**" + r.Status + "**"
+		return "**" + mdEscape(r.Status) + "**"
 	}
 	s := fmtScore(r.Score)
 	if r.Stderr != nil {
@@ -55,7 +55,7 @@ func runCell(r Run) string {
 		s += fmt.Sprintf(", %d errors", r.Errors)
 	}
 	if r.Status != "complete" {
-		s += " **" + r.Status + "**"
+		s += " **" + mdEscape(r.Status) + "**"
 	}
 	return s
 }
@@ -68,21 +68,30 @@ func changeText(r Run) string {
 	return fmtSigned(*r.Change)
 }
 
-// mdEscape escapes s for a Markdown table cell.
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+// mdReplacer escapes text for Markdown: raw HTML (a server's error message may hold
+// <script>) becomes entities, "|" cannot end a table cell and a newline cannot end a row or
+// a list item.
+var mdReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r\n", " ", "\n", " ", "\r", " ")
+
+// mdEscape escapes s — any text from the configuration, state or a server — for Markdown,
+// in a table cell or in running text.
+func mdEscape(s string) string { return mdReplacer.Replace(s) }
+
+// mdCode is s as a Markdown code span: backticks cannot end it early.
+func mdCode(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
 
 // WriteMarkdown writes doc as Markdown: per suite a table of benchmarks × endpoints (score
 // ± stderr, 95% interval, n and the change since the previous result), then per benchmark
 // its runs that did not complete, its paired comparisons and its sub-score tables.
 func WriteMarkdown(w io.Writer, doc *Doc) error {
 	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, "# evalplan report\n\nState `%s` (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (mean ± 1.96·stderr).\n",
-		doc.State, doc.Serial, doc.GeneratedAt.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(b, "# evalplan report\n\nState %s (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (mean ± 1.96·stderr).\n",
+		mdCode(doc.State), doc.Serial, doc.GeneratedAt.Format("2006-01-02 15:04 UTC"))
 	if len(doc.Suites) == 0 {
 		fmt.Fprintln(b, "\nThe state has no runs yet: run `evalplan apply` first.")
 	}
 	for _, s := range doc.Suites {
-		fmt.Fprintf(b, "\n## Suite %s\n\n| benchmark | metric |", s.Name)
+		fmt.Fprintf(b, "\n## Suite %s\n\n| benchmark | metric |", mdEscape(s.Name))
 		for _, e := range s.Endpoints {
 			fmt.Fprintf(b, " %s | change |", mdEscape(e))
 		}
@@ -92,7 +101,7 @@ func WriteMarkdown(w io.Writer, doc *Doc) error {
 		}
 		fmt.Fprintln(b)
 		for _, bm := range s.Benchmarks {
-			fmt.Fprintf(b, "| %s | %s |", mdEscape(bm.Name), bm.Primary)
+			fmt.Fprintf(b, "| %s | %s |", mdEscape(bm.Name), mdEscape(bm.Primary))
 			for _, e := range s.Endpoints {
 				r, ok := runFor(bm, e)
 				if !ok {
@@ -121,11 +130,11 @@ func writeMarkdownDetails(b *bufio.Writer, s Suite) {
 		if len(bm.Comparisons) == 0 && len(bm.Subscores) == 0 && len(failed) == 0 {
 			continue
 		}
-		fmt.Fprintf(b, "\n### %s\n", bm.Name)
+		fmt.Fprintf(b, "\n### %s\n", mdEscape(bm.Name))
 		for _, r := range failed {
-			fmt.Fprintf(b, "\n- **%s** on %s", r.Status, r.Endpoint)
+			fmt.Fprintf(b, "\n- **%s** on %s", mdEscape(r.Status), mdEscape(r.Endpoint))
 			if r.Error != "" {
-				fmt.Fprintf(b, ": %s", r.Error)
+				fmt.Fprintf(b, ": %s", mdEscape(r.Error))
 			}
 			fmt.Fprintln(b)
 		}
@@ -137,7 +146,7 @@ func writeMarkdownDetails(b *bufio.Writer, s Suite) {
 			}
 		}
 		for _, t := range bm.Subscores {
-			fmt.Fprintf(b, "\n| %s |", t.Group)
+			fmt.Fprintf(b, "\n| %s |", mdEscape(t.Group))
 			for _, e := range s.Endpoints {
 				fmt.Fprintf(b, " %s |", mdEscape(e))
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -98,8 +99,10 @@ func (d *download) attempt(ctx context.Context) error {
 		offset = fi.Size()
 	}
 	url := d.src.url.String()
+	// The sidecar records the URL without its credentials, like everything under the cache.
+	recorded := d.src.redacted()
 	var st partialState
-	if offset > 0 && (readJSON(d.state, &st) != nil || st.URL != url) {
+	if offset > 0 && (readJSON(d.state, &st) != nil || st.URL != recorded) {
 		offset = 0 // a prefix of something else
 	}
 	if offset > 0 && st.ETag == "" && st.LastModified == "" && declared(d.ds) == "" {
@@ -124,6 +127,11 @@ func (d *download) attempt(ctx context.Context) error {
 	}
 	resp, err := d.p.client().Do(req)
 	if err != nil {
+		// A *url.Error quotes the URL, token and user name included; the caller names the
+		// source, redacted.
+		if ue, ok := errors.AsType[*neturl.Error](err); ok {
+			return ue.Err
+		}
 		return err
 	}
 	defer resp.Body.Close()
@@ -148,7 +156,7 @@ func (d *download) attempt(ctx context.Context) error {
 			offset = 0
 		}
 		total = resp.ContentLength
-		st = partialState{URL: url, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+		st = partialState{URL: recorded, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
 		if err := writeJSON(d.state, st); err != nil {
 			return err
 		}
@@ -272,7 +280,7 @@ func (d *download) finish(ctx context.Context, cacheDir string) (plan.DatasetFil
 		return fail(err)
 	}
 	// The sidecar goes first: Status lists files through their sidecars.
-	m := meta{Source: d.ds.Source, Name: d.ds.Name, Size: fi.Size(), FetchedAt: time.Now().UTC(), Ext: ext}
+	m := meta{Source: config.RedactSource(d.ds.Source), Name: d.ds.Name, Size: fi.Size(), FetchedAt: time.Now().UTC(), Ext: ext}
 	if err := writeJSON(filepath.Join(filepath.Dir(dst), sum+metaSuffix), m); err != nil {
 		return fail(err)
 	}
@@ -280,7 +288,7 @@ func (d *download) finish(ctx context.Context, cacheDir string) (plan.DatasetFil
 		return fail(err)
 	}
 	_ = os.Remove(d.state)
-	if err := writeJSON(indexPath(cacheDir, d.ds.Source), sourceEntry{Source: d.ds.Source, SHA256: sum, Ext: ext}); err != nil {
+	if err := writeJSON(indexPath(cacheDir, d.ds.Source), sourceEntry{Source: config.RedactSource(d.ds.Source), SHA256: sum, Ext: ext}); err != nil {
 		return fail(err)
 	}
 	return plan.DatasetFile{Path: dst, SHA256: sum, Size: fi.Size()}, nil

@@ -12,6 +12,9 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 )
 
+// maxRedirects is how many redirects a download follows, as Go's default client does.
+const maxRedirects = 10
+
 // DefaultMaxSize is the largest remote dataset fetched when Provider.MaxSize is zero: 10 GiB.
 const DefaultMaxSize int64 = 10 << 30
 
@@ -39,11 +42,30 @@ func (p *Provider) env(key string) string {
 	return os.Getenv(key)
 }
 
+// client is the download client: p.Client, or a default one, that never sends the
+// Authorization header (HF_TOKEN) to a host other than the source's. Redirects are followed
+// (the hub serves files through redirects to a CDN host), but Go's own client keeps
+// Authorization on a redirect to a subdomain or another port of the same host.
 func (p *Provider) client() *http.Client {
+	hc := &http.Client{}
 	if p.Client != nil {
-		return p.Client
+		cp := *p.Client
+		hc = &cp
 	}
-	return &http.Client{}
+	next := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		if req.URL.Host != via[0].URL.Host {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return hc
 }
 
 func (p *Provider) maxSize() int64 {

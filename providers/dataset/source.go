@@ -32,8 +32,9 @@ type source struct {
 // remote reports whether the source is fetched over the network.
 func (s *source) remote() bool { return s.url != nil }
 
-// redacted is the URL for messages: without a password.
-func (s *source) redacted() string { return s.url.Redacted() }
+// redacted is the URL as messages, progress lines and the cache may record it: without user
+// information or credential-like query parameters.
+func (s *source) redacted() string { return config.RedactURL(s.url.String()) }
 
 // resolve turns ds.Source into a source. Relative paths are relative to p.Dir.
 func (p *Provider) resolve(ds *config.Dataset) (*source, error) {
@@ -61,10 +62,11 @@ func (p *Provider) resolve(ds *config.Dataset) (*source, error) {
 	case "http", "https":
 		u, err := url.Parse(raw)
 		if err != nil {
-			return nil, fmt.Errorf("dataset %q: source: %w", ds.Name, err)
+			// url.Parse's error quotes the whole source, credentials included.
+			return nil, fmt.Errorf("dataset %q: source is not a valid URL; check its syntax", ds.Name)
 		}
 		if u.Host == "" {
-			return nil, fmt.Errorf("dataset %q: source %q has no host", ds.Name, u.Redacted())
+			return nil, fmt.Errorf("dataset %q: source %q has no host", ds.Name, config.RedactURL(raw))
 		}
 		return &source{url: u}, nil
 	case "hf":

@@ -55,6 +55,9 @@ func (p *Provider) Probe(ctx context.Context, ep *config.Endpoint) (plan.Fingerp
 		Timeout:    timeout,
 		MaxConns:   1,
 		HTTPClient: p.HTTPClient,
+
+		Secrets:                 ep.Secrets(),
+		AllowCrossHostRedirects: ep.AllowCrossHostRedirects,
 	})
 	if p.HTTPClient == nil {
 		defer c.CloseIdleConnections()
@@ -97,6 +100,9 @@ func probeError(ctx context.Context, name, base string, err error) error {
 		default:
 			return fmt.Errorf("%s: listing models at %s failed (%w); check the server's logs", name, base, err)
 		}
+	}
+	if errors.Is(err, openai.ErrCrossHostRedirect) {
+		return fmt.Errorf("%s: listing models at %s: %w", name, base, err)
 	}
 	if errors.Is(err, openai.ErrMalformed) {
 		return fmt.Errorf("%s: %s/models did not return an OpenAI model list (%w); check that url is the server's /v1 base URL", name, base, err)

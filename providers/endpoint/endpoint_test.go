@@ -223,3 +223,76 @@ func TestProbeErrorsHideSecretURLs(t *testing.T) {
 		})
 	}
 }
+
+func TestProbeScrubsEchoedCredentials(t *testing.T) {
+	// A server (or a proxy before it) that echoes the Authorization header, a custom header
+	// and the URL into a 500 body.
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, "auth="+r.Header.Get("Authorization")+" x="+r.Header.Get("X-Api-Key")+" url="+r.URL.String())
+	}))
+	defer echo.Close()
+	host := strings.TrimPrefix(echo.URL, "http://")
+	tests := []struct {
+		name   string
+		ep     config.Endpoint
+		hidden []string
+	}{
+		{"api key and header", config.Endpoint{URL: echo.URL + "/v1", APIKey: "sk-probe-secret", Headers: map[string]string{"X-Api-Key": "hdr-probe-secret"}},
+			[]string{"sk-probe-secret", "hdr-probe-secret"}},
+		{"basic auth", config.Endpoint{URL: "http://bob:pw-probe-secret@" + host + "/v1"},
+			[]string{"pw-probe-secret", "Ym9iOnB3LXByb2JlLXNlY3JldA=="}},
+		{"token in a sensitive url's path", config.Endpoint{URL: echo.URL + "/tok-probe-secret/v1", URLSensitive: true},
+			[]string{"tok-probe-secret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := tt.ep
+			ep.Name, ep.Model, ep.Type = "e", "m", "chat"
+			_, err := (&Provider{}).Probe(context.Background(), &ep)
+			if err == nil {
+				t.Fatal("probe succeeded")
+			}
+			var leaked []string
+			for _, h := range tt.hidden {
+				if strings.Contains(err.Error(), h) {
+					leaked = append(leaked, h)
+				}
+			}
+			if diff := cmp.Diff([]string(nil), leaked); diff != "" {
+				t.Errorf("error %q leaks (-want +got):\n%s", err, diff)
+			}
+		})
+	}
+}
+
+func TestProbeRefusesCrossHostRedirect(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"data":[{"id":"m"}]}`)
+	}))
+	defer other.Close()
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/v1/models", http.StatusTemporaryRedirect)
+	}))
+	defer origin.Close()
+	for _, tc := range []struct {
+		allow   bool
+		wantErr string
+	}{
+		{false, "endpoint.e: listing models at " + origin.URL + "/v1: GET /models: redirect to another host refused: the server redirected to " + strings.TrimPrefix(other.URL, "http://") +
+			"; evalplan sends the API key and headers only to the configured host: set url to the redirect's target, or allow_cross_host_redirects = true to follow it without credentials"},
+		{true, ""},
+	} {
+		t.Run(fmt.Sprint(tc.allow), func(t *testing.T) {
+			ep := &config.Endpoint{Name: "e", Model: "m", Type: "chat", URL: origin.URL + "/v1", APIKey: "sk-x", AllowCrossHostRedirects: tc.allow}
+			_, err := (&Provider{}).Probe(context.Background(), ep)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tc.wantErr, got); diff != "" {
+				t.Errorf("Probe error (-want +got):\n%s\nfull: %v", diff, err)
+			}
+		})
+	}
+}

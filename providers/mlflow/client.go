@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/evalplan/evalplan/plan/config"
 )
 
 // Client talks to one MLflow tracking server over its REST API. It is safe for concurrent use.
@@ -20,6 +22,9 @@ type Client struct {
 	base *url.URL
 	auth string // Authorization header value; never printed
 	http *http.Client
+	// secrets are the credentials the client sends, scrubbed from the server's error
+	// messages (a server or proxy may echo the Authorization header or the URL).
+	secrets []string
 }
 
 // Auth is how a Client authenticates.
@@ -67,6 +72,10 @@ func NewClient(uri string, auth Auth, hc *http.Client) (*Client, error) {
 			c.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+p))
 		}
 		c.base.User = nil
+	}
+	c.secrets = append(config.URLSecrets(uri), auth.Token, auth.Username+":"+auth.Password, auth.Password)
+	if _, cred, ok := strings.Cut(c.auth, " "); ok {
+		c.secrets = append(c.secrets, cred)
 	}
 	return c, nil
 }
@@ -144,7 +153,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("MLflow %s %s: read answer: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return apiError(method, path, resp.StatusCode, data)
+		return c.apiError(method, path, resp.StatusCode, data)
 	}
 	if out == nil {
 		return nil
@@ -159,7 +168,10 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return nil
 }
 
-func apiError(method, path string, status int, data []byte) error {
+// apiError is a non-2xx answer as an *APIError, its message scrubbed of the client's
+// credentials.
+func (c *Client) apiError(method, path string, status int, data []byte) error {
+	data = []byte(config.Scrub(string(data), c.secrets))
 	e := &APIError{Method: method, Path: path, Status: status}
 	var body struct {
 		Code    string `json:"error_code"`
@@ -570,7 +582,7 @@ func (c *Client) send(ctx context.Context, req *http.Request, what string, out i
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return fmt.Errorf("%s: %w", what, apiError(req.Method, req.URL.Path, resp.StatusCode, data))
+		return fmt.Errorf("%s: %w", what, c.apiError(req.Method, req.URL.Path, resp.StatusCode, data))
 	}
 	if out == nil {
 		_, err = io.Copy(io.Discard, resp.Body)

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/evalplan/evalplan/plan/config"
 )
 
 // maxBody bounds how much of a response body the client reads.
@@ -20,10 +22,6 @@ const maxBody = 64 << 20
 
 // maxErrorBody is how much of a non-2xx body a StatusError keeps.
 const maxErrorBody = 512
-
-// minSecret is the shortest header value scrubbed from error bodies; shorter ones would
-// mangle ordinary text.
-const minSecret = 4
 
 // ClientOptions configures a Client.
 type ClientOptions struct {
@@ -34,6 +32,14 @@ type ClientOptions struct {
 	// Headers are extra request headers; they override the defaults (Authorization
 	// included). Their values never appear in errors.
 	Headers map[string]string
+	// Secrets are further strings that never appear in errors, e.g. the parts of a sensitive
+	// URL. The API key, header values and BaseURL's credentials (user information,
+	// credential-like query parameters) are always among them.
+	Secrets []string
+	// AllowCrossHostRedirects lets the client follow a redirect to another host, without
+	// the API key and headers. By default such a redirect is an error: the credentials were
+	// meant for the configured host only.
+	AllowCrossHostRedirects bool
 	// Timeout bounds one request, reading the whole body included; 0 means none.
 	Timeout time.Duration
 	// MaxConns is the keep-alive pool size; size it to the request concurrency.
@@ -70,13 +76,11 @@ func NewClient(o ClientOptions) *Client {
 	}
 	for k, v := range o.Headers {
 		c.headers[k] = v
-		if len(v) >= minSecret {
-			c.secrets = append(c.secrets, v)
-		}
+		c.secrets = append(c.secrets, v)
 	}
-	if len(o.APIKey) >= minSecret {
-		c.secrets = append(c.secrets, o.APIKey)
-	}
+	c.secrets = append(c.secrets, o.APIKey)
+	c.secrets = append(c.secrets, config.URLSecrets(o.BaseURL)...)
+	c.secrets = append(c.secrets, o.Secrets...)
 	if c.http == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		if o.MaxConns > 0 {
@@ -87,6 +91,7 @@ func NewClient(o ClientOptions) *Client {
 		}
 		c.http = &http.Client{Transport: t}
 	}
+	c.http = c.withRedirectPolicy(c.http, o.AllowCrossHostRedirects)
 	return c
 }
 
@@ -297,11 +302,10 @@ func (c *Client) send(ctx context.Context, hr *http.Request) (*http.Response, er
 		return res, nil
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
 	return nil, fmt.Errorf("%s: %w", op, &StatusError{
 		Code:       res.StatusCode,
 		RetryAfter: parseRetryAfter(res.Header.Get("Retry-After"), time.Now()),
-		Body:       c.scrub(string(b)),
+		Body:       c.errorBody(res.Body),
 	})
 }
 
@@ -334,13 +338,29 @@ func (c *Client) bodyError(ctx context.Context, op string, err error) error {
 	return c.transportError(ctx, op, err)
 }
 
-// scrub removes the API key and header values from s.
-func (c *Client) scrub(s string) string {
-	for _, v := range c.secrets {
-		s = strings.ReplaceAll(s, v, "[redacted]")
+// errorBody is the start of a non-2xx body as a StatusError keeps it: scrubbed of every
+// credential the client sent (a server may echo the Authorization header or the URL), then
+// cut to maxErrorBody bytes, so that no secret is cut in two and half of it kept.
+func (c *Client) errorBody(r io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(r, maxErrorBody+int64(c.longestSecret())))
+	s := c.scrub(string(b))
+	if len(s) > maxErrorBody {
+		s = s[:maxErrorBody]
 	}
 	return strings.ToValidUTF8(s, "")
 }
+
+// longestSecret is the length of the longest string scrubbed.
+func (c *Client) longestSecret() int {
+	n := 0
+	for _, v := range c.secrets {
+		n = max(n, len(v))
+	}
+	return n
+}
+
+// scrub removes every credential the client sends from s.
+func (c *Client) scrub(s string) string { return config.Scrub(s, c.secrets) }
 
 func isEventStream(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)

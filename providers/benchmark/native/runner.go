@@ -183,6 +183,9 @@ func (r *Runner) newDoer(spec *plan.RunSpec, s *settings) (openai.Doer, func(), 
 		Timeout:  s.requestTimeout,
 		MaxConns: s.parallelism,
 		Stream:   spec.Endpoint.Stream,
+
+		Secrets:                 spec.Endpoint.Secrets(),
+		AllowCrossHostRedirects: spec.Endpoint.AllowCrossHostRedirects,
 	})
 	opts := openai.StackOptions{MaxRetries: s.maxRetries}
 	limiters := r.Limiters
