@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/report"
 	"github.com/evalplan/evalplan/plan/state"
@@ -80,6 +81,10 @@ func (c *cli) stateForReading(vars []config.VarArg) (*config.Config, *state.File
 	}
 	st, _, ok := c.openState(cfg.Settings.State)
 	if !ok {
+		return nil, nil, false
+	}
+	if err := plan.CheckRunDirs(cfg, st); err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
 		return nil, nil, false
 	}
 	return cfg, st, true
