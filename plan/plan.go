@@ -531,3 +531,17 @@ func unmatched(cfg *config.Config, runs []*PlannedRun, st *state.File, opts Opti
 	check("replace", opts.Replace)
 	return diags
 }
+
+// ForgetsEveryRun reports whether p forgets every run st records (and st records at least
+// one): the plan of a configuration that no longer declares anything evaluated. Applying it
+// without review loses the record of every result, so apply -auto-approve refuses it unless
+// asked explicitly.
+func (p *Plan) ForgetsEveryRun(st *state.File) bool {
+	runs := 0
+	for _, res := range st.Resources {
+		if res.Type == "run" {
+			runs++
+		}
+	}
+	return runs > 0 && p.Summary.Forget >= runs
+}
