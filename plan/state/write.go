@@ -18,7 +18,6 @@ func BackupPath(path string) string { return path + ".backup" }
 // existing file it keeps that file's content in BackupPath(path). The file keeps its
 // permissions; a new one gets 0644.
 func WriteAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
 	mode := fs.FileMode(0o644)
 	st, err := os.Stat(path)
 	switch {
@@ -30,18 +29,39 @@ func WriteAtomic(path string, data []byte) error {
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := writeTemp(dir, filepath.Base(path), mode, data)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := syncDir(dir); err != nil {
+	if err := replace(path, mode, data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// ReplaceFile is [WriteAtomic] without the backup, for files evalplan writes for the user
+// (a saved plan, a report): a temporary file in the same directory, fsynced and renamed over
+// path, so a crash leaves the old file or the new one. A new file gets mode 0644. Callers
+// check first that path may be replaced at all.
+func ReplaceFile(path string, data []byte) error {
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	if err := replace(path, mode, data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// replace writes data to a temporary file next to path and renames it over path.
+func replace(path string, mode fs.FileMode, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := writeTemp(dir, filepath.Base(path), mode, data)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
 }
 
 // writeTemp writes data to a new, fsynced temporary file in dir and returns its name.
