@@ -106,6 +106,9 @@ func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) 
 // outputs and checks. A failed node skips only its dependents. Apply never plans runs of
 // its own: a run action without its planned run is refused.
 func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *state.Store, opts ApplyOptions) (*ApplyResult, hcl.Diagnostics) {
+	if err := CheckRunDirs(cfg, store.Snapshot()); err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Run directory outside the output directory", Detail: err.Error()}}
+	}
 	if opts.Progress == nil {
 		opts.Progress = NopProgress{}
 	}
@@ -149,7 +152,7 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	for addr, status := range w.outcomes {
 		touched[addr] = status != ""
 	}
-	if err := compare.Update(store, suiteEndpoints(cfg), func(dir string) string { return absRunDir(cfg, dir) }, touched); err != nil {
+	if err := compare.Update(store, suiteEndpoints(cfg), func(addr, dir string) (string, error) { return resolveRunDir(cfg, addr, dir) }, touched); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot compare runs", Detail: err.Error()})
 	}
 	snap := store.Snapshot()

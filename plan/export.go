@@ -117,11 +117,15 @@ func (e *Engine) exportRun(ctx context.Context, cfg *config.Config, store *state
 		}
 		return fmt.Errorf("%s: %s has no complete result to export (status: %s)", xaddr, runAddr, status)
 	}
+	dir, err := resolveRunDir(cfg, runAddr, res.RunDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", xaddr, err)
+	}
 	ep := xa.Run.Endpoint
 	rec := &ExportRecord{
 		Address: runAddr, Suite: xa.Run.Suite, Benchmark: xa.Run.Benchmark, Endpoint: ep,
 		Identity: res.Identity, Inputs: res.Inputs, Status: res.Status, Result: res.Result,
-		RunDir: absRunDir(cfg, res.RunDir), ConfigDir: cfg.Dir, EvalplanVersion: e.Version,
+		RunDir: dir, ConfigDir: cfg.Dir, EvalplanVersion: e.Version,
 	}
 	if epc := cfg.Endpoints[ep]; epc != nil {
 		rec.Model = epc.Model

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -166,6 +167,9 @@ type Options struct {
 func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, opts Options) (*Plan, hcl.Diagnostics) {
 	start := time.Now()
 	defer func() { e.log().Debug("plan", "elapsed", time.Since(start).Round(time.Microsecond)) }()
+	if err := CheckRunDirs(cfg, st); err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Run directory outside the output directory", Detail: err.Error()}}
+	}
 	fps, diags := e.refresh(ctx, cfg, priorFingerprints(st), opts.Refresh)
 	if diags.HasErrors() {
 		return nil, diags
@@ -261,20 +265,51 @@ func completedByIdentity(cfg *config.Config, st *state.File) map[string]string {
 	return out
 }
 
-// artifactsExist reports whether a recorded run still has its results.json.
+// artifactsExist reports whether a recorded run still has its results.json. A run directory
+// outside the output directory is never read: its run has no artifacts.
 func artifactsExist(cfg *config.Config, res *state.Resource) bool {
 	if res.RunDir == "" {
 		return false
 	}
-	return rundir.HasResults(absRunDir(cfg, res.RunDir))
+	dir, err := rundir.Resolve(cfg.Dir, cfg.Settings.OutputDir, res.RunDir)
+	return err == nil && rundir.HasResults(dir)
 }
 
-// absRunDir resolves a run directory recorded relative to the configuration directory.
-func absRunDir(cfg *config.Config, dir string) string {
-	if filepath.IsAbs(dir) {
-		return dir
+// resolveRunDir resolves the run directory state records for addr, confined to the output
+// directory ([rundir.Resolve]); the error names the address and the state file.
+func resolveRunDir(cfg *config.Config, addr, recorded string) (string, error) {
+	dir, err := rundir.Resolve(cfg.Dir, cfg.Settings.OutputDir, recorded)
+	if err != nil {
+		return "", fmt.Errorf("%s in %s: %w", addr, cfg.Settings.State, err)
 	}
-	return filepath.Join(cfg.Dir, dir)
+	return dir, nil
+}
+
+// CheckRunDirs refuses a state that records a run directory, current or in a run's history,
+// outside the configured output directory: such a state was edited by hand or written for
+// another configuration, and evalplan must not read, compare, report or upload what it
+// points at.
+func CheckRunDirs(cfg *config.Config, st *state.File) error {
+	var errs []error
+	for _, addr := range slices.Sorted(maps.Keys(st.Resources)) {
+		res := st.Resources[addr]
+		if res.Type != "run" {
+			continue
+		}
+		if res.RunDir != "" {
+			if _, err := resolveRunDir(cfg, addr, res.RunDir); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for _, h := range res.History {
+			if h.RunDir != "" {
+				if _, err := resolveRunDir(cfg, addr+" (history)", h.RunDir); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options, byIdentity map[string]string) *Action {
@@ -500,4 +535,18 @@ func sortActions(actions []*Action) {
 		return a.Address
 	}
 	sort.SliceStable(actions, func(i, j int) bool { return key(actions[i]) < key(actions[j]) })
+}
+
+// ForgetsEveryRun reports whether p forgets every run st records (and st records at least
+// one): the plan of a configuration that no longer declares anything evaluated. Applying it
+// without review loses the record of every result, so apply -auto-approve refuses it unless
+// asked explicitly.
+func (p *Plan) ForgetsEveryRun(st *state.File) bool {
+	runs := 0
+	for _, res := range st.Resources {
+		if res.Type == "run" {
+			runs++
+		}
+	}
+	return runs > 0 && p.Summary.Forget >= runs
 }

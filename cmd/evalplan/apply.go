@@ -17,6 +17,7 @@ func cmdApply(c *cli, args []string) int {
 	var (
 		f           planFlags
 		autoApprove bool
+		forgetAll   bool
 		parallelism int
 		noCache     bool
 	)
@@ -27,6 +28,7 @@ func cmdApply(c *cli, args []string) int {
 	fs.Var(&f.replace, "replace", "force a re-run of this address (repeatable)")
 	fs.BoolVar(&f.refresh, "refresh", true, "probe endpoints; -refresh=false uses recorded fingerprints")
 	fs.BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	fs.BoolVar(&forgetAll, "allow-forget-all", false, "let -auto-approve forget every run the state records")
 	fs.IntVar(&parallelism, "parallelism", 0, "graph nodes at work at once (default: the evalplan block's parallelism)")
 	fs.BoolVar(&noCache, "no-cache", false, "do not read or write the response cache")
 	pos, code, ok := parseArgs(c, fs, args)
@@ -77,6 +79,11 @@ func cmdApply(c *cli, args []string) int {
 			return code
 		}
 		plan.Render(c.stdout, p, color)
+		if autoApprove && !forgetAll && p.ForgetsEveryRun(st) {
+			fmt.Fprintf(c.stderr, "\nError: this plan forgets every run %s records (%d), and -auto-approve does not approve that.\nCheck that the configuration in %s still declares its suites; to forget them all on purpose, add -allow-forget-all, or apply without -auto-approve and answer yes.\n",
+				rel(c.dir, l.cfg.Settings.State), p.Summary.Forget, c.dir)
+			return exitError
+		}
 		if p.Summary.Changes() && !autoApprove {
 			if !c.stdinTTY {
 				fmt.Fprintln(c.stderr, "\nError: apply needs confirmation, and standard input is not a terminal.\nRun 'evalplan apply -auto-approve', or save a plan with 'evalplan plan -out=FILE' and apply that.")

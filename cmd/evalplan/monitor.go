@@ -40,12 +40,12 @@ func cmdMonitor(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: -interval must be positive, such as 2s")
 		return exitError
 	}
-	path, ok := c.statePath()
+	set, ok := c.settings()
 	if !ok {
 		return exitError
 	}
 	live := c.stdoutTTY && !once
-	w := &monitorView{c: c, m: &status.Monitor{StatePath: path, Dir: c.dir}, json: asJSON, redraw: live && !asJSON}
+	w := &monitorView{c: c, m: &status.Monitor{StatePath: set.State, Dir: c.dir, OutputDir: set.OutputDir}, json: asJSON, redraw: live && !asJSON}
 	defer w.close()
 	seen := false
 	tick := time.NewTicker(interval)

@@ -1,6 +1,11 @@
 package main
 
-import "github.com/evalplan/evalplan/plan/state"
+import (
+	"fmt"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/state"
+)
 
 // session is what a command opens before its work: the configuration and engine, the state
 // file's path, the state lock when the command takes it, and the state as read.
@@ -89,6 +94,13 @@ func (c *cli) open(f *commonFlags, command []string, opts ...openOption) (*sessi
 	if !ok {
 		s.release()
 		return nil, exitError, false
+	}
+	if s.loaded != nil {
+		if err := plan.CheckRunDirs(s.loaded.cfg, st); err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+			s.release()
+			return nil, exitError, false
+		}
 	}
 	s.state, s.exists = st, exists
 	return s, exitOK, true

@@ -50,7 +50,7 @@ func cmdPlan(c *cli, args []string) int {
 	if f.out != "" {
 		b, err := plan.MarshalPlan(p)
 		if err == nil {
-			err = state.WriteAtomic(c.abs(f.out), b)
+			err = outputTarget{Flag: "-out", Path: c.abs(f.out), State: l.cfg.Settings.State, Vars: f.vars}.write(c, b)
 		}
 		if err != nil {
 			fmt.Fprintln(c.stderr, "Error: save plan:", err)

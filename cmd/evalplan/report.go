@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/report"
 	"github.com/evalplan/evalplan/plan/state"
@@ -45,7 +47,13 @@ func cmdReport(c *cli, args []string) int {
 		}
 		return exitOK
 	}
-	if err := writeReportFile(c.abs(out), write, doc); err != nil {
+	var buf bytes.Buffer
+	if err := write(&buf, doc); err != nil {
+		fmt.Fprintln(c.stderr, "Error: write the report:", err)
+		return exitError
+	}
+	target := outputTarget{Flag: "-o", Path: c.abs(out), State: cfg.Settings.State, Vars: vars.vars}
+	if err := target.write(c, buf.Bytes()); err != nil {
 		fmt.Fprintln(c.stderr, "Error:", err)
 		return exitError
 	}
@@ -82,27 +90,12 @@ func (c *cli) stateForReading(vars []config.VarArg) (*config.Config, *state.File
 	if !ok {
 		return nil, nil, false
 	}
+	if err := plan.CheckRunDirs(cfg, st); err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return nil, nil, false
+	}
 	return cfg, st, true
 }
 
 // defaultStateFile is the state file's name when the evalplan block does not set one.
 const defaultStateFile = "evalplan.state.json"
-
-// writeReportFile writes doc in one format to the file at path, creating its directory.
-func writeReportFile(path string, write report.Format, doc *report.Doc) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write the report: %w", err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write the report: %w", err)
-	}
-	if err := write(f, doc); err != nil {
-		f.Close()
-		return fmt.Errorf("write the report %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write the report %s: %w", path, err)
-	}
-	return nil
-}

@@ -81,6 +81,7 @@ func TestScripts(t *testing.T) {
 			"waitfile": cmdWaitFile,
 			"exitcode": cmdExitCode,
 			"jsonget":  cmdJSONGet,
+			"replace":  cmdReplace,
 		},
 	})
 }
@@ -278,4 +279,19 @@ func cmdJSONGet(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	fmt.Fprintln(ts.Stdout(), s)
+}
+
+// cmdReplace replaces every occurrence of OLD with NEW in FILE, as a hand edit would, and
+// fails when FILE has no OLD:
+//
+//	replace FILE OLD NEW
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace FILE OLD NEW")
+	}
+	s := ts.ReadFile(args[0])
+	if !strings.Contains(s, args[1]) {
+		ts.Fatalf("replace: %s has no %q", args[0], args[1])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.ReplaceAll(s, args[1], args[2])), 0o644))
 }

@@ -122,14 +122,21 @@ func renderOutput(o state.Output) string {
 // the configuration quietly; commands that only read state work even when a required
 // variable is unset (as Terraform's show and output do).
 func (c *cli) statePath() (string, bool) {
+	s, ok := c.settings()
+	return s.State, ok
+}
+
+// settings loads the configuration's settings (state path, output directory), or says why
+// there are none.
+func (c *cli) settings() (config.Settings, bool) {
 	cat, err := schema.LoadCatalog()
 	if err != nil {
 		fmt.Fprintln(c.stderr, "Error: load the benchmark catalog:", err)
-		return "", false
+		return config.Settings{}, false
 	}
 	cfg, diags := config.Load(c.dir, config.LoadOptions{Environ: c.environ, Catalog: cat})
 	if cfg != nil && cfg.Settings.State != "" && len(cfg.Files) > 0 {
-		return cfg.Settings.State, true
+		return cfg.Settings, true
 	}
 	if cfg != nil {
 		c.printDiags(cfg.HCLFiles(), diags, false)
@@ -137,5 +144,5 @@ func (c *cli) statePath() (string, bool) {
 	if len(diags) == 0 {
 		fmt.Fprintf(c.stderr, "Error: no configuration (*.hcl) in %s\n", c.dir)
 	}
-	return "", false
+	return config.Settings{}, false
 }

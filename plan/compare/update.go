@@ -18,9 +18,9 @@ type Suites map[string][]string
 // runs are comparable: the comparison is on the samples both answered, and those that
 // errored on either side are excluded and counted. A pair neither of whose runs changed in
 // this apply (touched holds the addresses that did) keeps the comparison it has for the same
-// two identities; a failed or running run has none. runDir resolves a recorded run
-// directory.
-func Update(store *state.Store, suites Suites, runDir func(string) string, touched map[string]bool) error {
+// two identities; a failed or running run has none. runDir resolves the run directory
+// recorded for an address, or refuses it; a refused one is never read.
+func Update(store *state.Store, suites Suites, runDir func(addr, recorded string) (string, error), touched map[string]bool) error {
 	snap := store.Snapshot()
 	type group struct{ suite, benchmark string }
 	groups := map[group][]string{}
@@ -39,7 +39,11 @@ func Update(store *state.Store, suites Suites, runDir func(string) string, touch
 			if j, ok := journals[e]; ok {
 				return j
 			}
-			j, err := ReadRun(runDir(snap.Resources[at(e)].RunDir))
+			dir, err := runDir(at(e), snap.Resources[at(e)].RunDir)
+			var j map[string]Sample
+			if err == nil {
+				j, err = ReadRun(dir)
+			}
 			if err != nil {
 				errs = append(errs, err)
 			}

@@ -143,6 +143,12 @@ func (l *loader) load() {
 	for _, name := range configFiles {
 		l.parseConfigFile(name)
 	}
+	if len(l.blocks) == 0 && len(l.syntaxErrors) == 0 && !l.diags.HasErrors() {
+		l.errorf(nil, "Empty configuration",
+			"The configuration files in %s (%s) declare nothing. An empty configuration is not applied: it would forget every run the state records. Declare the endpoints and suites to evaluate (see `evalplan init`); to forget runs on purpose, use `evalplan state rm`.",
+			l.dir, strings.Join(configFiles, ", "))
+		return
+	}
 	l.declareVariables()
 	l.assignVariables(autoVarFiles)
 	l.evalLocals()

@@ -57,7 +57,7 @@ func CompareEndpoints(cfg *config.Config, st *state.File, suite, newEndpoint, ba
 		}
 		c, err := compare.Recorded(ra.Compare[baseEndpoint], ra.Identity, rb.Identity)
 		if err != nil {
-			c, err = compare.Runs(runDir(cfg, ra.RunDir), runDir(cfg, rb.RunDir), ra.Result.Primary)
+			c, err = compareRuns(cfg, addr, ra, baseAddr, rb)
 		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s vs %s: %v", addr, baseEndpoint, err))
@@ -81,13 +81,19 @@ func ComparePrevious(cfg *config.Config, st *state.File, addr string) (Pair, err
 	}
 	run, _ := addrs.ParseRun(addr)
 	s, bench := run.Suite, run.Benchmark
-	cur := runDir(cfg, r.RunDir)
+	cur, err := runDir(cfg, addr, r.RunDir)
+	if err != nil {
+		return Pair{}, err
+	}
 	for i := len(r.History) - 1; i >= 0; i-- {
 		h := r.History[i]
 		if !comparable(h.Status, h.Result) || h.RunDir == "" || h.RunDir == r.RunDir {
 			continue
 		}
-		dir := runDir(cfg, h.RunDir)
+		dir, err := runDir(cfg, addr+" (history)", h.RunDir)
+		if err != nil {
+			return Pair{}, err
+		}
 		if _, err := os.Stat(filepath.Join(dir, rundir.JournalFile)); err != nil {
 			continue
 		}
@@ -107,10 +113,25 @@ func comparable(status state.Status, res *result.Result) bool {
 	return res != nil && (status == state.StatusComplete || status == state.StatusPartial)
 }
 
-// runDir resolves a run directory recorded in state against the configuration directory.
-func runDir(cfg *config.Config, dir string) string {
-	if filepath.IsAbs(dir) {
-		return dir
+// compareRuns compares the journals of two recorded runs.
+func compareRuns(cfg *config.Config, addr string, ra *state.Resource, baseAddr string, rb *state.Resource) (*compare.Comparison, error) {
+	a, err := runDir(cfg, addr, ra.RunDir)
+	if err != nil {
+		return nil, err
 	}
-	return filepath.Join(cfg.Dir, filepath.FromSlash(dir))
+	b, err := runDir(cfg, baseAddr, rb.RunDir)
+	if err != nil {
+		return nil, err
+	}
+	return compare.Runs(a, b, ra.Result.Primary)
+}
+
+// runDir resolves the run directory state records for addr, confined to the output
+// directory ([rundir.Resolve]).
+func runDir(cfg *config.Config, addr, recorded string) (string, error) {
+	dir, err := rundir.Resolve(cfg.Dir, cfg.Settings.OutputDir, recorded)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", addr, err)
+	}
+	return dir, nil
 }

@@ -55,7 +55,7 @@ func TestCompareEndpoints(t *testing.T) {
 	writeJournal(t, dir, "base", "0", "1", "0", "0")
 	writeJournal(t, dir, "new-errors", "1", "err", "1", "0")
 	writeJournal(t, dir, "base-errors", "err", "1", "0", "0")
-	cfg := &config.Config{Dir: dir}
+	cfg := &config.Config{Dir: dir, Settings: config.Settings{OutputDir: dir}}
 	fromJournals := compare.Paired(
 		map[string]compare.Sample{"1": {Score: map[string]float64{"acc": 1}}, "2": {Score: map[string]float64{"acc": 1}}, "3": {Score: map[string]float64{"acc": 1}}, "4": {Score: map[string]float64{"acc": 0}}},
 		map[string]compare.Sample{"1": {Score: map[string]float64{"acc": 0}}, "2": {Score: map[string]float64{"acc": 1}}, "3": {Score: map[string]float64{"acc": 0}}, "4": {Score: map[string]float64{"acc": 0}}},
@@ -161,7 +161,7 @@ func TestComparePrevious(t *testing.T) {
 	dir := t.TempDir()
 	writeJournal(t, dir, "now", "1", "1", "0")
 	writeJournal(t, dir, "then", "1", "0", "0", "1")
-	cfg := &config.Config{Dir: dir}
+	cfg := &config.Config{Dir: dir, Settings: config.Settings{OutputDir: dir}}
 	const addr = `suite.s.run["m"]["a"]`
 	withHistory := func(h ...state.HistoryEntry) *state.Resource {
 		r := complete("id-now-0123456789", "now", 0.66)
@@ -232,7 +232,7 @@ func TestBuildVsPrevious(t *testing.T) {
 	dir := t.TempDir()
 	writeJournal(t, dir, "now", "0", "err", "0")
 	writeJournal(t, dir, "then", "1", "0", "0", "1")
-	cfg := &config.Config{Dir: dir, Suites: map[string]*config.Suite{"s": {Name: "s", Endpoints: []string{"a", "b"}}}}
+	cfg := &config.Config{Dir: dir, Settings: config.Settings{OutputDir: dir}, Suites: map[string]*config.Suite{"s": {Name: "s", Endpoints: []string{"a", "b"}}}}
 	a := partial("id-now-0123456789", "now", 0.5)
 	a.History = []state.HistoryEntry{{Identity: "id-then-0123456789", Status: state.StatusComplete, RunDir: "then", Result: &result.Result{Score: 0.5}}}
 	b := complete("id-b", "now", 0.5)

@@ -107,7 +107,8 @@ func (h Holder) Describe() string {
 // Acquire locks the state file at statePath for holder h, creating <statePath>.lock if
 // needed. When another holder has it, a zero timeout fails at once with [*LockedError];
 // a positive timeout retries until the lock is free, the timeout passes (then
-// [*LockedError]) or ctx is done (then ctx's error).
+// [*LockedError]) or ctx is done (then ctx's error). Once it holds the lock it removes the
+// temporary files an interrupted [WriteAtomic] of the state left ([CleanTemps]).
 func Acquire(ctx context.Context, statePath string, h Holder, timeout time.Duration) (*Lock, error) {
 	path := LockPath(statePath)
 	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o644))
@@ -124,10 +125,14 @@ func Acquire(ctx context.Context, statePath string, h Holder, timeout time.Durat
 	if !ok {
 		return nil, &LockedError{Path: statePath, Holder: readHolder(path), Waited: timeout}
 	}
+	acquired := time.Now()
 	if err := writeHolder(path, h); err != nil {
 		fl.Unlock()
 		return nil, fmt.Errorf("lock state %s: %w", statePath, err)
 	}
+	// A writer killed mid-write left its temporary files; no one else writes the state
+	// while we hold the lock, so those older than now are litter. Cleaning is best effort.
+	_, _ = CleanTemps(statePath, acquired)
 	return &Lock{fl: fl}, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // BackupPath returns where [WriteAtomic] keeps the previous version of the file at path.
@@ -18,7 +20,6 @@ func BackupPath(path string) string { return path + ".backup" }
 // existing file it keeps that file's content in BackupPath(path). The file keeps its
 // permissions; a new one gets 0644.
 func WriteAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
 	mode := fs.FileMode(0o644)
 	st, err := os.Stat(path)
 	switch {
@@ -30,23 +31,90 @@ func WriteAtomic(path string, data []byte) error {
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := writeTemp(dir, filepath.Base(path), mode, data)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := syncDir(dir); err != nil {
+	if err := replace(path, mode, data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
 
+// ReplaceFile is [WriteAtomic] without the backup, for files evalplan writes for the user
+// (a saved plan, a report): a temporary file in the same directory, fsynced and renamed over
+// path, so a crash leaves the old file or the new one. A new file gets mode 0644. Callers
+// check first that path may be replaced at all.
+func ReplaceFile(path string, data []byte) error {
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	if err := replace(path, mode, data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// replace writes data to a temporary file next to path and renames it over path.
+func replace(path string, mode fs.FileMode, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := writeTemp(dir, filepath.Base(path), mode, data)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
+}
+
+// tempPrefixes are the names of the temporary files [WriteAtomic] makes next to the file at
+// path, before os.CreateTemp's random suffix: the new content and the backup being made.
+func tempPrefixes(path string) []string {
+	base := filepath.Base(path)
+	return []string{"." + base + ".tmp-", "." + base + ".backup-"}
+}
+
+// CleanTemps removes the temporary files a [WriteAtomic] of path left behind when it was
+// killed: only files next to path whose names match the writer's own patterns and that were
+// last modified before before (the moment the caller took the state lock, so no writer
+// that holds it now is still using them). It returns the names it removed.
+func CleanTemps(path string, before time.Time) ([]string, error) {
+	dir := filepath.Dir(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !hasAnyPrefix(e.Name(), tempPrefixes(path)) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(before) {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, name)
+	}
+	return removed, errors.Join(errs...)
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) && len(s) > len(p) {
+			return true
+		}
+	}
+	return false
+}
+
 // writeTemp writes data to a new, fsynced temporary file in dir and returns its name.
 func writeTemp(dir, base string, mode fs.FileMode, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*") // tempPrefixes
 	if err != nil {
 		return "", err
 	}
@@ -73,7 +141,7 @@ func writeTemp(dir, base string, mode fs.FileMode, data []byte) (string, error) 
 // and cheap copy; where links are not supported it copies the bytes.
 func backup(path string) error {
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".backup-*")
+	tmp, err := os.CreateTemp(dir, "."+base+".backup-*") // tempPrefixes
 	if err != nil {
 		return err
 	}

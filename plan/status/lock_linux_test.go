@@ -26,7 +26,7 @@ func TestMonitorInterrupted(t *testing.T) {
 	if err := os.WriteFile(state.LockPath(statePath), []byte(stale), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := &Monitor{StatePath: statePath, Dir: dir}
+	m := &Monitor{StatePath: statePath, Dir: dir, OutputDir: filepath.Join(dir, "out")}
 	got, err := m.Snapshot(t0)
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,9 @@ import (
 // journals gained since the previous Snapshot. A Monitor is not safe for concurrent use.
 type Monitor struct {
 	// StatePath is the state file; Dir the configuration directory that run_dir paths in
-	// state are relative to.
-	StatePath, Dir string
+	// state are relative to; OutputDir the output directory every run directory must be
+	// under (a run_dir elsewhere is reported as an error and never read).
+	StatePath, Dir, OutputDir string
 	// Window is the rate window of each run's Meter; 0 means DefaultWindow.
 	Window time.Duration
 
@@ -152,9 +153,9 @@ func (m *Monitor) progress(addr string, r *state.Resource, now time.Time) (Run, 
 	if r.RunDir == "" {
 		return run, nil
 	}
-	dir := r.RunDir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(m.Dir, dir)
+	dir, err := rundir.Resolve(m.Dir, m.OutputDir, r.RunDir)
+	if err != nil {
+		return run, fmt.Errorf("%s in %s: %w", addr, m.StatePath, err)
 	}
 	if m.runs == nil {
 		m.runs = map[string]*followed{}

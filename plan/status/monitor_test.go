@@ -75,7 +75,7 @@ func TestMonitor(t *testing.T) {
 	appendFile(t, filepath.Join(dir, "out/a", rundir.JournalFile), lines(0, 10, 3))
 	appendFile(t, filepath.Join(dir, "out/b", rundir.JournalFile), lines(0, 4, 1))
 
-	m := &Monitor{StatePath: statePath, Dir: dir}
+	m := &Monitor{StatePath: statePath, Dir: dir, OutputDir: filepath.Join(dir, "out")}
 	got, err := m.Snapshot(t0)
 	if err != nil {
 		t.Fatal(err)
