@@ -24,6 +24,15 @@ const (
 	DefaultCacheLockWait   = time.Second
 )
 
+// Errors of OpenCache. Test them with errors.Is.
+var (
+	// ErrCacheLocked marks a cache file held by another process (or another open in this
+	// one) past CacheOptions.LockWait.
+	ErrCacheLocked = errors.New("response cache in use by another evalplan")
+	// ErrCacheDamaged marks a cache file that is not a readable bbolt database.
+	ErrCacheDamaged = errors.New("response cache damaged")
+)
+
 // CacheOptions configures a Cache. Zero fields take their defaults.
 type CacheOptions struct {
 	// BatchSize is how many entries one write transaction commits at most (default 256).
@@ -34,7 +43,8 @@ type CacheOptions struct {
 	// (default 1s).
 	LockWait time.Duration
 	// OnError, when set, receives failures to read or write the cache. They never fail a
-	// request: a read failure is a miss, a write failure loses the entry.
+	// request: a read failure is a miss, a write failure loses the entry. A damaged file
+	// (ErrCacheDamaged, bbolt panics included) is reported once and turns the cache off.
 	OnError func(error)
 }
 
@@ -73,6 +83,9 @@ type Cache struct {
 	closed bool
 
 	hits, misses, written, commits, errs atomic.Int64
+	// broken is set once a read or write found the file damaged: later lookups miss and
+	// later writes are dropped, without touching the file again.
+	broken atomic.Bool
 }
 
 type cacheEntry struct {
@@ -102,19 +115,11 @@ func OpenCache(path string, o CacheOptions) (*Cache, error) {
 	if o.LockWait <= 0 {
 		o.LockWait = DefaultCacheLockWait
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockWait})
+	db, err := openBolt(path, o.LockWait)
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open response cache %s: it is in use by another evalplan process; wait for it to finish, or turn the cache off (cache = false, apply -no-cache): %w", path, err)
+		return nil, fmt.Errorf("open response cache %s: %w; wait for it to finish, or turn the cache off (cache = false, apply -no-cache): %w", path, ErrCacheLocked, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open response cache %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(cacheBucket)
-		return err
-	})
-	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open response cache %s: %w", path, err)
 	}
 	c := &Cache{
@@ -128,6 +133,40 @@ func OpenCache(path string, o CacheOptions) (*Cache, error) {
 	}
 	go c.writer()
 	return c, nil
+}
+
+// openBolt opens the file and checks it, turning bbolt's panics on damaged pages into
+// ErrCacheDamaged.
+func openBolt(path string, lockWait time.Duration) (db *bolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if db != nil {
+				db.Close()
+			}
+			db, err = nil, damaged(p)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: lockWait})
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
+		return nil, damaged(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(cacheBucket)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// damaged is the error of a damaged cache file, with what to do about it.
+func damaged(cause any) error {
+	return fmt.Errorf("%w (%v): move it aside or apply with -no-cache", ErrCacheDamaged, cause)
 }
 
 // Close commits pending writes, stops the writer and closes the file. Later lookups miss
@@ -180,15 +219,10 @@ func (c *Cache) get(key []byte) (*Response, bool) {
 	} else {
 		c.mu.RLock()
 		defer c.mu.RUnlock()
-		if c.closed {
+		if c.closed || c.broken.Load() {
 			return nil, false
 		}
-		err := c.db.View(func(tx *bolt.Tx) error {
-			if v := tx.Bucket(cacheBucket).Get(key); v != nil {
-				data = append([]byte(nil), v...)
-			}
-			return nil
-		})
+		err := c.view(key, &data)
 		if err != nil {
 			c.fail(fmt.Errorf("read response cache %s: %w", c.path, err))
 			return nil, false
@@ -208,6 +242,21 @@ func (c *Cache) get(key []byte) (*Response, bool) {
 	return &Response{Text: cr.Text, FinishReason: cr.FinishReason, Usage: cr.Usage, Cached: true}, true
 }
 
+// view reads key into data; a panic of bbolt on a damaged page is an ErrCacheDamaged error.
+func (c *Cache) view(key []byte, data *[]byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = damaged(p)
+		}
+	}()
+	return c.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(cacheBucket).Get(key); v != nil {
+			*data = append([]byte(nil), v...)
+		}
+		return nil
+	})
+}
+
 // put queues resp for the writer under key.
 func (c *Cache) put(key []byte, resp *Response) {
 	value, err := json.Marshal(cachedResponse{Text: resp.Text, FinishReason: resp.FinishReason, Usage: resp.Usage, Answered: true})
@@ -217,7 +266,7 @@ func (c *Cache) put(key []byte, resp *Response) {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if c.closed {
+	if c.closed || c.broken.Load() {
 		return
 	}
 	c.pending.Store(string(key), value)
@@ -260,15 +309,12 @@ func (c *Cache) writer() {
 
 // commit writes batch in one transaction and drops its entries from pending.
 func (c *Cache) commit(batch []cacheEntry) {
-	err := c.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(cacheBucket)
-		for _, e := range batch {
-			if err := b.Put(e.key, e.value); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	var err error
+	if c.broken.Load() {
+		err = ErrCacheDamaged
+	} else {
+		err = c.update(batch)
+	}
 	if err != nil {
 		c.fail(fmt.Errorf("write response cache %s: %d entries lost: %w", c.path, len(batch), err))
 	} else {
@@ -280,8 +326,30 @@ func (c *Cache) commit(batch []cacheEntry) {
 	}
 }
 
+// update writes batch in one transaction; a panic of bbolt on a damaged page is an
+// ErrCacheDamaged error.
+func (c *Cache) update(batch []cacheEntry) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = damaged(p)
+		}
+	}()
+	return c.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(cacheBucket)
+		for _, e := range batch {
+			if err := b.Put(e.key, e.value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (c *Cache) fail(err error) {
 	c.errs.Add(1)
+	if errors.Is(err, ErrCacheDamaged) && c.broken.Swap(true) {
+		return // reported once
+	}
 	if c.onError != nil {
 		c.onError(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -281,8 +282,97 @@ func TestOpenCacheInUse(t *testing.T) {
 	c := openTestCache(t, path, CacheOptions{})
 	defer c.Close()
 	_, err := OpenCache(path, CacheOptions{LockWait: 10 * time.Millisecond})
-	if !errors.Is(err, bolterrors.ErrTimeout) || !strings.Contains(err.Error(), "in use by another evalplan process") {
+	if !errors.Is(err, bolterrors.ErrTimeout) || !errors.Is(err, ErrCacheLocked) || !strings.Contains(err.Error(), "in use by another evalplan") {
 		t.Errorf("second OpenCache = %v, want an in-use error", err)
+	}
+}
+
+// TestCacheDamagedFile writes garbage into a cache file: OpenCache fails with
+// ErrCacheDamaged and the fix, or, when only data pages are hit, lookups miss and report
+// the damage once; nothing panics.
+func TestCacheDamagedFile(t *testing.T) {
+	garbage := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*131 + 7)
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		// damage writes into the file of a cache holding 200 entries.
+		damage   func(t *testing.T, path string)
+		wantOpen bool // OpenCache succeeds (the meta pages are intact)
+	}{
+		{"whole file", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, garbage(1<<16), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"data pages", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			st, err := f.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Keep the two meta pages and the freelist; overwrite the rest.
+			off := int64(3 * os.Getpagesize())
+			if _, err := f.WriteAt(garbage(int(st.Size()-off)), off); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "responses.bbolt")
+			c := openTestCache(t, path, CacheOptions{})
+			next := &echo{}
+			d := &Cached{Next: next, Cache: c, Namespace: nsA}
+			for i := range 200 {
+				if _, err := d.Do(context.Background(), chat(fmt.Sprint("q", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tt.damage(t, path)
+
+			var reported []error
+			c, err := OpenCache(path, CacheOptions{OnError: func(err error) { reported = append(reported, err) }})
+			if !tt.wantOpen {
+				if !errors.Is(err, ErrCacheDamaged) || !strings.Contains(err.Error(), "move it aside or apply with -no-cache") {
+					t.Fatalf("OpenCache = %v, want ErrCacheDamaged with the fix", err)
+				}
+				return
+			}
+			if err != nil {
+				if !errors.Is(err, ErrCacheDamaged) {
+					t.Fatalf("OpenCache = %v, want nil or ErrCacheDamaged", err)
+				}
+				return
+			}
+			defer c.Close()
+			d = &Cached{Next: next, Cache: c, Namespace: nsA}
+			for i := range 200 {
+				if _, err := d.Do(context.Background(), chat(fmt.Sprint("q", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			damagedN := 0
+			for _, err := range reported {
+				if errors.Is(err, ErrCacheDamaged) {
+					damagedN++
+				}
+			}
+			if damagedN != 1 {
+				t.Errorf("reported %v; want ErrCacheDamaged once", reported)
+			}
+		})
 	}
 }
 

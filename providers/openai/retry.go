@@ -56,12 +56,20 @@ type Retry struct {
 	Rand func() float64
 	// Sleep waits d or until ctx is done, returning ctx's error then; default a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// MaxRetryAfter caps the server's Retry-After (default 60s): a server asking for an
+	// hour is asked again after the cap, and the retries left decide the rest.
+	MaxRetryAfter time.Duration
+	// OnWait, when set, is told of every wait before a retry, with the error that caused
+	// it; WaitMessage says it in words. It must not block.
+	OnWait func(d time.Duration, err error)
 }
 
 // Default backoff bounds of Retry.
 const (
 	DefaultRetryBase = 500 * time.Millisecond
 	DefaultRetryMax  = 30 * time.Second
+	// DefaultMaxRetryAfter is Retry.MaxRetryAfter's default.
+	DefaultMaxRetryAfter = 60 * time.Second
 )
 
 // RetryError is the error of a request that was sent more than once; Attempts says how
@@ -105,7 +113,11 @@ func (r *Retry) Do(ctx context.Context, req *Request) (*Response, error) {
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, withAttempts(attempt, fmt.Errorf("%w (last error: %w)", cerr, err))
 		}
-		if serr := r.sleep(ctx, r.delay(attempt, err)); serr != nil {
+		d := r.delay(attempt, err)
+		if r.OnWait != nil {
+			r.OnWait(d, err)
+		}
+		if serr := r.sleep(ctx, d); serr != nil {
 			return nil, withAttempts(attempt, fmt.Errorf("%w while waiting to retry (last error: %w)", serr, err))
 		}
 	}
@@ -119,7 +131,7 @@ func withAttempts(n int, err error) error {
 }
 
 // delay is the wait before attempt+1: full jitter over the exponential ceiling, or the
-// server's Retry-After when longer.
+// server's Retry-After (capped at MaxRetryAfter) when longer.
 func (r *Retry) delay(attempt int, err error) time.Duration {
 	base, ceil := r.Base, r.Max
 	if base <= 0 {
@@ -138,9 +150,30 @@ func (r *Retry) delay(attempt int, err error) time.Duration {
 	}
 	d = time.Duration(rnd() * float64(d))
 	if se, ok := errors.AsType[*StatusError](err); ok && se.RetryAfter > d {
-		d = se.RetryAfter
+		d = min(se.RetryAfter, r.maxRetryAfter())
 	}
 	return d
+}
+
+func (r *Retry) maxRetryAfter() time.Duration {
+	if r.MaxRetryAfter > 0 {
+		return r.MaxRetryAfter
+	}
+	return DefaultMaxRetryAfter
+}
+
+// WaitMessage says why a request waits d before its next attempt after err, for progress
+// lines: "waiting 60s: server asked to retry after 3600s (HTTP 429)", or "waiting 2s to
+// retry: <err>" for a backoff.
+func WaitMessage(d time.Duration, err error) string {
+	wait := seconds(d)
+	if se, ok := errors.AsType[*StatusError](err); ok {
+		if se.RetryAfter > 0 && d <= se.RetryAfter {
+			return fmt.Sprintf("waiting %s: server asked to retry after %s (HTTP %d)", wait, seconds(se.RetryAfter), se.Code)
+		}
+		return fmt.Sprintf("waiting %s to retry: HTTP %d", wait, se.Code)
+	}
+	return fmt.Sprintf("waiting %s to retry: %v", wait, err)
 }
 
 func (r *Retry) sleep(ctx context.Context, d time.Duration) error {
@@ -164,4 +197,12 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// seconds writes d as whole seconds ("3600s"), or milliseconds below a second.
+func seconds(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%ds", int64(d.Round(time.Second)/time.Second))
 }

@@ -78,6 +78,7 @@ func TestRetry(t *testing.T) {
 	type outcome struct {
 		Calls    int
 		Delays   []time.Duration
+		Waits    []string
 		Attempts int
 		Text     string
 		Err      string
@@ -88,19 +89,42 @@ func TestRetry(t *testing.T) {
 		errs         []error
 		maxRetries   int
 		base, max    time.Duration
-		cancelOn     int  // the Doer cancels the context on this call
-		cancelInWait bool // the wait is interrupted by cancellation
+		maxAfter     time.Duration // Retry.MaxRetryAfter
+		cancelOn     int           // the Doer cancels the context on this call
+		cancelInWait bool          // the wait is interrupted by cancellation
 		want         outcome
 	}{
 		{
 			name: "429 honours Retry-After", errs: []error{st(429, 2*time.Second)},
 			maxRetries: 3, base: time.Millisecond,
-			want: outcome{Calls: 2, Delays: []time.Duration{2 * time.Second}, Attempts: 2, Text: "ok"},
+			want: outcome{
+				Calls: 2, Delays: []time.Duration{2 * time.Second}, Attempts: 2, Text: "ok",
+				Waits: []string{"waiting 2s: server asked to retry after 2s (HTTP 429)"},
+			},
+		},
+		{
+			name: "Retry-After of an hour is capped", errs: []error{st(429, time.Hour)},
+			maxRetries: 3, base: time.Millisecond,
+			want: outcome{
+				Calls: 2, Delays: []time.Duration{DefaultMaxRetryAfter}, Attempts: 2, Text: "ok",
+				Waits: []string{"waiting 60s: server asked to retry after 3600s (HTTP 429)"},
+			},
+		},
+		{
+			name: "Retry-After capped at MaxRetryAfter", errs: []error{st(503, 10*time.Minute)},
+			maxRetries: 3, base: time.Millisecond, maxAfter: 5 * time.Second,
+			want: outcome{
+				Calls: 2, Delays: []time.Duration{5 * time.Second}, Attempts: 2, Text: "ok",
+				Waits: []string{"waiting 5s: server asked to retry after 600s (HTTP 503)"},
+			},
 		},
 		{
 			name: "Retry-After shorter than backoff", errs: []error{st(503, time.Second)},
 			maxRetries: 3, base: 10 * time.Second, max: time.Minute,
-			want: outcome{Calls: 2, Delays: []time.Duration{5 * time.Second}, Attempts: 2, Text: "ok"},
+			want: outcome{
+				Calls: 2, Delays: []time.Duration{5 * time.Second}, Attempts: 2, Text: "ok",
+				Waits: []string{"waiting 5s to retry: HTTP 503"},
+			},
 		},
 		{
 			name:       "exponential with full jitter capped by Max",
@@ -151,8 +175,9 @@ func TestRetry(t *testing.T) {
 			name: "stops when cancelled while waiting", errs: []error{st(429, time.Hour)},
 			maxRetries: 5, cancelInWait: true,
 			want: outcome{
-				Calls: 1, Delays: []time.Duration{time.Hour}, Attempts: 1, Canceled: true,
-				Err: "context canceled while waiting to retry (last error: POST /chat/completions: server returned HTTP 429 Too Many Requests)",
+				Calls: 1, Delays: []time.Duration{DefaultMaxRetryAfter}, Attempts: 1, Canceled: true,
+				Waits: []string{"waiting 60s: server asked to retry after 3600s (HTTP 429)"},
+				Err:   "context canceled while waiting to retry (last error: POST /chat/completions: server returned HTTP 429 Too Many Requests)",
 			},
 		},
 	}
@@ -164,7 +189,13 @@ func TestRetry(t *testing.T) {
 			var got outcome
 			r := &Retry{
 				Next: next, MaxRetries: tt.maxRetries, Base: tt.base, Max: tt.max,
-				Rand: func() float64 { return 0.5 },
+				MaxRetryAfter: tt.maxAfter,
+				Rand:          func() float64 { return 0.5 },
+				OnWait: func(d time.Duration, err error) {
+					if d >= time.Second {
+						got.Waits = append(got.Waits, WaitMessage(d, err))
+					}
+				},
 				Sleep: func(ctx context.Context, d time.Duration) error {
 					got.Delays = append(got.Delays, d)
 					if tt.cancelInWait {

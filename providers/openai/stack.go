@@ -18,6 +18,8 @@ type StackOptions struct {
 	// defaults).
 	MaxRetries          int
 	RetryBase, RetryMax time.Duration
+	// OnWait is Retry.OnWait: it hears of every wait before a retry.
+	OnWait func(d time.Duration, err error)
 }
 
 // Stack returns client wrapped, from the outside in, as Cache → Retry → Limited → client:
@@ -33,7 +35,7 @@ func Stack(client Doer, o StackOptions) Doer {
 		d = &Limited{Next: d, Limiter: o.Limiter}
 	}
 	if o.MaxRetries > 0 {
-		d = &Retry{Next: d, MaxRetries: o.MaxRetries, Base: o.RetryBase, Max: o.RetryMax}
+		d = &Retry{Next: d, MaxRetries: o.MaxRetries, Base: o.RetryBase, Max: o.RetryMax, OnWait: o.OnWait}
 	}
 	if o.Cache != nil {
 		d = &Cached{Next: d, Cache: o.Cache, Namespace: o.Namespace}
