@@ -36,6 +36,9 @@ type Runner struct {
 	// Limiters holds one adaptive concurrency limiter per endpoint, shared by every run
 	// against it (DESIGN §7). Nil means each run gets its own.
 	Limiters *openai.Limiters
+	// CacheWait bounds how long a run waits for a response cache held by another
+	// evalplan before it runs without the cache (default DefaultCacheWait).
+	CacheWait time.Duration
 
 	mu     sync.Mutex
 	caches map[string]*openai.Cache // by cache file
@@ -55,8 +58,17 @@ func (r *Runner) Close() error {
 	return errors.Join(errs...)
 }
 
-// responseCache opens (once) the response cache under cacheDir.
-func (r *Runner) responseCache(cacheDir string) (*openai.Cache, error) {
+// DefaultCacheWait is Runner.CacheWait's default.
+const DefaultCacheWait = 10 * time.Minute
+
+// cacheLockPoll is how long one attempt to open a locked cache waits.
+const cacheLockPoll = time.Second
+
+// responseCache opens (once) the response cache under cacheDir. A cache that cannot be
+// used — a read-only or unwritable cache_dir, a damaged file, a file another evalplan holds
+// past CacheWait — is not an error: the run goes on without it, and progress says why and
+// what to do. A held file is waited for, with progress, until ctx ends.
+func (r *Runner) responseCache(ctx context.Context, addr, cacheDir string, progress plan.Progress) (*openai.Cache, error) {
 	path := filepath.Join(cacheDir, "responses.bbolt")
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -64,11 +76,35 @@ func (r *Runner) responseCache(cacheDir string) (*openai.Cache, error) {
 		return c, nil
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return nil, err
+		progress.Log(addr, fmt.Sprintf("warning: running without the response cache: %v", err))
+		return nil, nil
 	}
-	c, err := openai.OpenCache(path, openai.CacheOptions{})
+	wait := r.CacheWait
+	if wait <= 0 {
+		wait = DefaultCacheWait
+	}
+	var (
+		c      *openai.Cache
+		err    error
+		waited time.Duration
+	)
+	for {
+		poll := min(cacheLockPoll, wait-waited)
+		c, err = openai.OpenCache(path, openai.CacheOptions{LockWait: poll, OnError: cacheWarning(addr, progress)})
+		waited += poll
+		if !errors.Is(err, openai.ErrCacheLocked) || waited >= wait {
+			break
+		}
+		if waited == poll {
+			progress.Log(addr, fmt.Sprintf("waiting up to %s for the response cache %s, held by another evalplan", wait, path))
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
 	if err != nil {
-		return nil, err
+		progress.Log(addr, fmt.Sprintf("warning: running without the response cache: %v", err))
+		return nil, nil
 	}
 	if r.caches == nil {
 		r.caches = map[string]*openai.Cache{}
@@ -85,7 +121,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	if progress == nil {
 		progress = plan.NopProgress{}
 	}
-	x, err := r.prepare(spec, progress)
+	x, err := r.prepare(ctx, spec, progress)
 	if err != nil {
 		return failed(err), err
 	}
@@ -119,7 +155,7 @@ type run struct {
 }
 
 // prepare checks what a run needs from its spec, without touching files.
-func (r *Runner) prepare(spec *plan.RunSpec, progress plan.Progress) (*run, error) {
+func (r *Runner) prepare(ctx context.Context, spec *plan.RunSpec, progress plan.Progress) (*run, error) {
 	if spec == nil {
 		return nil, errors.New("native runner: no run spec")
 	}
@@ -146,7 +182,7 @@ func (r *Runner) prepare(spec *plan.RunSpec, progress plan.Progress) (*run, erro
 	if x.now == nil {
 		x.now = time.Now
 	}
-	doer, cleanup, err := r.newDoer(spec, s)
+	doer, cleanup, err := r.newDoer(ctx, spec, s, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +194,7 @@ func (r *Runner) prepare(spec *plan.RunSpec, progress plan.Progress) (*run, erro
 		if err != nil {
 			return nil, fmt.Errorf("%s: judge: %w", spec.Address, err)
 		}
-		jdoer, jcleanup, err := r.newDoer(&js, s)
+		jdoer, jcleanup, err := r.newDoer(ctx, &js, s, progress)
 		if err != nil {
 			return nil, fmt.Errorf("%s: judge: %w", spec.Address, err)
 		}
@@ -169,7 +205,7 @@ func (r *Runner) prepare(spec *plan.RunSpec, progress plan.Progress) (*run, erro
 }
 
 // newDoer is the request interface of spec.Endpoint and what closes it.
-func (r *Runner) newDoer(spec *plan.RunSpec, s *settings) (openai.Doer, func(), error) {
+func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, progress plan.Progress) (openai.Doer, func(), error) {
 	if r.NewDoer != nil {
 		return r.NewDoer(spec), func() {}, nil
 	}
@@ -187,7 +223,7 @@ func (r *Runner) newDoer(spec *plan.RunSpec, s *settings) (openai.Doer, func(), 
 		Secrets:                 spec.Endpoint.Secrets(),
 		AllowCrossHostRedirects: spec.Endpoint.AllowCrossHostRedirects,
 	})
-	opts := openai.StackOptions{MaxRetries: s.maxRetries}
+	opts := openai.StackOptions{MaxRetries: s.maxRetries, OnWait: waitLogger(spec.Address, progress)}
 	limiters := r.Limiters
 	if limiters == nil {
 		limiters = &openai.Limiters{}
@@ -198,13 +234,46 @@ func (r *Runner) newDoer(spec *plan.RunSpec, s *settings) (openai.Doer, func(), 
 		if err != nil {
 			return nil, nil, err
 		}
-		cache, err := r.responseCache(spec.CacheDir)
+		cache, err := r.responseCache(ctx, spec.Address, spec.CacheDir, progress)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: response cache: %w", spec.Address, err)
 		}
-		opts.Cache, opts.Namespace = cache, ns
+		if cache != nil {
+			opts.Cache, opts.Namespace = cache, ns
+		}
 	}
 	return openai.Stack(c, opts), c.CloseIdleConnections, nil
+}
+
+// cacheWarning reports a damaged cache found mid-run; the cache then turns itself off.
+// Other cache errors cost an entry and are not worth a line each.
+func cacheWarning(addr string, progress plan.Progress) func(error) {
+	return func(err error) {
+		if errors.Is(err, openai.ErrCacheDamaged) {
+			progress.Log(addr, fmt.Sprintf("warning: response cache turned off: %v", err))
+		}
+	}
+}
+
+// waitLogger tells progress of waits before retries of a second or more, once per
+// distinct message in a row, so that a run whose every request waits says so.
+func waitLogger(addr string, progress plan.Progress) func(time.Duration, error) {
+	var (
+		mu   sync.Mutex
+		last string
+	)
+	return func(d time.Duration, err error) {
+		if d < time.Second {
+			return
+		}
+		msg := openai.WaitMessage(d, err)
+		mu.Lock()
+		defer mu.Unlock()
+		if msg != last {
+			last = msg
+			progress.Log(addr, msg)
+		}
+	}
 }
 
 // judgeMaxTokens bounds a judge's answer (a Yes or a No is expected).
