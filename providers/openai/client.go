@@ -17,8 +17,16 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 )
 
-// maxBody bounds how much of a response body the client reads.
-const maxBody = 64 << 20
+// Bounds on what the client reads of a 2xx response, so that a misbehaving server cannot
+// make it hold gigabytes: a larger reply is ErrTooLarge.
+const (
+	// maxBody bounds a completion body, and the text accumulated from a stream.
+	maxBody = 32 << 20
+	// maxModelsBody bounds a GET /models body.
+	maxModelsBody = 4 << 20
+	// maxEventLine bounds one line of an event stream (one chunk, typically a token).
+	maxEventLine = 1 << 20
+)
 
 // maxErrorBody is how much of a non-2xx body a StatusError keeps.
 const maxErrorBody = 512
@@ -109,7 +117,36 @@ var (
 	ErrNoAnswer = fmt.Errorf("%w: no answer", ErrMalformed)
 	// ErrTimeout marks a request that ran past ClientOptions.Timeout.
 	ErrTimeout = errors.New("request timed out")
+	// ErrTooLarge marks a 2xx response larger than the client reads (32 MiB for a
+	// completion, 4 MiB for /models, 1 MiB for one event-stream line). It is not retried:
+	// the same request would get the same reply.
+	ErrTooLarge = errors.New("response too large")
 )
+
+// readLimited reads all of r, or fails with ErrTooLarge when r holds more than n bytes.
+func readLimited(r io.Reader, n int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, n+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > n {
+		return nil, tooLarge("body", n)
+	}
+	return data, nil
+}
+
+// tooLarge is the ErrTooLarge error of what, over n bytes.
+func tooLarge(what string, n int64) error {
+	return fmt.Errorf("%w: %s over %s; the server's reply is not what evalplan expects of a completion", ErrTooLarge, what, size(n))
+}
+
+// size writes n bytes in MiB or KiB.
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
 
 // StatusError is a non-2xx HTTP response.
 type StatusError struct {
@@ -210,7 +247,11 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	defer res.Body.Close()
 	var resp *Response
-	if isEventStream(res.Header.Get("Content-Type")) {
+	stream := isEventStream(res.Header.Get("Content-Type"))
+	if !stream && res.ContentLength > maxBody {
+		return nil, fmt.Errorf("POST %s: %w", path, tooLarge("body", maxBody))
+	}
+	if stream {
 		resp, err = readStream(res.Body)
 	} else {
 		resp, err = readCompletion(res.Body)
@@ -245,7 +286,10 @@ func (c *Client) Models(ctx context.Context) ([]Model, error) {
 	var list struct {
 		Data *[]Model `json:"data"`
 	}
-	data, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
+	if res.ContentLength > maxModelsBody {
+		return nil, fmt.Errorf("GET /models: %w", tooLarge("body", maxModelsBody))
+	}
+	data, err := readLimited(res.Body, maxModelsBody)
 	if err != nil {
 		return nil, c.bodyError(ctx, "GET /models", err)
 	}
@@ -332,7 +376,7 @@ func (c *Client) transportError(ctx context.Context, op string, err error) error
 
 // bodyError classifies an error met while reading a 2xx body.
 func (c *Client) bodyError(ctx context.Context, op string, err error) error {
-	if errors.Is(err, ErrMalformed) {
+	if errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return c.transportError(ctx, op, err)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -522,4 +524,73 @@ func BenchmarkClientDo(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// TestResponseTooLarge answers with replies larger than the client reads: each is a
+// non-retryable ErrTooLarge, and reading a 60 MB reply does not allocate gigabytes.
+func TestResponseTooLarge(t *testing.T) {
+	chunk := func(text string) string {
+		b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"delta": map[string]any{"content": text}}}})
+		return "data: " + string(b) + "\n\n"
+	}
+	big := strings.Repeat("x", 60<<20)
+	completion := []byte(`{"choices":[{"message":{"content":"` + big + `"}}]}`)
+	tests := []struct {
+		name   string
+		path   string // /chat/completions or /models
+		ctype  string
+		length bool // send Content-Length
+		body   []byte
+		want   string
+	}{
+		{"60 MB completion", "/chat/completions", "application/json", true, completion,
+			"response too large: body over 32 MiB"},
+		{"60 MB completion without Content-Length", "/chat/completions", "application/json", false, completion,
+			"response too large: body over 32 MiB"},
+		{"one 2 MB event line", "/chat/completions", "text/event-stream", false, []byte(chunk(big[:2<<20])),
+			"response too large: event stream line over 1 MiB"},
+		{"a stream of 40 MB text", "/chat/completions", "text/event-stream", false,
+			[]byte(strings.Repeat(chunk(big[:512<<10]), 80) + "data: [DONE]\n\n"),
+			"response too large: streamed text over 32 MiB"},
+		{"5 MB /models", "/models", "application/json", false, []byte(`{"data":[{"id":"` + big[:5<<20] + `"}]}`),
+			"response too large: body over 4 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.ctype)
+				if tt.length {
+					w.Header().Set("Content-Length", strconv.Itoa(len(tt.body)))
+				}
+				// Written in pieces, so that without Content-Length the reply is chunked.
+				for b := tt.body; len(b) > 0; {
+					n := min(len(b), 1<<20)
+					if _, err := w.Write(b[:n]); err != nil {
+						return
+					}
+					b = b[n:]
+				}
+			}))
+			defer srv.Close()
+			c := NewClient(ClientOptions{BaseURL: srv.URL + "/v1"})
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			var err error
+			if tt.path == "/models" {
+				_, err = c.Models(context.Background())
+			} else {
+				_, err = c.Do(context.Background(), chat("hi"))
+			}
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want ErrTooLarge with %q", err, tt.want)
+			}
+			if Retryable(err) {
+				t.Errorf("Retryable(%v) = true, want false", err)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
+				t.Errorf("reading the reply allocated %d MiB, want at most 256", alloc>>20)
+			}
+		})
+	}
 }

@@ -87,7 +87,7 @@ type wireResponse struct {
 
 // readCompletion parses a non-streamed completion body.
 func readCompletion(r io.Reader) (*Response, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxBody))
+	data, err := readLimited(r, maxBody)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func readCompletion(r io.Reader) (*Response, error) {
 // io.ErrUnexpectedEOF; a stream without any choice is malformed, and one whose choices never
 // carry content (a refusal, say) has no answer.
 func readStream(r io.Reader) (*Response, error) {
-	br := bufio.NewReader(io.LimitReader(r, maxBody))
+	br := bufio.NewReaderSize(r, maxEventLine)
 	var (
 		text     strings.Builder
 		resp     Response
@@ -158,9 +158,14 @@ func readStream(r io.Reader) (*Response, error) {
 			choices = true
 			c := (*w.Choices)[0]
 			t, ok := c.text()
+			if text.Len()+len(t) > maxBody {
+				return false, tooLarge("streamed text", maxBody)
+			}
 			text.WriteString(t)
 			answered = answered || ok
-			refusal.WriteString(c.refusal())
+			if r := c.refusal(); refusal.Len() <= maxRefusal && len(r) <= maxEventLine {
+				refusal.WriteString(r)
+			}
 			if c.FinishReason != nil && *c.FinishReason != "" {
 				resp.FinishReason = *c.FinishReason
 				finished = true
@@ -169,7 +174,10 @@ func readStream(r io.Reader) (*Response, error) {
 		return false, nil
 	}
 	for {
-		line, err := br.ReadBytes('\n')
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, tooLarge("event stream line", maxEventLine)
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, err
 		}
@@ -191,6 +199,9 @@ func readStream(r io.Reader) (*Response, error) {
 			field, value, _ := bytes.Cut(line, []byte(":"))
 			value = bytes.TrimPrefix(value, []byte(" "))
 			if string(field) == "data" {
+				if len(data)+len(value) > maxEventLine {
+					return nil, tooLarge("event", maxEventLine)
+				}
 				if len(data) > 0 {
 					data = append(data, '\n')
 				}
