@@ -35,6 +35,29 @@ func newProgress(c *cli, color bool) progress {
 type counter struct {
 	total, done, errs, tokens int64
 	started                   time.Time
+	// note is the last line logged for the address and noteDone the count done then: while
+	// nothing more is done, the note (say, "waiting 60s: server asked to retry after
+	// 3600s (HTTP 429)") says more than a rate of 0 and an ETA of 0s.
+	note     string
+	noteDone int64
+}
+
+// logged records msg as the address's note.
+func (k *counter) logged(msg string) {
+	k.note, k.noteDone = msg, k.done
+}
+
+// status is the rate part of a progress line: rates and ETA, or the last note while
+// nothing has been done since it, or "no answer yet".
+func (k *counter) status() string {
+	if k.note != "" && k.done == k.noteDone {
+		return fmt.Sprintf("%d errors, %s", k.errs, k.note)
+	}
+	rps, tps, eta := k.rates()
+	if rps == 0 {
+		return fmt.Sprintf("%d errors, no answer yet", k.errs)
+	}
+	return fmt.Sprintf("%.1f req/s, %.0f tok/s, %d errors, ETA %s", rps, tps, k.errs, eta)
 }
 
 func (k *counter) rates() (rps, tps float64, eta time.Duration) {
@@ -112,6 +135,9 @@ func (l *lines) Add(addr string, n, errs, tokens int64) {
 func (l *lines) Log(addr, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if k := l.runs[addr]; k != nil {
+		k.logged(msg)
+	}
 	fmt.Fprintf(l.w, "%s: %s\n", addr, msg)
 }
 
@@ -127,8 +153,7 @@ func (l *lines) print() {
 	sort.Strings(addrs)
 	for _, a := range addrs {
 		k := l.runs[a]
-		rps, tps, eta := k.rates()
-		fmt.Fprintf(l.w, "%s: %d/%d, %.1f req/s, %.0f tok/s, %d errors, ETA %s\n", a, k.done, k.total, rps, tps, k.errs, eta)
+		fmt.Fprintf(l.w, "%s: %d/%d, %s\n", a, k.done, k.total, k.status())
 	}
 }
 
@@ -173,8 +198,7 @@ func (b *bars) Total(addr string, n int64) {
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 				b.mu.Lock()
 				defer b.mu.Unlock()
-				rps, tps, eta := r.k.rates()
-				return fmt.Sprintf(" %.1f req/s %.0f tok/s %d err ETA %s", rps, tps, r.k.errs, eta)
+				return " " + r.k.status()
 			})),
 		)
 		b.runs[addr] = r
@@ -199,6 +223,11 @@ func (b *bars) Add(addr string, n, errs, tokens int64) {
 }
 
 func (b *bars) Log(addr, msg string) {
+	b.mu.Lock()
+	if r := b.runs[addr]; r != nil {
+		r.k.logged(msg)
+	}
+	b.mu.Unlock()
 	fmt.Fprintf(b.p, "%s: %s\n", addr, msg)
 }
 
