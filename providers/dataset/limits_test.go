@@ -108,7 +108,7 @@ func TestReadDigest(t *testing.T) {
 	})
 	tests := []struct {
 		name, path string
-		stopAfter  int // records read before SkipRest; 0 reads all
+		stopAfter  int // records read before ErrSkipRest; 0 reads all
 	}{
 		{"jsonl", filepath.Join(dir, "a.jsonl"), 0},
 		{"jsonl stopped", filepath.Join(dir, "a.jsonl"), 1},
@@ -128,7 +128,7 @@ func TestReadDigest(t *testing.T) {
 			got, err := ReadDigest(context.Background(), plan.DatasetFile{Path: tt.path}, nil, func(int, Record) error {
 				n++
 				if n == tt.stopAfter {
-					return SkipRest
+					return ErrSkipRest
 				}
 				return nil
 			})

@@ -63,15 +63,15 @@ const ctxCheckEvery = 256
 // file) is an error that names the file and where the record starts: memory stays bounded
 // by that limit and the read buffer, however large the file.
 //
-// fn may return SkipRest to stop reading records without an error.
+// fn may return ErrSkipRest to stop reading records without an error.
 func Read(ctx context.Context, f plan.DatasetFile, ds *config.Dataset, fn func(row int, rec Record) error) error {
 	_, err := read(ctx, f, ds, fn, nil)
 	return err
 }
 
-// SkipRest, returned by Read's or ReadDigest's fn, stops the reading of records; the read
+// ErrSkipRest, returned by Read's or ReadDigest's fn, stops the reading of records; the read
 // then returns nil (ReadDigest still hashes the rest of the bytes, without parsing them).
-var SkipRest = errors.New("skip the rest of the dataset")
+var ErrSkipRest = errors.New("skip the rest of the dataset")
 
 // ReadDigest is Read that also returns the sha256 of the bytes it read, computed while
 // reading them, as the dataset provider computes it: the hex sha256 of a single file; for
@@ -133,7 +133,7 @@ func read(ctx context.Context, f plan.DatasetFile, ds *config.Dataset, fn func(r
 			}
 		}
 		sum, err := readFile(ctx, m.path, format, ds, emit, hashed != nil)
-		if errors.Is(err, SkipRest) {
+		if errors.Is(err, ErrSkipRest) {
 			skipping, err = true, nil
 		}
 		if err != nil {
@@ -193,7 +193,7 @@ func readFile(ctx context.Context, path, format string, ds *config.Dataset, fn f
 	default:
 		err = fmt.Errorf("read dataset %s: unknown format %q", path, format)
 	}
-	if err != nil && !errors.Is(err, SkipRest) || !digest {
+	if err != nil && !errors.Is(err, ErrSkipRest) || !digest {
 		return "", err
 	}
 	if _, cerr := io.Copy(io.Discard, src); cerr != nil { // the bytes no record needed
@@ -213,7 +213,7 @@ func readParquet(ctx context.Context, fh *os.File, path string, fn func(int, Rec
 	}
 	r := reader{ctx: ctx, path: path, fn: fn}
 	err := r.parquet(fh)
-	if err != nil && !errors.Is(err, SkipRest) || !digest {
+	if err != nil && !errors.Is(err, ErrSkipRest) || !digest {
 		return "", err
 	}
 	after, herr := hashAt(fh, path)

@@ -161,7 +161,7 @@ func streamSelected(ctx context.Context, src source, t task, sel *selection, fn 
 		}
 		next++
 		if next == len(sel.rows) {
-			return dataset.SkipRest
+			return dataset.ErrSkipRest
 		}
 		return nil
 	})
