@@ -309,7 +309,7 @@ func checkDigest(spec *plan.RunSpec, got string) error {
 			c.Name, spec.Dataset.Path, want, got)
 	}
 	return fmt.Errorf("dataset %s has sha256 %s, but the plan was made with %s: it changed after it was planned; restore it or plan again (a downloaded dataset: clear it with evalplan datasets clear %s)",
-		spec.Dataset.Path, got, want, got)
+		spec.Dataset.Path, got, want, want)
 }
 
 // checkResume refuses to resume a journal made from other dataset bytes: its samples would
