@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,21 +58,71 @@ const ctxCheckEvery = 256
 // enums and byte arrays are strings; booleans bool; nulls nil; timestamps RFC 3339 strings
 // in UTC; dates "2006-01-02"; UUIDs "8-4-4-4-12" strings; lists and repeated fields []any;
 // structs and maps map[string]any.
+//
+// A record larger than MaxRecordBytes (a JSON Lines line, a CSV record, one object of a JSON
+// file) is an error that names the file and where the record starts: memory stays bounded
+// by that limit and the read buffer, however large the file.
+//
+// fn may return ErrSkipRest to stop reading records without an error.
 func Read(ctx context.Context, f plan.DatasetFile, ds *config.Dataset, fn func(row int, rec Record) error) error {
+	_, err := read(ctx, f, ds, fn, nil)
+	return err
+}
+
+// ErrSkipRest, returned by Read's or ReadDigest's fn, stops the reading of records; the read
+// then returns nil (ReadDigest still hashes the rest of the bytes, without parsing them).
+var ErrSkipRest = errors.New("skip the rest of the dataset")
+
+// ReadDigest is Read that also returns the sha256 of the bytes it read, computed while
+// reading them, as the dataset provider computes it: the hex sha256 of a single file; for
+// a directory or glob, the sha256 of the list of "<sha256>  <relative path>\n" lines of its
+// files. Records are parsed from exactly the bytes hashed, so a file that changes while it
+// is read yields the digest of what was parsed (or an error), never old records under a
+// new digest. A Parquet file, read at random offsets, is hashed before and after reading;
+// a change in between is an error.
+func ReadDigest(ctx context.Context, f plan.DatasetFile, ds *config.Dataset, fn func(row int, rec Record) error) (string, error) {
+	var list strings.Builder
+	multi, err := read(ctx, f, ds, fn, func(rel, sum string) { fmt.Fprintf(&list, "%s  %s\n", sum, rel) })
+	if err != nil {
+		return "", err
+	}
+	if !multi {
+		sum, _, _ := strings.Cut(list.String(), " ")
+		return sum, nil
+	}
+	sum := sha256.Sum256([]byte(list.String()))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// read reads the records of f; with hashed set, it hashes every file's bytes and passes
+// each file's digest to hashed. multi reports a directory or glob.
+func read(ctx context.Context, f plan.DatasetFile, ds *config.Dataset, fn func(row int, rec Record) error, hashed func(rel, sum string)) (multi bool, err error) {
 	if ds == nil {
 		ds = &config.Dataset{}
 	}
 	files, multi, err := members(f.Path)
 	if err != nil {
-		return fmt.Errorf("read dataset %s: %w", f.Path, err)
+		return multi, fmt.Errorf("read dataset %s: %w", f.Path, err)
 	}
+	skipping := false
 	for _, m := range files {
 		if err := ctx.Err(); err != nil {
-			return err
+			return multi, err
+		}
+		if skipping {
+			if hashed == nil {
+				return multi, nil
+			}
+			sum, err := hashFile(ctx, m.path, "", plan.NopProgress{})
+			if err != nil {
+				return multi, fmt.Errorf("read dataset: %w", err)
+			}
+			hashed(m.rel, sum)
+			continue
 		}
 		format, err := formatOf(ds, m.path)
 		if err != nil {
-			return err
+			return multi, err
 		}
 		emit := fn
 		if multi {
@@ -80,11 +132,18 @@ func Read(ctx context.Context, f plan.DatasetFile, ds *config.Dataset, fn func(r
 				return fn(row, rec)
 			}
 		}
-		if err := readFile(ctx, m.path, format, ds, emit); err != nil {
-			return err
+		sum, err := readFile(ctx, m.path, format, ds, emit, hashed != nil)
+		if errors.Is(err, ErrSkipRest) {
+			skipping, err = true, nil
+		}
+		if err != nil {
+			return multi, err
+		}
+		if hashed != nil {
+			hashed(m.rel, sum)
 		}
 	}
-	return nil
+	return multi, nil
 }
 
 // formatOf is ds.Format, or else the format told by the file's extension.
@@ -103,29 +162,115 @@ func formatOf(ds *config.Dataset, path string) (string, error) {
 	return "", fmt.Errorf("dataset %q: cannot tell the format of %s from its extension; set format = \"jsonl\", \"json\", \"csv\" or \"parquet\" in the dataset block", ds.Name, path)
 }
 
-func readFile(ctx context.Context, path, format string, ds *config.Dataset, fn func(int, Record) error) error {
+// readFile reads the records of one file; with digest set it returns the sha256 of the
+// file's bytes, hashed as they are read (the bytes after the last record are hashed unread).
+func readFile(ctx context.Context, path, format string, ds *config.Dataset, fn func(int, Record) error, digest bool) (string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("read dataset: %w", err)
+		return "", fmt.Errorf("read dataset: %w", err)
 	}
 	defer fh.Close()
 	if format == FormatParquet {
-		r := reader{ctx: ctx, path: path, fn: fn}
-		return r.parquet(fh)
+		return readParquet(ctx, fh, path, fn, digest)
 	}
-	br := bufio.NewReaderSize(fh, 64<<10)
+	h := sha256.New()
+	var src io.Reader = fh
+	if digest {
+		src = io.TeeReader(fh, h)
+	}
+	lim := &recordLimit{r: src}
+	lim.reset()
+	br := bufio.NewReaderSize(lim, readBuffer)
 	skipBOM(br)
-	r := reader{ctx: ctx, path: path, br: br, fn: fn}
+	r := reader{ctx: ctx, path: path, br: br, lim: lim, fn: fn}
 	switch format {
 	case FormatJSONL:
-		return r.jsonl()
+		err = r.jsonl()
 	case FormatJSON:
-		return r.json()
+		err = r.json()
 	case FormatCSV:
-		return r.csv(ds)
+		err = r.csv(ds)
 	default:
-		return fmt.Errorf("read dataset %s: unknown format %q", path, format)
+		err = fmt.Errorf("read dataset %s: unknown format %q", path, format)
 	}
+	if err != nil && !errors.Is(err, ErrSkipRest) || !digest {
+		return "", err
+	}
+	if _, cerr := io.Copy(io.Discard, src); cerr != nil { // the bytes no record needed
+		return "", fmt.Errorf("read dataset %s: %w", path, cerr)
+	}
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+// readParquet reads a Parquet file; with digest set it hashes the file before and after.
+func readParquet(ctx context.Context, fh *os.File, path string, fn func(int, Record) error, digest bool) (string, error) {
+	before := ""
+	if digest {
+		var err error
+		if before, err = hashAt(fh, path); err != nil {
+			return "", err
+		}
+	}
+	r := reader{ctx: ctx, path: path, fn: fn}
+	err := r.parquet(fh)
+	if err != nil && !errors.Is(err, ErrSkipRest) || !digest {
+		return "", err
+	}
+	after, herr := hashAt(fh, path)
+	if herr != nil {
+		return "", herr
+	}
+	if after != before {
+		return "", fmt.Errorf("read dataset %s: the file changed while it was read (sha256 %s before, %s after); read it again once nothing writes it", path, before, after)
+	}
+	return before, err
+}
+
+// hashAt is the hex sha256 of the whole of an open file.
+func hashAt(fh *os.File, path string) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(fh, 0, 1<<62)); err != nil {
+		return "", fmt.Errorf("hash dataset %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readBuffer is the size of the buffer records are read through.
+const readBuffer = 64 << 10
+
+// MaxRecordBytes bounds one record of a dataset: a JSON Lines line, a CSV record or one
+// object of a JSON file. A variable so tests can lower it.
+var MaxRecordBytes int64 = 64 << 20
+
+// errRecordTooLarge is what a recordLimit returns past its limit.
+var errRecordTooLarge = errors.New("record too large")
+
+// recordLimit passes reads through until MaxRecordBytes (plus the read buffer) have been
+// read since the last reset, then fails with errRecordTooLarge. Readers reset it after
+// each record, so no record can make the read buffers grow past the limit.
+type recordLimit struct {
+	r    io.Reader
+	n    int64 // bytes read
+	stop int64 // n at which reads fail
+}
+
+func (l *recordLimit) reset() { l.stop = l.n + MaxRecordBytes + readBuffer }
+
+func (l *recordLimit) Read(b []byte) (int, error) {
+	if l.n >= l.stop {
+		return 0, errRecordTooLarge
+	}
+	if rest := l.stop - l.n; int64(len(b)) > rest {
+		b = b[:rest]
+	}
+	n, err := l.r.Read(b)
+	l.n += int64(n)
+	return n, err
+}
+
+// tooLarge rewords errRecordTooLarge for the user: where names the record's place.
+func tooLarge(path, where string) error {
+	return fmt.Errorf("read dataset %s: %s is larger than %d MiB; a record that large is not a benchmark sample: check the file's format (format = ...) and line ends", path, where, MaxRecordBytes>>20)
 }
 
 // skipBOM drops a UTF-8 byte order mark.
@@ -140,6 +285,7 @@ type reader struct {
 	ctx  context.Context
 	path string
 	br   *bufio.Reader
+	lim  *recordLimit // nil for Parquet
 	fn   func(int, Record) error
 	row  int
 }
@@ -151,6 +297,9 @@ func (r *reader) emit(rec Record) error {
 			return err
 		}
 	}
+	if r.lim != nil {
+		r.lim.reset()
+	}
 	err := r.fn(r.row, rec)
 	r.row++
 	return err
@@ -161,6 +310,10 @@ func (r *reader) jsonl() error {
 	for lineNo := 1; ; lineNo++ {
 		var err error
 		line, err = readLine(r.br, line[:0])
+		if errors.Is(err, errRecordTooLarge) {
+			return tooLarge(r.path, fmt.Sprintf("line %d", lineNo))
+		}
+		r.lim.reset()
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("read dataset %s:%d: %w", r.path, lineNo, err)
 		}
@@ -239,6 +392,9 @@ func (r *reader) json() error {
 	dec := json.NewDecoder(r.br)
 	dec.UseNumber()
 	fail := func(err error) error {
+		if errors.Is(err, errRecordTooLarge) {
+			return tooLarge(r.path, fmt.Sprintf("record %d (from byte %d)", r.row, dec.InputOffset()))
+		}
 		return fmt.Errorf("read dataset %s: record %d (near byte %d): %w", r.path, r.row, dec.InputOffset(), err)
 	}
 	switch first {
@@ -315,9 +471,24 @@ func (r *reader) csv(ds *config.Dataset) error {
 	if ds.Header != nil {
 		header = *ds.Header
 	}
-	fail := func(err error) error { return fmt.Errorf("read dataset %s: %w", r.path, err) }
+	line := 1 // where the next record starts
+	fail := func(err error) error {
+		if errors.Is(err, errRecordTooLarge) {
+			return tooLarge(r.path, fmt.Sprintf("the record at line %d", line))
+		}
+		return fmt.Errorf("read dataset %s: %w", r.path, err)
+	}
+	next := func() ([]string, error) {
+		fields, err := cr.Read()
+		if err == nil {
+			l, _ := cr.FieldPos(len(fields) - 1)
+			line = l + 1
+			r.lim.reset()
+		}
+		return fields, err
+	}
 	if header {
-		row, err := cr.Read()
+		row, err := next()
 		if err == io.EOF {
 			return nil
 		}
@@ -328,13 +499,17 @@ func (r *reader) csv(ds *config.Dataset) error {
 			names = append(names, row...)
 		}
 	}
-	for {
-		fields, err := cr.Read()
+	for first := !header; ; first = false {
+		fields, err := next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return fail(err)
+		}
+		if first && len(names) > 0 && isHeaderRow(fields, names) {
+			return fmt.Errorf("read dataset %s: line 1 (%s) is a header row, but the dataset is read with header = false; set header = true in the dataset block (columns, if set, then rename its columns)",
+				r.path, strings.Join(fields, ","))
 		}
 		rec := make(Record, len(fields))
 		for i, v := range fields {
@@ -344,6 +519,26 @@ func (r *reader) csv(ds *config.Dataset) error {
 			return err
 		}
 	}
+}
+
+// isHeaderRow reports a row that holds the column names, in any order and case: a header
+// row read as data.
+func isHeaderRow(fields, names []string) bool {
+	if len(fields) != len(names) {
+		return false
+	}
+	want := map[string]int{}
+	for _, n := range names {
+		want[strings.ToLower(strings.TrimSpace(n))]++
+	}
+	for _, f := range fields {
+		k := strings.ToLower(strings.TrimSpace(f))
+		if want[k] == 0 {
+			return false
+		}
+		want[k]--
+	}
+	return true
 }
 
 // columnName is the name of column i: names[i], or "col<i>" when that is missing or empty.

@@ -45,6 +45,12 @@ func scoreChoice(response string, it *item) *verdict {
 type mmlu struct{}
 
 func (mmlu) parse(rec dataset.Record, row int) (*item, error) {
+	// A CSV row with more fields than MMLU's six columns would shift its answer into a
+	// choice: an unquoted comma, or a file with other columns.
+	if _, extra := rec[fmt.Sprintf("col%d", len(mmluColumns))]; extra {
+		return nil, fmt.Errorf("record has more than %d fields, but MMLU's CSV has %s: quote fields that hold commas, or name the file's columns with columns = [...] in the dataset block",
+			len(mmluColumns), strings.Join(mmluColumns, ", "))
+	}
 	q, err := stringField(rec, "question")
 	if err != nil {
 		return nil, err

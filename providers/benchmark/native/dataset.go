@@ -5,12 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 
@@ -35,8 +31,8 @@ type selection struct {
 	ids []string
 	// total is the number of records in the dataset.
 	total int
-	// sha256 is the hex digest of the file's bytes; for a directory or glob, the digest
-	// the dataset provider computed (spec.Dataset.SHA256).
+	// sha256 is the digest of the bytes the records were parsed from, computed while
+	// reading them (dataset.ReadDigest): the provider's digest of the same bytes.
 	sha256 string
 }
 
@@ -46,10 +42,11 @@ type source struct {
 	conf *config.Dataset
 }
 
-// each calls fn with every record of the dataset parsed by t, with its ordinal.
-func (src source) each(ctx context.Context, t task, fn func(ord int, it *item) error) error {
+// each calls fn with every record of the dataset parsed by t, with its ordinal, and
+// returns the digest of the bytes read.
+func (src source) each(ctx context.Context, t task, fn func(ord int, it *item) error) (string, error) {
 	ord := 0
-	return dataset.Read(ctx, src.file, src.conf, func(row int, rec dataset.Record) error {
+	return dataset.ReadDigest(ctx, src.file, src.conf, func(row int, rec dataset.Record) error {
 		it, err := t.parse(rec, row)
 		if err != nil {
 			return fmt.Errorf("dataset %s row %s: %w", src.file.Path, rowID(rec, row), err)
@@ -62,10 +59,6 @@ func (src source) each(ctx context.Context, t task, fn func(ord int, it *item) e
 
 // selectRows reads the dataset once: it checks every record and chooses the rows to run.
 func selectRows(ctx context.Context, src source, t task, s *settings) (*selection, error) {
-	sum, err := digest(src.file)
-	if err != nil {
-		return nil, err
-	}
 	var ranks rankHeap
 	limit := -1 // unknown until the row count is known, for fractions
 	if s.limit != nil && *s.limit >= 1 {
@@ -73,7 +66,7 @@ func selectRows(ctx context.Context, src source, t task, s *settings) (*selectio
 	}
 	var first []string // ids of the first rows, for sample = "first"
 	total := 0
-	err = src.each(ctx, t, func(ord int, it *item) error {
+	sum, err := src.each(ctx, t, func(ord int, it *item) error {
 		total++
 		if s.sample == sampleRandom {
 			ranks.offer(rank{key: sampleKey(s.seed, it.id), row: ord, id: it.id}, limit)
@@ -124,25 +117,6 @@ func uniqueIDs(path string, sel *selection) error {
 	return nil
 }
 
-// digest is the sha256 of a dataset file's bytes, or the provider's digest of a directory
-// or glob (which is not recomputed here).
-func digest(f plan.DatasetFile) (string, error) {
-	st, err := os.Stat(f.Path)
-	if err != nil || !st.Mode().IsRegular() {
-		return f.SHA256, nil // a directory or glob; Read reports a missing file
-	}
-	fh, err := os.Open(f.Path)
-	if err != nil {
-		return "", fmt.Errorf("open dataset: %w", err)
-	}
-	defer fh.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return "", fmt.Errorf("read dataset %s: %w", f.Path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // limitCount is how many of total rows limit_samples selects: an integer N, or a fraction f
 // of total rounded half away from zero, at least 1; never more than total.
 func limitCount(limit float64, total int) int {
@@ -154,7 +128,8 @@ func limitCount(limit float64, total int) int {
 }
 
 // streamSelected reads the dataset again and calls fn for the selected rows, in file order.
-// It stops early when ctx is done or fn fails. Multiple-choice items get answer patterns
+// It stops early when ctx is done or fn fails. Bytes other than those sel was made from
+// are an error (after fn has seen the selected rows: their results must not be kept). Multiple-choice items get answer patterns
 // compiled once per letter set, shared by the items of this call.
 func streamSelected(ctx context.Context, src source, t task, sel *selection, fn func(it *item) error) error {
 	if len(sel.rows) == 0 {
@@ -162,8 +137,7 @@ func streamSelected(ctx context.Context, src source, t task, sel *selection, fn 
 	}
 	mc := map[string]*scoring.MCPatterns{}
 	next, ord := 0, 0
-	errDone := errors.New("done")
-	err := dataset.Read(ctx, src.file, src.conf, func(row int, rec dataset.Record) error {
+	sum, err := dataset.ReadDigest(ctx, src.file, src.conf, func(row int, rec dataset.Record) error {
 		o := ord
 		ord++
 		if o != sel.rows[next] {
@@ -187,17 +161,18 @@ func streamSelected(ctx context.Context, src source, t task, sel *selection, fn 
 		}
 		next++
 		if next == len(sel.rows) {
-			return errDone
+			return dataset.ErrSkipRest
 		}
 		return nil
 	})
 	switch {
-	case errors.Is(err, errDone):
-		return nil
 	case err != nil:
 		return err
 	case next < len(sel.rows):
 		return fmt.Errorf("dataset %s changed while running: sample %q is missing", src.file.Path, sel.ids[next])
+	case sum != sel.sha256:
+		return fmt.Errorf("dataset %s changed while running: its samples were selected from bytes with sha256 %s, but were requested from bytes with sha256 %s; make sure nothing writes the dataset during a run, then apply again with -replace",
+			src.file.Path, sel.sha256, sum)
 	}
 	return nil
 }

@@ -324,9 +324,8 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 	if err != nil {
 		return x.failedOrCancelled(ctx, err)
 	}
-	if want := spec.Dataset.SHA256; want != "" && !strings.EqualFold(want, sel.sha256) {
-		return failed(fmt.Errorf("dataset %s has sha256 %s, want %s: it changed after it was fetched; clear it from the cache and apply again",
-			spec.Dataset.Path, sel.sha256, want)), nil
+	if err := checkDigest(spec, sel.sha256); err != nil {
+		return failed(err), nil
 	}
 	if len(sel.rows) == 0 {
 		return failed(fmt.Errorf("dataset %s has no records", spec.Dataset.Path)), nil
@@ -334,14 +333,17 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 	if err := os.MkdirAll(spec.RunDir, 0o755); err != nil {
 		return failed(fmt.Errorf("create run directory: %w", err)), nil
 	}
+	path := filepath.Join(spec.RunDir, rundir.JournalFile)
+	if err := checkResume(spec, path, sel.sha256); err != nil {
+		return failed(err), nil
+	}
 	if err := writeRunConfig(spec, x.task, x.set, sel); err != nil {
 		return failed(err), nil
 	}
-	path := filepath.Join(spec.RunDir, rundir.JournalFile)
 	if x.last, err = lastOutcomes(path, x.task); err != nil {
 		return failed(err), nil
 	}
-	todo := &selection{}
+	todo := &selection{sha256: sel.sha256}
 	for i, id := range sel.ids {
 		if o, ok := x.last[id]; !ok || o.err != "" {
 			todo.rows = append(todo.rows, sel.rows[i])
@@ -361,6 +363,41 @@ func (x *run) run(ctx context.Context) (*plan.Outcome, error) {
 		x.setFatal(err)
 	}
 	return x.finish(ctx, sel)
+}
+
+// checkDigest fails a run whose dataset bytes, as read, are not those the plan was made
+// with: a dataset must not complete under a sha256 it no longer has.
+func checkDigest(spec *plan.RunSpec, got string) error {
+	want := spec.Dataset.SHA256
+	if want == "" || strings.EqualFold(want, got) {
+		return nil
+	}
+	if c := spec.DatasetConfig; c != nil && strings.EqualFold(c.SHA256, want) {
+		return fmt.Errorf("dataset %q (%s) no longer matches its declared sha256:\n  declared: %s\n  read:     %s\n"+
+			"It changed after it was planned. Restore the file, or, if the change is meant, set sha256 in the dataset block to the new value and plan again",
+			c.Name, spec.Dataset.Path, want, got)
+	}
+	return fmt.Errorf("dataset %s has sha256 %s, but the plan was made with %s: it changed after it was planned; restore it or plan again (a downloaded dataset: clear it with evalplan datasets clear %s)",
+		spec.Dataset.Path, got, want, want)
+}
+
+// checkResume refuses to resume a journal made from other dataset bytes: its samples would
+// be scored against records that no longer exist. A run directory without a journal, or
+// without a recorded digest, is not checked.
+func checkResume(spec *plan.RunSpec, journal string, sum string) error {
+	if fi, err := os.Stat(journal); err != nil || fi.Size() == 0 {
+		return nil
+	}
+	var rc runConfig
+	if err := rundir.ReadRunConfig(spec.RunDir, &rc); err != nil || rc.Dataset.SHA256 == "" {
+		return nil
+	}
+	if strings.EqualFold(rc.Dataset.SHA256, sum) {
+		return nil
+	}
+	return fmt.Errorf("dataset %s changed since the interrupted run: its journal %s was made from sha256 %s, the dataset now has sha256 %s; "+
+		"restore the dataset to resume, or start over with apply -replace='%s'",
+		spec.Dataset.Path, journal, rc.Dataset.SHA256, sum, spec.Address)
 }
 
 // failedOrCancelled is the outcome of an error before any request: cancelled when ctx

@@ -121,7 +121,9 @@ func datasetConfig(spec *plan.RunSpec, t task) *config.Dataset {
 		c := *spec.DatasetConfig
 		ds = &c
 	}
-	if _, ok := t.(mmlu); ok && len(ds.Columns) == 0 && ds.Header == nil {
+	// header = false without columns says "no header row": MMLU's columns apply as when
+	// nothing is set, not col0, col1, ... that no MMLU field is read from.
+	if _, ok := t.(mmlu); ok && len(ds.Columns) == 0 && (ds.Header == nil || !*ds.Header) {
 		ds.Columns = mmluColumns
 		header := false
 		ds.Header = &header
