@@ -17,6 +17,7 @@ import (
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/graph"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/hashicorp/hcl/v2"
 )
@@ -303,8 +304,7 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	aside := "" // where -replace moved the old run directory
 	if a.Action == ActionReplace {
 		if _, err := os.Stat(runDir); err == nil {
-			aside = asideName(runDir, w.e.now())
-			if err := os.Rename(runDir, aside); err != nil {
+			if aside, err = moveAside(runDir, w.e.now()); err != nil {
 				return fmt.Errorf("%s: keep the old run directory: %w", a.Address, err)
 			}
 		}
@@ -312,8 +312,15 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return fmt.Errorf("%s: %w", a.Address, err)
 	}
+	// The run directory has one writer: another process (a project sharing output_dir)
+	// running the same run makes this one fail rather than interleave its journal.
+	release, err := rundir.Lock(runDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", a.Address, err)
+	}
+	defer release()
 	started := w.e.now()
-	err := w.store.Update(func(f *state.File) {
+	err = w.store.Update(func(f *state.File) {
 		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: in, Status: state.StatusRunning, RunDir: rel, StartedAt: &started}
 		if prev := f.Resources[a.Address]; prev != nil {
 			res.Exports = prev.Exports
@@ -361,6 +368,21 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 		return runErr
 	}
 	return fmt.Errorf("run ended %s", out.Status)
+}
+
+// moveAside moves a run directory to asideName under its lock, so that it never moves a
+// directory another process is writing (rundir.ErrBusy), and returns where it went.
+func moveAside(runDir string, now time.Time) (string, error) {
+	release, err := rundir.Lock(runDir)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	aside := asideName(runDir, now)
+	if err := os.Rename(runDir, aside); err != nil {
+		return "", err
+	}
+	return aside, nil
 }
 
 // asideName is where -replace keeps a run directory: DIR.replaced-TIMESTAMP, with a

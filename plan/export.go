@@ -10,6 +10,7 @@ import (
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -90,12 +91,20 @@ func planExports(cfg *config.Config, st *state.File, runs []*PlannedRun, actions
 				if ok && ex.Error != "" {
 					reason = "last export failed: " + firstLine(ex.Error)
 				}
+				if !artifactsExist(cfg, res) {
+					reason += "; " + exportWithoutArtifacts
+				}
 				out = append(out, &Action{Address: addr, Action: ActionExport, Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Endpoint: r.Addr.Endpoint, Identity: r.Identity, Reason: reason})
 			}
 		}
 	}
 	return out
 }
+
+// exportWithoutArtifacts is what the plan says of an export of a run whose artifacts are not
+// present here (a fresh clone of a committed state): the exporter gets the recorded summary
+// and no run directory to upload; the run is not re-run for it (docs/decisions.md).
+const exportWithoutArtifacts = "artifacts not present here: the recorded summary is exported without them"
 
 // exportRun exports one recorded run to one exporter and records the outcome in state.
 func (e *Engine) exportRun(ctx context.Context, cfg *config.Config, store *state.Store, xa addrs.Export) error {
@@ -120,6 +129,9 @@ func (e *Engine) exportRun(ctx context.Context, cfg *config.Config, store *state
 	dir, err := resolveRunDir(cfg, runAddr, res.RunDir)
 	if err != nil {
 		return fmt.Errorf("%s: %w", xaddr, err)
+	}
+	if !rundir.HasResults(dir) {
+		e.log().Warn("export without artifacts", "export", xaddr, "reason", exportWithoutArtifacts)
 	}
 	ep := xa.Run.Endpoint
 	rec := &ExportRecord{

@@ -79,7 +79,9 @@ type Plan struct {
 	Skipped         []Skip                  `json:"skipped,omitempty"`
 	Checks          []CheckResult           `json:"checks,omitempty"`
 	Warnings        []string                `json:"warnings,omitempty"`
-	Summary         Summary                 `json:"summary"`
+	// Notes say what the plan knows but need not act on (artifacts not present here).
+	Notes   []string `json:"notes,omitempty"`
+	Summary Summary  `json:"summary"`
 }
 
 // PlanVariable is a variable's value in a plan; sensitive variables are stored by name only.
@@ -215,6 +217,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 	}
 	p.Actions = append(p.Actions, planExports(cfg, st, runs, p.Actions, opts.Targets)...)
 	sortActions(p.Actions)
+	p.Notes = artifactNotes(p.Actions)
 	p.Summary = summarize(p.Actions)
 	p.Services = e.planServices(cfg, p.Actions)
 	if len(p.Services) > 0 && e.Services == nil {
@@ -348,18 +351,48 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 		}
 	case res.Status == state.StatusPartial || res.Status == state.StatusRunning:
 		a.Action, a.Prior = ActionResume, res.Identity
-		a.Reason = "last run " + map[state.Status]string{state.StatusPartial: "ended partial", state.StatusRunning: "was interrupted"}[res.Status] + ": only missing or errored samples will be requested"
+		a.Reason = "last run " + map[state.Status]string{state.StatusPartial: "ended partial", state.StatusRunning: "was interrupted"}[res.Status] + ": " + resumeNote(r)
 	case res.Status == state.StatusFailed:
 		a.Action, a.Prior, a.Reason = ActionRerun, res.Identity, "last attempt failed"
 		if res.Error != "" {
 			a.Reason += ": " + firstLine(res.Error)
 		}
 	case !artifactsExist(cfg, res):
-		a.Action, a.Prior, a.Reason = ActionRerun, res.Identity, "artifacts missing"
+		// A state committed to version control is used where output/ is not: the recorded
+		// result is the run's result, so the run is up to date (docs/decisions.md).
+		a.Action, a.Reason = ActionNone, ReasonArtifactsAbsent
 	default:
 		a.Action, a.Reason = ActionNone, ""
 	}
 	return a
+}
+
+// ReasonArtifactsAbsent is the reason of a complete run whose recorded result is up to
+// date but whose run directory (results.json, samples.jsonl) is not present here.
+const ReasonArtifactsAbsent = "artifacts not present here"
+
+// resumeNote says what a resume requests: only what is missing for a runner that resumes
+// from its journal, everything again for one that cannot.
+func resumeNote(r *PlannedRun) string {
+	if r.Plan.Resumable {
+		return "only missing or errored samples will be requested"
+	}
+	return "this kind of run cannot resume: it will be run again from the start"
+}
+
+// artifactNotes notes the up-to-date runs whose artifacts are not present here, so that
+// a fresh clone of a committed state says what it lacks without re-running anything.
+func artifactNotes(actions []*Action) []string {
+	var absent []string
+	for _, a := range actions {
+		if a.Action == ActionNone && a.Reason == ReasonArtifactsAbsent {
+			absent = append(absent, a.Address)
+		}
+	}
+	if len(absent) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d up-to-date run(s) have no artifacts here (results.json, samples.jsonl); their recorded results are used. Re-create them with apply -replace=ADDRESS: %s", len(absent), strings.Join(absent, ", "))}
 }
 
 func firstLine(s string) string {

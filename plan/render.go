@@ -38,7 +38,10 @@ func Render(w io.Writer, p *Plan, color bool) {
 	for _, wmsg := range p.Warnings {
 		fmt.Fprintf(w, "%sWarning:%s %s\n", c.yellow, c.reset, wmsg)
 	}
-	if len(p.Warnings) > 0 {
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "%sNote:%s %s\n", c.cyan, c.reset, n)
+	}
+	if len(p.Warnings)+len(p.Notes) > 0 {
 		fmt.Fprintln(w)
 	}
 	if !p.Summary.Changes() {

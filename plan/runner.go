@@ -46,6 +46,10 @@ type RunPlan struct {
 	FewShot *config.Dataset `json:"-"`
 	// Pull is the image apply pulls to perform the run (after mirrors), pinned by digest.
 	Pull string `json:"-"`
+	// Resumable says the runner continues an interrupted or partial run from its journal,
+	// requesting only missing or errored samples. A runner that cannot (a container harness
+	// starts over) leaves it false, and the plan says the run starts again from the start.
+	Resumable bool `json:"-"`
 }
 
 // Runner performs runs of a harness: PlanRun says what a run is and needs, without side

@@ -60,6 +60,10 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
@@ -69,6 +73,8 @@ func TestScripts(t *testing.T) {
 			// GSM8K: 60 real GSM8K test problems (MIT; see testdata/gsm8k_LICENSE.txt).
 			env.Setenv("GSM8K", filepath.Join(fixtures, "gsm8k_sample.jsonl"))
 			env.Setenv("NO_COLOR", "1")
+			// EXAMPLES: the repository's examples/, for scripts that run one as a user would.
+			env.Setenv("EXAMPLES", examples)
 			// A -race binary sleeps a second at exit by default; the scripts run hundreds.
 			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			env.Values[simKey{}] = &simHolder{}

@@ -45,5 +45,7 @@ func (Planner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan, 
 			rp.Image, rp.Pull = ov.Image, ov.Image
 		}
 	}
+	// Like the native runner, a run of a dataset resumes from its journal; an image does not.
+	rp.Resumable = rp.Dataset != nil
 	return rp, nil
 }

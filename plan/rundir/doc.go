@@ -16,6 +16,9 @@
 //   - for a container run: run_config.yml ([ContainerConfigFile], the harness's own run
 //     configuration), results.yml ([ContainerResultsFile], the harness's results) and
 //     container.log ([ContainerLogFile]), beside results.json.
+//   - .evalplan-run.lock ([LockFile]) — held locked ([Lock]) by the process running the run,
+//     so that no other process (another project sharing the output directory) moves the
+//     directory aside or writes it meanwhile.
 //
 // Decisions a successor would otherwise rediscover:
 //   - The formats are on disk in users' output directories: a change to [Record]'s JSON

@@ -57,3 +57,24 @@ func (c *Client) Stats(ctx context.Context, id string, since time.Time, prev CPU
 	st.Elapsed = time.Since(since)
 	return st, CPUSample{s: cur, ok: true}, nil
 }
+
+// RemoveFound kills and removes the containers this package started whose labels include
+// all of labels — a container left running by a process that was killed before it could
+// remove it — and returns their IDs. labels must not be empty: it never removes every
+// container evalplan started.
+func (c *Client) RemoveFound(ctx context.Context, labels map[string]string) ([]string, error) {
+	if len(labels) == 0 {
+		return nil, fmt.Errorf("remove containers: no labels select them")
+	}
+	found, err := c.Find(ctx, labels)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(found))
+	for _, f := range found {
+		c.kill(ctx, f.ID)
+		c.remove(ctx, f.ID)
+		ids = append(ids, f.ID)
+	}
+	return ids, nil
+}

@@ -97,7 +97,9 @@ func (l *logs) text() string {
 
 // spec is a run of a fake catalog task against url whose image is ref (a benchmark block).
 func spec(t *testing.T, url, ref string, params config.Params) (*plan.RunSpec, *config.Config) {
-	cfg := &config.Config{Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
+	// Dir is the project: each test's containers carry its own, so that the removal of an
+	// earlier attempt's leftovers never reaches another test's.
+	cfg := &config.Config{Dir: t.TempDir(), Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
 		"fake.gpqa_diamond": {Name: "fake.gpqa_diamond", Image: ref},
 	}}}}
 	return &plan.RunSpec{
@@ -252,5 +254,54 @@ func TestRunnerSecretURL(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunnerRemovesLeftover: a container of the same run left running by an earlier,
+// interrupted attempt (here: one that hangs) is found by its labels and removed before
+// the run starts again; the new attempt completes.
+func TestRunnerRemovesLeftover(t *testing.T) {
+	f := newFixture(t)
+	_, url := simulator(t, 1, "model-a")
+	ref := f.push(t, "test", containertest.ImageOptions{})
+	hang, cfg := spec(t, url, ref, config.Params{Extra: map[string]any{"mode": "hang"}})
+	running := make(chan struct{})
+	var once sync.Once
+	first := make(chan error, 1)
+	go func() {
+		progress := &logs{on: func(msg string) {
+			if strings.HasPrefix(msg, "container running") {
+				once.Do(func() { close(running) })
+			}
+		}}
+		_, err := (&container.Runner{Docker: f.docker, Config: cfg}).Run(context.Background(), hang, progress)
+		first <- err
+	}()
+	select {
+	case <-running:
+	case err := <-first:
+		t.Fatalf("the hanging attempt ended before it ran: %v", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the hanging attempt never started its container")
+	}
+	again := *hang
+	again.Params = config.Params{}
+	again.RunDir = filepath.Join(t.TempDir(), "run")
+	progress := &logs{}
+	out, err := (&container.Runner{Docker: f.docker, Config: cfg}).Run(context.Background(), &again, progress)
+	if err != nil || out.Status != state.StatusComplete {
+		t.Fatalf("second attempt: %+v %v", out, err)
+	}
+	if !strings.Contains(progress.text(), "stopped and removed 1 leftover container(s)") {
+		t.Errorf("the leftover was not reported:\n%s", progress.text())
+	}
+	select {
+	case <-first:
+	case <-time.After(time.Minute):
+		t.Error("the leftover container is still running")
+	}
+	left, err := f.docker.Leftovers(context.Background(), map[string]string{container.LabelAddress: hang.Address, container.LabelProject: cfg.Dir})
+	if err != nil || len(left) > 0 {
+		t.Errorf("containers left behind: %v %v", left, err)
 	}
 }

@@ -146,6 +146,13 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	if err != nil {
 		return failed(err), nil
 	}
+	// A container of this run left running by a killed apply would still write into the run
+	// directory: stop and remove it before this attempt writes its configuration there.
+	if ids, err := r.docker().RemoveFound(ctx, leftoverLabels(r.Config, spec)); err != nil {
+		return failed(fmt.Errorf("look for a leftover container of %s: %w", spec.Address, err)), nil
+	} else if len(ids) > 0 {
+		progress.Log(spec.Address, fmt.Sprintf("stopped and removed %d leftover container(s) of an earlier, interrupted attempt", len(ids)))
+	}
 	private, err := prepare(runDir, spec)
 	if private != "" {
 		defer os.Remove(private)
@@ -250,7 +257,7 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 		Cmd:         []string{"run_eval", "--run_config", "/results/" + rundir.ContainerConfigFile},
 		Binds:       []string{runDir + ":/results"},
 		HostNetwork: loopback(spec.Endpoint),
-		Labels:      map[string]string{"dev.evalplan.address": spec.Address, "dev.evalplan.identity": spec.Identity},
+		Labels:      runLabels(r.Config, spec),
 		Logs:        logs,
 		Status:      func(s container.Status) { say("container " + s.String()) },
 		StatusEvery: r.StatusEvery,
@@ -276,6 +283,35 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 }
 
 var errTimeout = errors.New("run timeout")
+
+// Labels of a run's container: its address and identity, and the configuration directory
+// that identifies the project, so that leftovers are found without touching another
+// project's containers on the same daemon.
+const (
+	LabelAddress  = "dev.evalplan.address"
+	LabelIdentity = "dev.evalplan.identity"
+	LabelProject  = "dev.evalplan.project"
+)
+
+// runLabels are the labels of a run's container.
+func runLabels(cfg *config.Config, spec *plan.RunSpec) map[string]string {
+	l := leftoverLabels(cfg, spec)
+	l[LabelIdentity] = spec.Identity
+	return l
+}
+
+// leftoverLabels select the containers an earlier attempt of the same run left behind:
+// the same address in the same project, whatever their identity (a killed apply may have
+// run an older configuration).
+func leftoverLabels(cfg *config.Config, spec *plan.RunSpec) map[string]string {
+	l := map[string]string{LabelAddress: spec.Address}
+	if cfg != nil && cfg.Dir != "" {
+		if dir, err := filepath.Abs(cfg.Dir); err == nil {
+			l[LabelProject] = dir
+		}
+	}
+	return l
+}
 
 // exitOutcome is the failed outcome of a container that did not exit 0, nil when it did.
 // A deadline that passed, the run's own timeout or the caller's (the engine applies the

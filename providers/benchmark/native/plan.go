@@ -19,7 +19,7 @@ func (r *Runner) Kind() plan.RunnerKind { return Kind }
 // place; a task block may add a few-shot dataset. Their sha256, the scorer version and a
 // task block's canonical text are the runner's part of the identity.
 func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
-	rp := &plan.RunPlan{}
+	rp := &plan.RunPlan{Resumable: true}
 	if ut := req.UserTask; ut != nil {
 		rp.Task = ut.Canonical
 		rp.Dataset = req.Config.Datasets[ut.Dataset]

@@ -1,0 +1,35 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/evalplan/evalplan/plan/addrs"
+	"github.com/evalplan/evalplan/plan/state"
+)
+
+// TestResumeReasonFollowsRunner: only a runner that resumes from its journal may promise
+// that only missing or errored samples are requested; a container run starts over.
+func TestResumeReasonFollowsRunner(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		resumable bool
+		want      string
+	}{
+		{"native", true, "only missing or errored samples will be requested"},
+		{"container", false, "will be run again from the start"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &PlannedRun{Addr: addrs.Run{Suite: "s", Benchmark: "b", Endpoint: "e"}, Identity: "id", Plan: RunPlan{Resumable: tc.resumable}}
+			for _, st := range []state.Status{state.StatusPartial, state.StatusRunning} {
+				a := decide(nil, &state.Resource{Type: "run", Identity: "id", Status: st}, r, Options{}, nil)
+				if a.Action != ActionResume || !strings.HasSuffix(a.Reason, tc.want) {
+					t.Errorf("%s: %s %q, want resume ending %q", st, a.Action, a.Reason, tc.want)
+				}
+				if !tc.resumable && strings.Contains(a.Reason, "only missing") {
+					t.Errorf("%s: a run that cannot resume promises %q", st, a.Reason)
+				}
+			}
+		})
+	}
+}
