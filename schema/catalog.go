@@ -62,7 +62,7 @@ type Native struct {
 	License string `json:"license,omitempty"`
 	// Mirrors is the NeMo catalog task whose scoring this task reproduces exactly, sample by
 	// sample ("simple_evals.mmlu"); empty when no NeMo task scores the same way.
-	// providers/benchmark/scoring's conformance test checks the agreement against the real
+	// providers/benchmark/native's TestConformanceWithNeMo checks the agreement against the real
 	// package.
 	Mirrors string `json:"mirrors,omitempty"`
 	// MirrorsPackage is the NVIDIA package and version whose code Mirrors runs and the
