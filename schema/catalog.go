@@ -60,6 +60,14 @@ type Native struct {
 	Origin string `json:"origin,omitempty"`
 	// License is the dataset's licence.
 	License string `json:"license,omitempty"`
+	// Mirrors is the NeMo catalog task whose scoring this task reproduces exactly, sample by
+	// sample ("simple_evals.mmlu"); empty when no NeMo task scores the same way.
+	// providers/benchmark/native's TestConformanceWithNeMo checks the agreement against the real
+	// package.
+	Mirrors string `json:"mirrors,omitempty"`
+	// MirrorsPackage is the NVIDIA package and version whose code Mirrors runs and the
+	// scorer follows ("nvidia-simple-evals 26.3"); empty when Mirrors is.
+	MirrorsPackage string `json:"mirrors_package,omitempty"`
 }
 
 // Catalog is the embedded benchmark catalog: container tasks, native tasks, suite presets and

@@ -100,6 +100,7 @@ func TestKnownTasks(t *testing.T) {
 				Format:  "jsonl",
 				Scorer:  "gsm8k/1",
 				License: "MIT",
+				Mirrors: "lm-evaluation-harness.gsm8k", MirrorsPackage: "nvidia-lm-eval 26.3",
 			},
 		},
 	}
@@ -137,13 +138,41 @@ func TestNativeTasks(t *testing.T) {
 			task.Defaults["max_new_tokens"], task.Defaults["temperature"]}
 	}
 	want := map[string]summary{
-		"native.arc_challenge": {"arc/1", "jsonl", "9fa8ffb3e3a1f88cb302d53dd95aae81e39209ad9bcf974376b319d8fd35717c", 1024.0, 0.0},
+		"native.arc_challenge": {"arc/2", "jsonl", "9fa8ffb3e3a1f88cb302d53dd95aae81e39209ad9bcf974376b319d8fd35717c", 1024.0, 0.0},
 		"native.gsm8k":         {"gsm8k/1", "jsonl", "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14", 1024.0, 0.0},
 		"native.math500":       {"math500/1", "jsonl", "35dc41080a3680858b27fa7e0533d2d547825316fc5dafe5d316f4ccc5a06132", 2048.0, 0.0},
-		"native.mmlu":          {"mmlu/1", "parquet", "", 1024.0, 0.0},
+		"native.mmlu":          {"mmlu/2", "parquet", "", 1024.0, 0.0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestNativeMirrors checks that every native task's Mirrors is a container task of the catalog,
+// with the package named, and that the tasks with a NeMo counterpart are the expected ones.
+func TestNativeMirrors(t *testing.T) {
+	c := mustLoad(t)
+	got := map[string]string{}
+	for _, task := range c.Search(Query{Harness: NativeHarness}) {
+		n := task.Native
+		if n == nil || n.Mirrors == "" {
+			if n != nil && n.MirrorsPackage != "" {
+				t.Errorf("%s: MirrorsPackage %q without Mirrors", task.Name, n.MirrorsPackage)
+			}
+			continue
+		}
+		got[task.Name] = n.Mirrors + " (" + n.MirrorsPackage + ")"
+		m, ok := c.Get(n.Mirrors)
+		if !ok || m.Harness == NativeHarness || n.MirrorsPackage == "" {
+			t.Errorf("%s: Mirrors %q (package %q): want a container task of the catalog and its package", task.Name, n.Mirrors, n.MirrorsPackage)
+		}
+	}
+	want := map[string]string{
+		"native.gsm8k": "lm-evaluation-harness.gsm8k (nvidia-lm-eval 26.3)",
+		"native.mmlu":  "simple_evals.mmlu (nvidia-simple-evals 26.3)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("native tasks with a NeMo counterpart (-want +got):\n%s", diff)
 	}
 }
 

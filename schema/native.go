@@ -23,7 +23,7 @@ func nativeTasks() []*Task {
 				Source:  "https://raw.githubusercontent.com/RazvanDu/TemporalRNNs/799e65e48c0cc2bdf2780a13bbb4830f46139581/ARC-Challenge/ARC-Challenge-Test.jsonl",
 				SHA256:  "9fa8ffb3e3a1f88cb302d53dd95aae81e39209ad9bcf974376b319d8fd35717c",
 				Format:  "jsonl",
-				Scorer:  "arc/1",
+				Scorer:  "arc/2",
 				Origin:  "https://ai2-public-datasets.s3.amazonaws.com/arc/ARC-V1-Feb2018.zip (ARC-Challenge/ARC-Challenge-Test.jsonl)",
 				License: "CC-BY-SA-4.0",
 			},
@@ -36,13 +36,18 @@ func nativeTasks() []*Task {
 			Category:      "math",
 			Defaults:      map[string]any{"temperature": 0.0, "max_new_tokens": 1024.0},
 			Description: "GSM8K (1,319 grade-school math word problems, test split), scored with " +
-				"lm-evaluation-harness's strict-match and flexible-extract filters; primary metric flexible_extract.",
+				"lm-evaluation-harness's strict-match and flexible-extract filters, exactly as NeMo's " +
+				"lm-evaluation-harness.gsm8k (nvidia-lm-eval 26.3); primary metric flexible_extract.",
 			Native: &Native{
 				Source:  "https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data/test.jsonl",
 				SHA256:  "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14",
 				Format:  "jsonl",
 				Scorer:  "gsm8k/1",
 				License: "MIT",
+				// lm-eval's gsm8k task: its strict-match and flexible-extract filters and
+				// exact_match, not its 5-shot completions prompt.
+				Mirrors:        "lm-evaluation-harness.gsm8k",
+				MirrorsPackage: "nvidia-lm-eval 26.3",
 			},
 		},
 		{
@@ -74,16 +79,20 @@ func nativeTasks() []*Task {
 			Defaults:      map[string]any{"temperature": 0.0, "max_new_tokens": 1024.0},
 			Description: "MMLU (Massive Multitask Language Understanding, 57 subjects, 14,042 test " +
 				"questions), asked with the simple-evals MMLU prompt and scored by \"Answer: X\" " +
-				"extraction; primary metric accuracy, with per-subject subscores.",
+				"extraction exactly as NeMo's simple_evals.mmlu (nvidia-simple-evals 26.3); primary metric " +
+				"accuracy, with per-subject subscores.",
 			Native: &Native{
 				// The single-file Parquet conversion of the test split (question, subject,
 				// choices, answer index). Its sha256 is not pinned here: without one the
 				// fetched bytes' hash is the identity and plan warns (DESIGN §2 dataset).
 				Source:  "hf://cais/mmlu/all/test-00000-of-00001.parquet@main",
 				Format:  "parquet",
-				Scorer:  "mmlu/1",
+				Scorer:  "mmlu/2",
 				Origin:  "https://people.eecs.berkeley.edu/~hendrycks/data.tar (data/test/*_test.csv)",
 				License: "MIT",
+				// The same prompt, extraction and score as simple_evals.mmlu.
+				Mirrors:        "simple_evals.mmlu",
+				MirrorsPackage: "nvidia-simple-evals 26.3",
 			},
 		},
 	}

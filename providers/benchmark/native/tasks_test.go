@@ -167,7 +167,7 @@ func TestMMLU(t *testing.T) {
 	checkSamples(t, "accuracy", recs, map[string]sample{
 		bio(0):  {target: "C", extracted: ptr("B"), score: 0, groups: bioGroups},
 		bio(1):  {target: "D", extracted: ptr("D"), score: 1, groups: bioGroups},
-		bio(2):  {target: "A", extracted: nil, score: 0, groups: bioGroups},
+		bio(2):  {target: "A", extracted: ptr("C"), score: 0, groups: bioGroups}, // \s* crosses the line end
 		phil(0): {target: "B", extracted: ptr("a"), score: 0, groups: philGroups},
 		phil(1): {target: "C", extracted: ptr("C"), score: 1, groups: philGroups},
 		phil(2): {target: "D", extracted: ptr("D"), score: 1, groups: philGroups},
@@ -218,11 +218,11 @@ func TestMMLUJSONL(t *testing.T) {
 func TestARC(t *testing.T) {
 	d := &scriptDoer{rules: []rule{
 		{"planet rotates faster", "Answer: C"},
-		{"riding on a sled", "Answer: B"}, // labels 1..4, answerKey 2
-		{"toy truck rolls", "Answer: D"},  // three choices: D is not a letter of the item
-		{"nutrient source for some", "Answer: 4"},
-		{"push a shopping cart", "Answer: B"}, // labels 1..3, answerKey 2
-		{"warm-blooded animals", "Answer: E"}, // five choices
+		{"riding on a sled", "Answer: B"},         // labels 1..4, answerKey 2
+		{"toy truck rolls", "Answer: D"},          // three choices: D is not a letter of the item, but [1-4a-d] matches it
+		{"nutrient source for some", "Answer: 4"}, // extracted, never mapped to a letter
+		{"push a shopping cart", "Answer: B"},     // labels 1..3, answerKey 2
+		{"warm-blooded animals", "Answer: E"},     // five choices
 	}}
 	out, recs := runTask(t, taskSpec(t.TempDir(), "native.arc_challenge", "testdata/arc_challenge_6.jsonl"), d)
 	if out.Status != state.StatusComplete {
@@ -231,8 +231,8 @@ func TestARC(t *testing.T) {
 	checkSamples(t, "accuracy", recs, map[string]sample{
 		"Mercury_7175875":        {target: "C", extracted: ptr("C"), score: 1},
 		"NYSEDREGENTS_2008_8_34": {target: "B", extracted: ptr("B"), score: 1},
-		"NYSEDREGENTS_2010_4_4":  {target: "A", extracted: nil, score: 0},
-		"NYSEDREGENTS_2008_8_11": {target: "D", extracted: nil, score: 0},
+		"NYSEDREGENTS_2010_4_4":  {target: "A", extracted: ptr("D"), score: 0},
+		"NYSEDREGENTS_2008_8_11": {target: "D", extracted: ptr("4"), score: 0},
 		"NYSEDREGENTS_2012_8_42": {target: "B", extracted: ptr("B"), score: 1},
 		"TIMSS_1995_8_J7":        {target: "D", extracted: ptr("E"), score: 0},
 	})

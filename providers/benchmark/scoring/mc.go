@@ -7,11 +7,11 @@ import (
 
 // MMLUVersion is the version of the MMLU scorer (prompt, extraction, categories), part of
 // every native.mmlu run's identity.
-const MMLUVersion = "mmlu/1"
+const MMLUVersion = "mmlu/2"
 
 // ARCVersion is the version of the ARC-Challenge scorer, part of every native.arc_challenge
 // run's identity. ARC uses the multiple-choice machinery of this file.
-const ARCVersion = "arc/1"
+const ARCVersion = "arc/2"
 
 // MetricAccuracy is the metric name of the multiple-choice and MATH-500 scorers.
 const MetricAccuracy = "accuracy"
@@ -96,10 +96,12 @@ func NormalizeMCResponse(response string) string {
 // for use where a reference pattern has `\s`; Go's `\s` is ASCII only.
 const pySpace = `[\t\n\v\f\r\x{1c}-\x{20}\x{85}\p{Z}]`
 
-// mcLabels are simple-evals' MULTILINGUAL_ANSWER_REGEXES (common.py), in order, with Python's
-// `\s` written as pySpace. The second entry is "Answer\s*:" followed by six U+200B (the
-// reference's "Korean invisible character" label); the first entry matches wherever it
-// would, so it never decides a result, but it is kept to mirror the list.
+// mcLabels are nvidia-simple-evals 26.3's MULTILINGUAL_ANSWER_REGEXES (simple_evals/common.py),
+// in order, as Python sees them; `\s` is rewritten to pySpace when compiled. The second entry
+// is "Answer\s*:" followed by six U+200B (the package's "Korean invisible character" label):
+// the first entry matches wherever it would, so it never decides a result, but it is kept to
+// mirror the list. The last 28 (Amharic "መልስ" to Vietnamese "Câu trả lời", Russian "Ответ"
+// among them) are NVIDIA's additions to upstream openai/simple-evals.
 var mcLabels = []string{
 	`Answer\s*:`,
 	"Answer\\s*:\u200b\u200b\u200b\u200b\u200b\u200b",
@@ -124,7 +126,6 @@ var mcLabels = []string{
 	`الإجابة الصحيحة:`,
 	`الإجابة الصحيحة هي:`,
 	`الإجابة هي:`,
-	`الجواب النهائي:`,
 	`Respuesta\s*:`,
 	`Risposta\s*:`,
 	`答え\s*:`,
@@ -139,10 +140,38 @@ var mcLabels = []string{
 	`Idahun\s*:`,
 	`Ìdáhùn\s*:`,
 	`Idáhùn\s*:`,
-	`Àmọ̀nà\s*:`,
+	`Àmọ̀nà\s*:`,
 	`Àdáhùn\s*:`,
-	`Ànúgọ\s*:`,
+	`Ànúgọ\s*:`,
 	`Àṣàyàn\s*:`,
+	`መልስ\s*:`,
+	`উঃ\s*:`,
+	`Odpověď\s*:`,
+	`Απάντηση\s*:`,
+	`پاسخ\s*:`,
+	`جواب\s*:`,
+	`Sagot\s*:`,
+	`Amsa\s*:`,
+	`תשובה\s*:`,
+	`Azịza\s*:`,
+	`Жооп\s*:`,
+	`Atsakymas\s*:`,
+	`Valiny\s*:`,
+	`Jawapan\s*:`,
+	`Antwoord\s*:`,
+	`Yankho\s*:`,
+	`Odpowiedź\s*:`,
+	`Răspuns\s*:`,
+	`Ответ\s*:`,
+	`පිළිතුර\s*:`,
+	`Mhinduro\s*:`,
+	`Jawaab\s*:`,
+	`Odgovor\s*:`,
+	`Svar\s*:`,
+	`సమాధానం\s*:`,
+	`Cevap\s*:`,
+	`Відповідь\s*:`,
+	`Câu trả lời\s*:`,
 }
 
 // mcExtractedReplacements are simple-evals' normalize_extracted_answer: Arabic, Bengali and
@@ -165,9 +194,22 @@ type MCPatterns struct {
 	res     []*regexp.Regexp
 }
 
-// CompileMCPatterns compiles MULTILINGUAL_ANSWER_PATTERN_TEMPLATE for every label, with the
-// letter class [A-<last letter>]. letters must be Letters(n) for some n ≥ 1; for "" it
-// returns patterns that match nothing.
+// mcOtherLetters are the alternatives of MULTILINGUAL_ANSWER_PATTERN_TEMPLATE after its first,
+// [A-D]: Arabic أ..د (the range U+0623–U+062F), Bengali, full-width Ａ..Ｄ, and NVIDIA's
+// "enriched" classes: more Bengali letters, Devanagari अ..ड, Cyrillic А..Д and а..д, Greek
+// Α..Δ and α..δ, Hebrew א..ד, Korean ㄱ..ㄷ and the Hangul syllables 가..다, circled ①..④,
+// Roman numerals Ⅰ..Ⅳ and ⅰ..ⅳ, Arabic-Indic ٠..٣ and ۰..۳, and 1..4 and a..d.
+const mcOtherLetters = `|[أ-د]|[অ]|[ব]|[ড]|[ঢ]|[Ａ]|[Ｂ]|[Ｃ]|[Ｄ]` +
+	`|[অআইঈউঊ]|[अ-ड]|[А-Да-д]|[Α-Δα-δ]|[א-ד]|[ㄱ-ㄷ가-다]|[①②③④]|[Ⅰ-Ⅳⅰ-ⅳ]|[٠-٣۰-۳]|[1-4a-d]`
+
+// CompileMCPatterns compiles nvidia-simple-evals' MULTILINGUAL_ANSWER_PATTERN_TEMPLATE,
+//
+//	(?i){label}\s*([A-D]|[أ-د]|...|[1-4a-d])
+//
+// for every label, with Python's `\s` written as pySpace and the first alternative [A-D]
+// replaced by [A-<last letter>] (the other alternatives are kept as they are, whatever the
+// number of choices). letters must be Letters(n) for some n ≥ 1; for "" it returns patterns
+// that match nothing.
 func CompileMCPatterns(letters string) *MCPatterns {
 	p := &MCPatterns{letters: letters}
 	if letters == "" {
@@ -176,8 +218,8 @@ func CompileMCPatterns(letters string) *MCPatterns {
 	class := "[A-" + letters[len(letters)-1:] + "]"
 	p.res = make([]*regexp.Regexp, len(mcLabels))
 	for i, label := range mcLabels {
-		label = strings.ReplaceAll(label, `\s`, pySpace)
-		p.res[i] = regexp.MustCompile(`(?i)` + label + `[ \t]*(` + class + `|[أ-د]|[অ]|[ব]|[ড]|[ঢ]|[Ａ]|[Ｂ]|[Ｃ]|[Ｄ])`)
+		pattern := `(?i)` + label + `\s*(` + class + mcOtherLetters + `)`
+		p.res[i] = regexp.MustCompile(strings.ReplaceAll(pattern, `\s`, pySpace))
 	}
 	return p
 }
@@ -200,22 +242,23 @@ func (p *MCPatterns) Extract(response string) *string {
 	return nil
 }
 
-// ExtractMCAnswer extracts the chosen letter from a multiple-choice response as simple-evals
-// does (mmlu_eval.py): the response is normalised with NormalizeMCResponse; then, for each
-// label of MULTILINGUAL_ANSWER_REGEXES in order, the first match of
+// ExtractMCAnswer extracts the chosen letter from a multiple-choice response as
+// nvidia-simple-evals 26.3 does (simple_evals/evals/mmlu_eval.py, the code NeMo's
+// simple_evals.mmlu runs): the response is normalised with NormalizeMCResponse; then, for
+// each label of MULTILINGUAL_ANSWER_REGEXES in order, the first match of the pattern
+// described at CompileMCPatterns is searched; the first label that matches decides. Its group
+// has Arabic أ ب ج د, Bengali অ ব ড ঢ and full-width Ａ Ｂ Ｃ Ｄ mapped to A–D and is
+// stripped. It returns nil when no label matches.
 //
-//	(?i){label}[ \t]*([A-<last>]|[أ-د]|[অ]|[ব]|[ড]|[ঢ]|[Ａ]|[Ｂ]|[Ｃ]|[Ｄ])
-//
-// is searched, where <last> is the last of letters ("D" for "ABCD"); the first label that
-// matches decides. Its group has Arabic أ ب ج د, Bengali অ ব ড ঢ and full-width Ａ Ｂ Ｃ Ｄ
-// mapped to A–D and is stripped. It returns nil when no label matches.
-//
-// The reference's quirks are kept: the case is not normalised ("answer: d" gives "d", which
-// is wrong against "D"); `[ \t]*` does not cross a line end ("Answer:\nC" gives nil); the
-// Arabic class is the range U+0623–U+062F, whose other letters (such as "ت") are returned
-// unmapped; and (?i) lets the full-width classes match "ａ".."ｄ", which are returned as they
-// are. letters must be Letters(n) for some n ≥ 1; nil is returned for "". Patterns for
-// letter sets other than "ABCD" are compiled per call; use CompileMCPatterns to reuse them.
+// The package's behaviour is kept, quirks included: `\s*` after "Answer" and after the colon
+// crosses line ends, NBSP and U+3000 ("Answer:\nC" gives "C"); the case is not normalised
+// ("answer: d" gives "d", which is wrong against "D"); digits, Cyrillic, Greek and other
+// letters are extracted but never mapped ("Answer: 2" and "Answer: В" give "2" and "В",
+// both wrong); the Arabic class is the range U+0623–U+062F, whose other letters (such as
+// "ت") are returned unmapped; and (?i) lets the full-width classes match "ａ".."ｄ", which are
+// returned as they are. letters must be Letters(n) for some n ≥ 1; nil is returned for "".
+// Patterns for letter sets other than "ABCD" are compiled per call; use CompileMCPatterns to
+// reuse them.
 func ExtractMCAnswer(response string, letters string) *string {
 	if letters == "ABCD" {
 		return mcCompiled.Extract(response)

@@ -10,8 +10,8 @@ import (
 // p returns a pointer to s, for tables of optional strings.
 func p(s string) *string { return &s }
 
-// TestExtractMCAnswer checks the multiple-choice extraction against simple-evals. The
-// expected values were produced by the reference's own code (Python 3.11 re, common.py's
+// TestExtractMCAnswer checks the multiple-choice extraction against nvidia-simple-evals 26.3.
+// The expected values were produced by the package's own code (Python 3.11 re, common.py's
 // normalize_response, MULTILINGUAL_ANSWER_REGEXES, MULTILINGUAL_ANSWER_PATTERN_TEMPLATE with
 // the letter range of the item, and normalize_extracted_answer) on the same inputs.
 func TestExtractMCAnswer(t *testing.T) {
@@ -20,7 +20,7 @@ func TestExtractMCAnswer(t *testing.T) {
 		want              *string
 	}{
 		{"**Answer: B**", "ABCD", p("B")},
-		{"Answer:\nC", "ABCD", nil},
+		{"Answer:\nC", "ABCD", p("C")},
 		{"Antwort: A", "ABCD", p("A")},
 		{"答案：Ｃ", "ABCD", p("C")},
 		{"answer: d", "ABCD", p("d")},
@@ -28,15 +28,15 @@ func TestExtractMCAnswer(t *testing.T) {
 		{"The reasoning...\nAnswer: C", "ABCD", p("C")},
 		{"Answer: E", "ABCD", nil},
 		{"Answer: E", "ABCDE", p("E")},
-		{"Answer: D", "ABC", nil},
+		{"Answer: D", "ABC", p("D")},
 		{"Answer: C", "ABC", p("C")},
 		{"Answer: $\\boxed{B}$", "ABCD", p("B")},
 		{"Answer: \\boxed{C}", "ABCD", p("C")},
 		{"Answer: \\(\\textbf{A}\\)", "ABCD", p("b")},
 		{"Answer: \\text{D}", "ABCD", p("D")},
-		{"Answer:\u00a0B", "ABCD", nil},
+		{"Answer:\u00a0B", "ABCD", p("B")},
 		{"Answer\u00a0: B", "ABCD", p("B")},
-		{"Answer\u3000:\u3000C", "ABCD", nil},
+		{"Answer\u3000:\u3000C", "ABCD", p("C")},
 		{"Answer:\tA", "ABCD", p("A")},
 		{"Answer :  B\n", "ABCD", p("B")},
 		{"Answer: (B)", "ABCD", nil},
@@ -61,7 +61,7 @@ func TestExtractMCAnswer(t *testing.T) {
 		{"I think the answer is B", "ABCD", nil},
 		{"", "ABCD", nil},
 		{"Answer: Ｅ", "ABCDE", nil},
-		{"Answer: 1", "ABCD", nil},
+		{"Answer: 1", "ABCD", p("1")},
 		{"Final Answer: The answer is C", "ABCD", nil},
 		{"Answer: The answer is C", "ABCD", nil},
 		{"Answer:\u200b\u200bB", "ABCD", nil},
@@ -70,12 +70,17 @@ func TestExtractMCAnswer(t *testing.T) {
 		{"answer:b", "ABC", p("b")},
 		{"Answer: J", "ABCDEFGHIJ", p("J")},
 		{"Answer: K", "ABCDEFGHIJ", nil},
-		{"Answer:\r\nB", "ABCD", nil},
-		{"Answer: \u2003B", "ABCD", nil},
+		{"Answer:\r\nB", "ABCD", p("B")},
+		{"Answer: \u2003B", "ABCD", p("B")},
 		{"Answer\u2028: B", "ABCD", p("B")},
 		{"Answer\u001f: B", "ABCD", p("B")},
 		{"Answer\u0085: B", "ABCD", p("B")},
 		{"Answer\u200b: B", "ABCD", nil},
+		{"Ответ: B", "ABCD", p("B")},
+		{"Answer: В", "ABCD", p("В")},
+		{"Answer: Γ", "ABCD", p("Γ")},
+		{"Answer\n:\nA", "ABCD", p("A")},
+		{"Answer: Option B", "ABCD", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.letters+"/"+tt.response, func(t *testing.T) {
@@ -183,11 +188,11 @@ func TestMMLUCategory(t *testing.T) {
 	}
 }
 
-// TestMCLabels checks the label list against the reference's length and its invisible
+// TestMCLabels checks the label list against nvidia-simple-evals 26.3's length and its invisible
 // characters.
 func TestMCLabels(t *testing.T) {
-	if len(mcLabels) != 42 {
-		t.Errorf("%d labels, want 42", len(mcLabels))
+	if len(mcLabels) != 69 {
+		t.Errorf("%d labels, want 69", len(mcLabels))
 	}
 	if want := "Answer\\s*:" + strings.Repeat("\u200b", 6); mcLabels[1] != want {
 		t.Errorf("label 1 = %q, want %q", mcLabels[1], want)
