@@ -87,7 +87,7 @@ func mdCode(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`
 // its runs that did not complete, its paired comparisons and its sub-score tables.
 func WriteMarkdown(w io.Writer, doc *Doc) error {
 	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, "# evalplan report\n\nState %s (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (mean ± 1.96·stderr).\n",
+	fmt.Fprintf(b, "# evalplan report\n\nState %s (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (Wilson for proportions, mean ± 1.96·stderr otherwise).\n",
 		mdCode(doc.State), doc.Serial, doc.GeneratedAt.Format("2006-01-02 15:04 UTC"))
 	if len(doc.Suites) == 0 {
 		fmt.Fprintln(b, "\nThe state has no runs yet: run `evalplan apply` first.")
