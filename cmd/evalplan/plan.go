@@ -21,6 +21,7 @@ func cmdPlan(c *cli, args []string) int {
 	var f planFlags
 	fs := newFlagSet(c, "plan", "plan [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	f.registerLock(fs)
 	fs.StringVar(&f.out, "out", "", "write the plan to FILE for a later 'evalplan apply FILE'")
 	fs.BoolVar(&f.json, "json", false, "print the plan as JSON")
