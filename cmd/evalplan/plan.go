@@ -80,6 +80,11 @@ func cmdPlan(c *cli, args []string) int {
 // makePlan computes the plan against st, the state as read (exists false when there is no
 // state file yet), printing diagnostics.
 func (c *cli) makePlan(l *loaded, st *state.File, exists bool, f *planFlags, color bool) (*plan.Plan, int, bool) {
+	// A task's unknown record field is reported before any request, not at its first record.
+	if diags := c.checkRecordFields(l); len(diags) > 0 {
+		c.printDiags(l.cfg.HCLFiles(), diags, color)
+		return nil, exitError, false
+	}
 	p, diags := l.engine.Plan(c.ctx, l.cfg, st, plan.Options{Refresh: f.refresh, Targets: f.targets, Replace: f.replace})
 	if len(diags) > 0 {
 		c.printDiags(l.cfg.HCLFiles(), diags, color)
