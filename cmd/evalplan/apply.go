@@ -23,6 +23,7 @@ func cmdApply(c *cli, args []string) int {
 	)
 	fs := newFlagSet(c, "apply", "apply [options] [PLANFILE]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	f.registerLock(fs)
 	fs.Var(&f.targets, "target", "apply only this address and what it encloses (repeatable)")
 	fs.Var(&f.replace, "replace", "force a re-run of this address (repeatable)")
@@ -58,6 +59,7 @@ func cmdApply(c *cli, args []string) int {
 			return exitError
 		}
 		f.vars = vars
+		f.input = false // a saved plan carries its variables; as Terraform, never ask
 		saved = p
 	}
 	s, code, ok := c.open(&f.commonFlags, append([]string{"apply"}, args...))

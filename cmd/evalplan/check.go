@@ -12,6 +12,7 @@ func cmdCheck(c *cli, args []string) int {
 	var f commonFlags
 	fs := newFlagSet(c, "check", "check [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	pos, code, ok := parseArgs(c, fs, args)
 	if !ok {
 		return code

@@ -29,6 +29,7 @@ func cmdContainers(c *cli, args []string) int {
 	)
 	fs := newFlagSet(c, "containers", "containers [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the list as JSON")
 	if _, code, ok := parseArgs(c, fs, args); !ok {
 		return code

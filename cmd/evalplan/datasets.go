@@ -48,6 +48,7 @@ func cmdDatasets(c *cli, args []string) int {
 	var r datasetsRequest
 	fs := newFlagSet(c, "datasets "+args[0], "datasets "+args[0]+" [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	if args[0] == "clear" {
 		fs.BoolVar(&r.all, "all", false, "clear every cached dataset, not only those this configuration uses")
 	}

@@ -30,6 +30,7 @@ func cmdExport(c *cli, args []string) int {
 	var force bool
 	fs := newFlagSet(c, "export", "export [options] [RUN_ADDRESS...]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	f.registerLock(fs)
 	fs.Var(&only, "exporter", "export only to this exporter, TYPE.NAME as in exporter.mlflow.team (repeatable)")
 	fs.BoolVar(&force, "force", false, "export again what state records as exported")

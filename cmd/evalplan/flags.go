@@ -43,12 +43,20 @@ type commonFlags struct {
 	noColor     bool
 	lockTimeout time.Duration
 	lock        bool
+	// input asks on a terminal for required variables without a value (-input, default
+	// true); commands without the flag never ask.
+	input bool
 }
 
 func (f *commonFlags) registerVars(fs *flag.FlagSet) {
 	fs.Var(varsFlag{args: &f.vars}, "var", "set a variable: -var NAME=VALUE (repeatable)")
 	fs.Var(varsFlag{args: &f.vars, file: true}, "var-file", "read variables from an .evalvars.hcl file (repeatable)")
 	fs.BoolVar(&f.noColor, "no-color", false, "disable colour in the output")
+}
+
+// registerInput adds -input, for commands that ask for missing variables as Terraform does.
+func (f *commonFlags) registerInput(fs *flag.FlagSet) {
+	fs.BoolVar(&f.input, "input", true, "ask for required variables without a value when standard input is a terminal")
 }
 
 func (f *commonFlags) registerLock(fs *flag.FlagSet) {

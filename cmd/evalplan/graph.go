@@ -8,6 +8,7 @@ func cmdGraph(c *cli, args []string) int {
 	var f commonFlags
 	fs := newFlagSet(c, "graph", "graph [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	pos, code, ok := parseArgs(c, fs, args)
 	if !ok {
 		return code

@@ -31,14 +31,21 @@ type loaded struct {
 	engine  *plan.Engine
 }
 
-// load reads and validates the configuration in c.dir, printing diagnostics.
-func (c *cli) load(vars []config.VarArg, color bool) (*loaded, bool) {
+// load reads and validates the configuration in c.dir with f's variables, printing
+// diagnostics; with -input (f.input) on a terminal it asks for required variables that
+// have no value.
+func (c *cli) load(f *commonFlags) (*loaded, bool) {
+	color := c.useColor(f.noColor)
 	cat, err := schema.LoadCatalog()
 	if err != nil {
 		fmt.Fprintln(c.stderr, "Error: load the benchmark catalog:", err)
 		return nil, false
 	}
-	cfg, diags := config.Load(c.dir, config.LoadOptions{Vars: vars, Environ: c.environ, Catalog: cat})
+	opts := config.LoadOptions{Vars: f.vars, Environ: c.environ, Catalog: cat}
+	if f.input && c.stdinTTY {
+		opts.Prompt = c.promptVariable
+	}
+	cfg, diags := config.Load(c.dir, opts)
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
 		if cfg != nil {

@@ -20,6 +20,7 @@ func cmdMLflow(c *cli, args []string) int {
 	var only stringsFlag
 	fs := newFlagSet(c, "mlflow "+args[0], "mlflow "+args[0]+" [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	fs.Var(&only, "exporter", "use this exporter block, mlflow.NAME (repeatable; default every mlflow exporter)")
 	pos, code, ok := parseArgs(c, fs, args[1:])
 	if !ok {

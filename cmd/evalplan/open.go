@@ -73,7 +73,7 @@ func (c *cli) open(f *commonFlags, command []string, opts ...openOption) (*sessi
 		}
 		s.path = path
 	} else {
-		l, ok := c.load(f.vars, c.useColor(f.noColor))
+		l, ok := c.load(f)
 		if !ok {
 			return nil, exitError, false
 		}

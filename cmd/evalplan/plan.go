@@ -21,6 +21,7 @@ func cmdPlan(c *cli, args []string) int {
 	var f planFlags
 	fs := newFlagSet(c, "plan", "plan [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	f.registerLock(fs)
 	fs.StringVar(&f.out, "out", "", "write the plan to FILE for a later 'evalplan apply FILE'")
 	fs.BoolVar(&f.json, "json", false, "print the plan as JSON")
@@ -79,6 +80,11 @@ func cmdPlan(c *cli, args []string) int {
 // makePlan computes the plan against st, the state as read (exists false when there is no
 // state file yet), printing diagnostics.
 func (c *cli) makePlan(l *loaded, st *state.File, exists bool, f *planFlags, color bool) (*plan.Plan, int, bool) {
+	// A task's unknown record field is reported before any request, not at its first record.
+	if diags := c.checkRecordFields(l); len(diags) > 0 {
+		c.printDiags(l.cfg.HCLFiles(), diags, color)
+		return nil, exitError, false
+	}
 	p, diags := l.engine.Plan(c.ctx, l.cfg, st, plan.Options{Refresh: f.refresh, Targets: f.targets, Replace: f.replace})
 	if len(diags) > 0 {
 		c.printDiags(l.cfg.HCLFiles(), diags, color)

@@ -23,6 +23,7 @@ func cmdStatus(c *cli, args []string) int {
 	)
 	fs := newFlagSet(c, "status", "status [options]")
 	f.registerVars(fs)
+	f.registerInput(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&refresh, "refresh", true, "probe endpoints; -refresh=false skips the probes and plans from recorded fingerprints")
 	pos, code, ok := parseArgs(c, fs, args)
@@ -33,7 +34,7 @@ func cmdStatus(c *cli, args []string) int {
 		fmt.Fprintf(c.stderr, "Error: status takes no arguments, got %q\n", pos)
 		return exitError
 	}
-	l, ok := c.load(f.vars, c.useColor(f.noColor))
+	l, ok := c.load(&f)
 	if !ok {
 		return exitError
 	}

@@ -27,6 +27,7 @@ func cmdValidate(c *cli, args []string) int {
 	// The suite matrix (benchmark/endpoint compatibility) is checked offline, as plan
 	// -refresh=false would, against an empty state.
 	_, diags := l.engine.Graph(c.ctx, l.cfg, state.New(version))
+	diags = append(diags, c.checkRecordFields(l)...)
 	if len(diags) > 0 {
 		c.printDiags(l.cfg.HCLFiles(), diags, color)
 	}

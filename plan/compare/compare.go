@@ -113,7 +113,7 @@ func Runs(newDir, baseDir, primary string) (*Comparison, error) {
 }
 
 func statOf(m *result.Mean) Stat {
-	r := m.Metric()
+	r := m.Difference()
 	s := Stat{Diff: r.Value, Stderr: r.Stderr, CI95: r.CI95, N: r.N}
 	if s.CI95 != nil {
 		s.Significant = s.CI95[0] > 0 || s.CI95[1] < 0

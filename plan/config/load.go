@@ -55,7 +55,8 @@ type loader struct {
 // Load reads the configuration in dir: every *.hcl file except *.evalvars.hcl in name order,
 // the variables (defaults < EVALPLAN_VAR_name < *.auto.evalvars.hcl < -var/-var-file in order),
 // locals, and every block. It reports all problems it finds, and returns the best Config it
-// could build even when there are errors (never nil).
+// could build even when there are errors (never nil); when a configuration file does not
+// parse, it reports only the syntax errors and decodes nothing.
 func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -143,6 +144,13 @@ func (l *loader) load() {
 	for _, name := range configFiles {
 		l.parseConfigFile(name)
 	}
+	if len(l.syntaxErrors) > 0 {
+		// A file that does not parse (an unclosed block, a missing value) is decoded from a
+		// partial syntax tree: what follows would be follow-on errors (blocks "not expected
+		// here", values "missing") that precede or drown the real one. Report only the
+		// syntax errors, of every file, and stop.
+		return
+	}
 	if len(l.blocks) == 0 && len(l.syntaxErrors) == 0 && !l.diags.HasErrors() {
 		l.errorf(nil, "Empty configuration",
 			"The configuration files in %s (%s) declare nothing. An empty configuration is not applied: it would forget every run the state records. Declare the endpoints and suites to evaluate (see `evalplan init`); to forget runs on purpose, use `evalplan state rm`.",
@@ -222,6 +230,7 @@ func (l *loader) parseConfigFile(name string) {
 	l.addDiags(diags)
 	if diags.HasErrors() {
 		l.syntaxErrors[key] = true
+		return
 	}
 	if f == nil || f.Body == nil {
 		return

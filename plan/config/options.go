@@ -21,6 +21,10 @@ type LoadOptions struct {
 	// Catalog validates benchmark, preset and category names. When nil, names are not
 	// validated against a catalog (task.X references still are).
 	Catalog Catalog
+	// Prompt asks for the value of a required variable that no other source set (its name,
+	// description and sensitivity are in v), as Terraform does on a terminal. The answer is
+	// taken as -var's would be. Nil never asks: the variable is reported missing.
+	Prompt func(v *Variable) (string, error)
 }
 
 // Catalog is what the loader needs of the benchmark catalog.

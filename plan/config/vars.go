@@ -249,6 +249,9 @@ func (l *loader) setVar(d *varDecl, v cty.Value, rng *hcl.Range, source string) 
 // finishVariable reports a missing required value, runs validation rules and sets the mark.
 func (l *loader) finishVariable(d *varDecl) {
 	name := d.v.Name
+	if !d.failed && d.value == cty.NilVal {
+		l.prompt(d)
+	}
 	switch {
 	case d.failed:
 		d.value = cty.UnknownVal(d.ty).Mark(errMark)
@@ -264,6 +267,25 @@ func (l *loader) finishVariable(d *varDecl) {
 		d.value = d.value.Mark(Sensitive)
 	}
 	d.v.Value = d.value
+}
+
+// prompt asks LoadOptions.Prompt for d's value, when there is a prompt; an answer that does
+// not parse is reported as -var's would be, and a failed read as a missing value (d.failed).
+func (l *loader) prompt(d *varDecl) {
+	if l.opts.Prompt == nil {
+		return
+	}
+	raw, err := l.opts.Prompt(d.v)
+	if err != nil {
+		l.errorf(d.v.DeclRange.Ptr(), "No value for required variable",
+			"The variable %q has no default, and reading it failed: %v. Set it with -var '%s=VALUE' on the command line, in a *.auto.evalvars.hcl file or a -var-file, or with the environment variable %s%s.",
+			d.v.Name, err, d.v.Name, EnvVarPrefix, d.v.Name)
+		d.failed = true
+		return
+	}
+	if v, ok := l.parseRawValue(d, raw, "input"); ok {
+		l.setVar(d, v, nil, "input")
+	}
 }
 
 // validateVariable evaluates the variable's validation blocks against its value.

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,5 +136,49 @@ variable "size" {
 				t.Errorf("diagnostics (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestVariablePrompt: only required variables without a value are asked for, in name order,
+// with their description and sensitivity; the answer is parsed as -var's and validated.
+func TestVariablePrompt(t *testing.T) {
+	dir := writeDir(t, map[string]string{"eval.hcl": `
+variable "key" {
+  description = "The API key"
+  sensitive   = true
+}
+variable "n" {
+  type = number
+  validation {
+    condition     = var.n > 0
+    error_message = "n must be positive."
+  }
+}
+variable "given" {}
+variable "defaulted" { default = "d" }
+`})
+	answers := map[string]string{"key": "s3cret", "n": "0"}
+	var asked []string
+	cfg, diags := Load(dir, LoadOptions{
+		Vars: []VarArg{{Name: "given", Value: "g"}},
+		Prompt: func(v *Variable) (string, error) {
+			asked = append(asked, fmt.Sprintf("%s %q %v", v.Name, v.Description, v.Sensitive))
+			return answers[v.Name], nil
+		},
+	})
+	if diff := cmp.Diff([]string{`key "The API key" true`, `n "" false`}, asked); diff != "" {
+		t.Errorf("asked (-want +got):\n%s", diff)
+	}
+	want := []diag{{"error", "eval.hcl:6:1", "Invalid value for variable", "n must be positive."}}
+	if diff := cmp.Diff(want, simplify(diags, want)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	if v, _ := cfg.Variables["key"].Value.Unmark(); !v.RawEquals(cty.StringVal("s3cret")) {
+		t.Errorf("key = %#v, want the answer", v)
+	}
+
+	_, diags = Load(dir, LoadOptions{Prompt: func(*Variable) (string, error) { return "", errors.New("EOF") }})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "reading it failed: EOF") {
+		t.Errorf("a failed read: %v", diags)
 	}
 }

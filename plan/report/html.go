@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/evalplan/evalplan/plan/display"
+	"github.com/evalplan/evalplan/plan/result"
 )
 
 // endpointColor colours endpoint e by its place in endpoints, from Observable's categorical
@@ -57,8 +58,30 @@ type chartBar struct {
 // barW and barH are the size of a benchmark's bar chart, in SVG units.
 const barW, barH = 640.0, 250.0
 
+// proportion reports whether run r's primary metric is a proportion (its interval is the
+// Wilson interval, so every score was 0 or 1): its axis and interval stay within [0, 1].
+func proportion(r Run, primary string) bool {
+	return r.Metrics[primary].Interval == result.IntervalWilson
+}
+
+// runBounds are the limits of run r's axis: [0, 1] for a proportion, unbounded otherwise.
+func runBounds(r Run, primary string) [2]float64 {
+	if proportion(r, primary) {
+		return [2]float64{0, 1}
+	}
+	return [2]float64{math.Inf(-1), math.Inf(1)}
+}
+
+// clampCI returns ci with both ends clamped to bounds.
+func clampCI(ci [2]float64, bounds [2]float64) [2]float64 {
+	for i := range ci {
+		ci[i] = math.Min(math.Max(ci[i], bounds[0]), bounds[1])
+	}
+	return ci
+}
+
 // newBarChart lays out the chart of one benchmark. The y axis runs from 0 to 1, or to the
-// largest interval bound when a score goes beyond 1.
+// largest interval bound when a score goes beyond 1; a proportion's interval never widens it.
 func newBarChart(s Suite, b Benchmark) barChart {
 	c := barChart{W: barW, H: barH, X0: 48, X1: barW - 12, Y0: 16, Y1: barH - 40, Label: b.Name}
 	top := 1.0
@@ -67,7 +90,7 @@ func newBarChart(s Suite, b Benchmark) barChart {
 			top = math.Max(top, *r.Score)
 		}
 		if r.CI95 != nil {
-			top = math.Max(top, r.CI95[1])
+			top = math.Max(top, clampCI(*r.CI95, runBounds(r, b.Primary))[1])
 		}
 	}
 	top = niceCeil(top)
@@ -96,7 +119,8 @@ func newBarChart(s Suite, b Benchmark) barChart {
 		bar.ValueY = bar.Y - 6
 		bar.Title = fmt.Sprintf("%s: %s (n=%d)", r.Endpoint, fmtScore(r.Score), r.N)
 		if r.CI95 != nil {
-			bar.Whisker, bar.WTop, bar.WBot = true, y(r.CI95[1]), y(r.CI95[0])
+			ci := clampCI(*r.CI95, runBounds(r, b.Primary))
+			bar.Whisker, bar.WTop, bar.WBot = true, y(ci[1]), y(ci[0])
 			bar.ValueY = bar.WTop - 6
 			bar.Title += ", 95% interval " + fmtCI(r.CI95)
 		}
@@ -149,9 +173,9 @@ type historyPoint struct {
 // histW and histH are the size of an address's history chart, in SVG units.
 const histW, histH = 240.0, 72.0
 
-// newHistoryChart lays out the scored results of an address, oldest first; ok is false
-// when it has none.
-func newHistoryChart(r Run, color string) (historyChart, bool) {
+// newHistoryChart lays out the scored results of an address, oldest first, within bounds
+// (intervals are clamped to them, and so is the axis); ok is false when it has none.
+func newHistoryChart(r Run, color string, bounds [2]float64) (historyChart, bool) {
 	c := historyChart{W: histW, H: histH, Color: color}
 	var pts []Point
 	for _, p := range r.History {
@@ -166,13 +190,20 @@ func newHistoryChart(r Run, color string) (historyChart, bool) {
 	for _, p := range pts {
 		l, h := *p.Score, *p.Score
 		if p.CI95 != nil {
-			l, h = p.CI95[0], p.CI95[1]
+			ci := clampCI(*p.CI95, bounds)
+			l, h = ci[0], ci[1]
 		}
 		lo, hi = math.Min(lo, l), math.Max(hi, h)
 	}
 	if hi-lo < 0.1 {
 		mid := (hi + lo) / 2
 		lo, hi = mid-0.05, mid+0.05
+		if lo < bounds[0] {
+			lo, hi = bounds[0], bounds[0]+0.1
+		}
+		if hi > bounds[1] {
+			lo, hi = bounds[1]-0.1, bounds[1]
+		}
 	}
 	c.Lo, c.Hi = fmt.Sprintf("%.2f", lo), fmt.Sprintf("%.2f", hi)
 	const x0, x1, y0, y1 = 34.0, histW - 10, 8.0, histH - 10
@@ -193,7 +224,8 @@ func newHistoryChart(r Run, color string) (historyChart, bool) {
 			hp.Title += " " + p.FinishedAt.UTC().Format("2006-01-02 15:04")
 		}
 		if p.CI95 != nil {
-			hp.Whisker, hp.Top, hp.Bot = true, y(p.CI95[1]), y(p.CI95[0])
+			ci := clampCI(*p.CI95, bounds)
+			hp.Whisker, hp.Top, hp.Bot = true, y(ci[1]), y(ci[0])
 		}
 		c.Points = append(c.Points, hp)
 		cmd := "L"
@@ -249,7 +281,7 @@ func WriteHTML(w io.Writer, doc *Doc) error {
 			hb := htmlBenchmark{Benchmark: b, Chart: newBarChart(s, b)}
 			for _, r := range b.Runs {
 				hr := htmlRun{Run: r, Color: hs.Colors[r.Endpoint]}
-				hr.History, hr.HasHist = newHistoryChart(r, hr.Color)
+				hr.History, hr.HasHist = newHistoryChart(r, hr.Color, runBounds(r, b.Primary))
 				hb.HRuns = append(hb.HRuns, hr)
 			}
 			hs.HBenchmarks = append(hs.HBenchmarks, hb)

@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
+	"github.com/evalplan/evalplan/plan/result"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -66,6 +68,18 @@ func TestNewBarChart(t *testing.T) {
 			},
 		},
 		{
+			name:  "a proportion's interval stays within [0, 1], and so does the axis",
+			runs:  []Run{proportionRun("a", 19, 20)},
+			ticks: []string{"0", "0.2", "0.4", "0.6", "0.8", "1"},
+			bars:  []chartBar{{Endpoint: "a", Color: "#4269d0", Status: "complete", Value: "0.950", Whisker: true, Title: "a: 0.950 (n=20), 95% interval [0.764, 0.991]"}},
+		},
+		{
+			name:  "a legacy proportion's normal interval is clamped to 1",
+			runs:  []Run{{Endpoint: "a", Status: "complete", Score: ptr(0.95), CI95: &[2]float64{0.85, 1.05}, N: 20, Metrics: map[string]result.Metric{"acc": {Value: 0.95, Interval: result.IntervalWilson}}}},
+			ticks: []string{"0", "0.2", "0.4", "0.6", "0.8", "1"},
+			bars:  []chartBar{{Endpoint: "a", Color: "#4269d0", Status: "complete", Value: "0.950", Whisker: true, Title: "a: 0.950 (n=20), 95% interval [0.850, 1.050]"}},
+		},
+		{
 			name:  "a score beyond 1 widens the axis",
 			runs:  []Run{{Endpoint: "a", Status: "complete", Score: ptr(3.0), CI95: &[2]float64{2.5, 3.5}, N: 4}},
 			ticks: []string{"0", "1", "2", "3", "4", "5"},
@@ -74,7 +88,7 @@ func TestNewBarChart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newBarChart(Suite{Endpoints: []string{"a", "b", "c"}}, Benchmark{Name: "bench", Runs: tt.runs})
+			c := newBarChart(Suite{Endpoints: []string{"a", "b", "c"}}, Benchmark{Name: "bench", Primary: "acc", Runs: tt.runs})
 			var ticks []string
 			for _, tk := range c.Ticks {
 				ticks = append(ticks, tk.Label)
@@ -98,14 +112,26 @@ func TestNewBarChart(t *testing.T) {
 	}
 }
 
+// proportionRun is a run whose primary metric, acc, is k correct of n, summarised as apply
+// summarises it.
+func proportionRun(endpoint string, k, n int) Run {
+	var m result.Mean
+	for i := range n {
+		m.Add(float64(min(1, max(0, k-i))))
+	}
+	acc := m.Metric()
+	return Run{Endpoint: endpoint, Status: "complete", Score: &acc.Value, Stderr: acc.Stderr, CI95: acc.CI95, N: acc.N, Metrics: map[string]result.Metric{"acc": acc}}
+}
+
 func TestNewHistoryChart(t *testing.T) {
 	tests := []struct {
-		name    string
-		history []Point
-		ok      bool
-		lo, hi  string
-		points  int
-		path    string
+		name       string
+		history    []Point
+		proportion bool
+		ok         bool
+		lo, hi     string
+		points     int
+		path       string
 	}{
 		{name: "no scored result", history: []Point{{Status: "failed"}}},
 		{
@@ -121,10 +147,23 @@ func TestNewHistoryChart(t *testing.T) {
 			},
 			ok: true, lo: "0.30", hi: "0.80", points: 2, path: "M34.0 40.4 L230.0 29.6",
 		},
+		{
+			name: "a proportion's range stays within [0, 1]",
+			history: []Point{
+				{Status: "complete", Score: ptr(0.95), CI95: &[2]float64{0.85, 1.05}},
+				{Status: "complete", Score: ptr(1.0), N: 5},
+			},
+			proportion: true,
+			ok:         true, lo: "0.85", hi: "1.00", points: 2, path: "M34.0 26.0 L230.0 8.0",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, ok := newHistoryChart(Run{History: tt.history}, "#000")
+			bounds := [2]float64{math.Inf(-1), math.Inf(1)}
+			if tt.proportion {
+				bounds = [2]float64{0, 1}
+			}
+			c, ok := newHistoryChart(Run{History: tt.history}, "#000", bounds)
 			got := []any{ok, c.Lo, c.Hi, len(c.Points), c.Path}
 			want := []any{tt.ok, tt.lo, tt.hi, tt.points, tt.path}
 			if diff := cmp.Diff(want, got); diff != "" {

@@ -368,3 +368,28 @@ func TestWriteMarkdownEscapesHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteCSVEveryMetric pins docs/cli.md's promise: one row per run and metric, the
+// primary first, then the others by name.
+func TestWriteCSVEveryMetric(t *testing.T) {
+	doc := &Doc{Suites: []Suite{{Name: "s", Endpoints: []string{"a"}, Benchmarks: []Benchmark{{
+		Name: "native.gsm8k", Primary: "strict",
+		Runs: []Run{{Endpoint: "a", Status: "complete", Score: ptr(0.5), N: 2, Metrics: map[string]result.Metric{
+			"strict":   {Value: 0.5, N: 2},
+			"flexible": {Value: 1, N: 2},
+			"accuracy": {Value: 0.25, N: 2},
+		}}},
+	}}}}}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n")[1:] {
+		got = append(got, strings.Split(line, ",")[6]+"="+strings.Split(line, ",")[7])
+	}
+	want := []string{"strict=0.5", "accuracy=0.25", "flexible=1"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("metric rows (-want +got):\n%s", diff)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -85,7 +87,7 @@ func mdCode(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`
 // its runs that did not complete, its paired comparisons and its sub-score tables.
 func WriteMarkdown(w io.Writer, doc *Doc) error {
 	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, "# evalplan report\n\nState %s (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (mean ± 1.96·stderr).\n",
+	fmt.Fprintf(b, "# evalplan report\n\nState %s (serial %d), generated %s. Scores are means with their standard error; intervals are 95%% (Wilson for proportions, mean ± 1.96·stderr otherwise).\n",
 		mdCode(doc.State), doc.Serial, doc.GeneratedAt.Format("2006-01-02 15:04 UTC"))
 	if len(doc.Suites) == 0 {
 		fmt.Fprintln(b, "\nThe state has no runs yet: run `evalplan apply` first.")
@@ -175,8 +177,9 @@ func subCell(values map[string]result.Metric, endpoint string) string {
 	return s + fmt.Sprintf(" (n=%d)", m.N)
 }
 
-// WriteCSV writes doc as CSV with a header row: one row per run (group and name empty),
-// then one per sub-score and endpoint (status, errors, previous and change empty). The
+// WriteCSV writes doc as CSV with a header row: one row per run and metric (group and name
+// empty; the primary metric first, the only one with previous and change, then the others by
+// name), then one per sub-score and endpoint (status, errors, previous and change empty). The
 // columns are suite, benchmark, endpoint, status, group, name, metric, value, stderr,
 // ci95_lo, ci95_hi, n, errors, previous and change; numbers are written in full, and
 // unknown values are empty.
@@ -209,6 +212,16 @@ func WriteCSV(w io.Writer, doc *Doc) error {
 				row := []string{s.Name, b.Name, r.Endpoint, r.Status, "", "", b.Primary, num(r.Score), num(r.Stderr), lo, hi, strconv.Itoa(r.N), strconv.Itoa(r.Errors), num(prev), num(r.Change)}
 				if err := cw.Write(row); err != nil {
 					return err
+				}
+				for _, name := range slices.Sorted(maps.Keys(r.Metrics)) {
+					if name == b.Primary {
+						continue
+					}
+					m := r.Metrics[name]
+					lo, hi := ci(m.CI95)
+					if err := cw.Write([]string{s.Name, b.Name, r.Endpoint, r.Status, "", "", name, num(&m.Value), num(m.Stderr), lo, hi, strconv.Itoa(m.N), strconv.Itoa(r.Errors), "", ""}); err != nil {
+						return err
+					}
 				}
 			}
 			for _, t := range b.Subscores {

@@ -33,9 +33,30 @@ type Metric struct {
 	Value float64 `json:"value"`
 	// Stderr is the standard error of the mean (n−1 denominator); nil when N ≤ 1.
 	Stderr *float64 `json:"stderr"`
-	// CI95 is Value ± 1.96·Stderr; nil when N ≤ 1.
+	// CI95 is the 95% interval; nil when N ≤ 1. It is Value ± 1.96·Stderr, except for a
+	// proportion (every per-sample score 0 or 1, as accuracy), where it is the Wilson score
+	// interval, which never leaves [0, 1]; Interval then says "wilson".
 	CI95 *[2]float64 `json:"ci95"`
-	N    int         `json:"n"`
+	// Interval names how CI95 was computed: IntervalWilson, or empty for Value ± 1.96·Stderr.
+	Interval string `json:"interval,omitempty"`
+	N        int    `json:"n"`
+}
+
+// IntervalWilson is [Metric.Interval] for the Wilson score interval of a proportion.
+const IntervalWilson = "wilson"
+
+// z95 is the standard normal quantile of a two-sided 95% interval.
+const z95 = 1.96
+
+// Wilson returns the Wilson score 95% interval of a proportion p observed over n samples;
+// unlike p ± 1.96·stderr it stays within [0, 1] and is not empty at p = 0 or 1.
+func Wilson(p float64, n int) [2]float64 {
+	nf := float64(n)
+	z2 := z95 * z95
+	den := 1 + z2/nf
+	center := (p + z2/(2*nf)) / den
+	half := z95 / den * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
+	return [2]float64{math.Max(0, center-half), math.Min(1, center+half)}
 }
 
 // Mean accumulates per-sample scores in constant memory (Welford's algorithm).
@@ -45,11 +66,16 @@ type Mean struct {
 	sum  float64 // exact for 0/1 scores, so 30 of 60 is exactly 0.5
 	mean float64 // running mean for the variance (Welford)
 	m2   float64
+	// nonBinary is set once a score other than 0 or 1 was added.
+	nonBinary bool
 }
 
 // Add records one sample's score.
 func (m *Mean) Add(x float64) {
 	m.n++
+	if x != 0 && x != 1 {
+		m.nonBinary = true
+	}
 	m.sum += x
 	d := x - m.mean
 	m.mean += d / float64(m.n)
@@ -57,8 +83,24 @@ func (m *Mean) Add(x float64) {
 }
 
 // Metric returns the summary: the mean, its standard error with the n−1 denominator (as
-// lm-evaluation-harness computes it) and the normal 95% interval mean ± 1.96·stderr.
+// lm-evaluation-harness computes it) and the 95% interval: the Wilson score interval when
+// every score was 0 or 1 (a proportion), the normal mean ± 1.96·stderr otherwise.
 func (m *Mean) Metric() Metric {
+	out := m.Difference()
+	if out.CI95 == nil {
+		return out
+	}
+	if !m.nonBinary {
+		ci := Wilson(out.Value, m.n)
+		out.CI95, out.Interval = &ci, IntervalWilson
+	}
+	return out
+}
+
+// Difference returns the summary of paired per-sample differences: as [Mean.Metric], but
+// the interval is always the normal mean ± 1.96·stderr, since a difference is not a
+// proportion even when every one is 0 or 1.
+func (m *Mean) Difference() Metric {
 	if m.n == 0 {
 		return Metric{}
 	}
@@ -69,6 +111,6 @@ func (m *Mean) Metric() Metric {
 	}
 	se := math.Sqrt(m.m2/float64(m.n-1)) / math.Sqrt(float64(m.n))
 	out.Stderr = &se
-	out.CI95 = &[2]float64{value - 1.96*se, value + 1.96*se}
+	out.CI95 = &[2]float64{value - z95*se, value + z95*se}
 	return out
 }

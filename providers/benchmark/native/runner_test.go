@@ -262,8 +262,9 @@ func checkMetric(t *testing.T, name string, m result.Metric, p float64, n int) {
 		t.Errorf("%s = %+v, want value %v, n %d, stderr %v", name, m, p, n, se)
 		return
 	}
-	if m.CI95 == nil || math.Abs(m.CI95[0]-(p-1.96*se)) > 1e-12 || math.Abs(m.CI95[1]-(p+1.96*se)) > 1e-12 {
-		t.Errorf("%s ci95 = %v, want %v ± 1.96·%v", name, m.CI95, p, se)
+	// Scores are 0/1, so the interval is the Wilson score interval of a proportion.
+	if want := result.Wilson(p, n); m.CI95 == nil || *m.CI95 != want || m.Interval != result.IntervalWilson {
+		t.Errorf("%s ci95 = %v (%q), want the Wilson interval %v", name, m.CI95, m.Interval, want)
 	}
 }
 
