@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/docker/docker/client"
 )
@@ -85,9 +86,23 @@ func (c *Client) engine() (*client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: DOCKER_HOST %q: %v", ErrDaemonUnavailable, c.Host(), err)
 	}
+	// The Docker client negotiates its API version lazily, on its first request, without a
+	// lock: concurrent first requests race. Negotiate here, once, before the client is
+	// shared; when the daemon does not answer, hand out an unshared client (its request
+	// reports the error) and try again next time.
+	ctx, cancel := context.WithTimeout(context.Background(), negotiateTimeout)
+	defer cancel()
+	ping, err := api.Ping(ctx)
+	if err != nil {
+		return api, nil
+	}
+	api.NegotiateAPIVersionPing(ping)
 	c.api = api
 	return api, nil
 }
+
+// negotiateTimeout bounds the ping that negotiates the API version with the daemon.
+const negotiateTimeout = 10 * time.Second
 
 // Ping checks that the daemon answers, with an error that says what to do when it does not.
 func (c *Client) Ping(ctx context.Context) error {
