@@ -103,7 +103,7 @@ func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) 
 // graph (BuildGraph) with bounded parallelism, fetching the datasets that runs with work
 // need, handing each run to the executor, reusing, forgetting and exporting as the actions
 // say, and records every change in the store as it happens; then it updates comparisons,
-// outputs and checks. A failed node skips only its dependents. Apply never plans runs of
+// outputs and checks: only the comparisons a check or output reads are recorded. A failed node skips only its dependents. Apply never plans runs of
 // its own: a run action without its planned run is refused.
 func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *state.Store, opts ApplyOptions) (*ApplyResult, hcl.Diagnostics) {
 	if err := CheckRunDirs(cfg, store.Snapshot()); err != nil {
@@ -152,7 +152,7 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	for addr, status := range w.outcomes {
 		touched[addr] = status != ""
 	}
-	if err := compare.Update(store, suiteEndpoints(cfg), func(addr, dir string) (string, error) { return resolveRunDir(cfg, addr, dir) }, touched); err != nil {
+	if err := compare.Update(store, suiteEndpoints(cfg), wantedComparisons(cfg), func(addr, dir string) (string, error) { return resolveRunDir(cfg, addr, dir) }, touched); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot compare runs", Detail: err.Error()})
 	}
 	snap := store.Snapshot()
