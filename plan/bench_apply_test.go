@@ -49,7 +49,7 @@ func BenchmarkApply1000(b *testing.B) {
 	e.engine.Runners = map[string]plan.Runner{"native": runner, plan.AnyHarness: runner}
 	writeFile(b, e.dir, scaleConfig(4))
 	cfg := loadB(b, e)
-	var runs int
+	var runs, writes int
 	for b.Loop() {
 		b.StopTimer()
 		os.RemoveAll(filepath.Join(e.dir, ".evalplan"))
@@ -64,9 +64,10 @@ func BenchmarkApply1000(b *testing.B) {
 		if diags.HasErrors() || len(res.Errors) > 0 {
 			b.Fatal(diags, res.Errors)
 		}
-		runs = len(res.Outcomes)
+		runs, writes = len(res.Outcomes), store.Writes()
 	}
 	b.ReportMetric(float64(runs), "runs")
+	b.ReportMetric(float64(writes), "state-writes")
 	if st, err := os.Stat(cfg.Settings.State); err == nil {
 		b.ReportMetric(float64(st.Size())/(1<<20), "MB-state")
 	}

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+	"time"
 )
+
+// FlushDelay bounds how long a change made with [Store.UpdateSoon] stays only in memory.
+const FlushDelay = 100 * time.Millisecond
 
 // Store holds the state of one apply in memory and persists it after each change. It is
 // safe for concurrent use; every change goes through [Store.Update].
@@ -32,6 +36,8 @@ type Store struct {
 	writes int
 	// enc is used by the one Update writing at a time.
 	enc encoder
+	// soon is true while a write of changes made with UpdateSoon is scheduled.
+	soon bool
 }
 
 // NewStore returns a store for the state file at path that starts from a copy of f, which
@@ -69,6 +75,35 @@ func (s *Store) Writes() int {
 func (s *Store) Update(fn func(f *File)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.wait(s.apply(fn))
+}
+
+// UpdateSoon applies fn to the state like [Store.Update] but returns without waiting for
+// the write: the change is on disk within [FlushDelay] and the time of one write, or sooner
+// when another Update writes first, as every write holds every change made so far. Should
+// that write fail, the next Update or Flush writes the change again and returns the error. Use it for changes that can be recomputed
+// after a crash (a run's end: its samples are in its journal, and a run state records as
+// running is resumed from it); [Store.Flush] waits for them.
+func (s *Store) UpdateSoon(fn func(f *File)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apply(fn)
+	if !s.soon {
+		s.soon = true
+		time.AfterFunc(FlushDelay, func() { _ = s.Flush() })
+	}
+}
+
+// Flush returns once every change made so far is on disk, writing them if need be.
+func (s *Store) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.soon = false
+	return s.wait(s.changes)
+}
+
+// apply applies fn to the state and counts the change.
+func (s *Store) apply(fn func(f *File)) uint64 {
 	serial := s.f.Serial
 	fn(s.f)
 	s.f.Serial = serial
@@ -79,7 +114,12 @@ func (s *Store) Update(fn func(f *File)) error {
 		s.f.Resources = map[string]*Resource{}
 	}
 	s.changes++
-	mine := s.changes
+	return s.changes
+}
+
+// wait returns once the changes up to mine are on disk, writing them unless another Update
+// is writing; or with the error of the write that covered them.
+func (s *Store) wait(mine uint64) error {
 	for {
 		switch {
 		case s.durable >= mine:

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -273,4 +274,28 @@ func TestEncoderMatchesMarshal(t *testing.T) {
 	check("changed")
 	f.Resources = map[string]*Resource{}
 	check("emptied")
+}
+
+// TestStoreUpdateSoon: a change made with UpdateSoon reaches the disk without another
+// Update (the scheduled write) and Flush waits for it.
+func TestStoreUpdateSoon(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	s := NewStore(path, New("0.1.0"))
+	s.UpdateSoon(func(f *File) { f.Resources["endpoint.a"] = &Resource{Type: "endpoint"} })
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(FlushDelay / 4) {
+		if got, err := Load(path); err == nil && got.Resources["endpoint.a"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a change made with UpdateSoon was never written")
+		}
+	}
+	s.UpdateSoon(func(f *File) { f.Resources["endpoint.b"] = &Resource{Type: "endpoint"} })
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil || got.Resources["endpoint.b"] == nil {
+		t.Fatalf("after Flush the file lacks the change (%v)", err)
+	}
 }
