@@ -39,15 +39,22 @@ func scaleConfig(n int) string {
 	return b.String()
 }
 
-// BenchmarkApply1000 applies about 1,000 one-sample runs (the comprehensive preset against
-// four endpoints) with a runner that returns at once, against a state.Store on disk: the
-// cost of apply's own bookkeeping (state writes, comparisons, outputs) at that scale.
-func BenchmarkApply1000(b *testing.B) {
+// BenchmarkApply1000 applies 1,000 one-sample runs (the comprehensive preset against four
+// endpoints) with a runner that returns at once, against a state.Store on disk, at the
+// default parallelism: the cost of apply's own bookkeeping (state writes, comparisons,
+// outputs) at that scale.
+func BenchmarkApply1000(b *testing.B) { benchmarkApply(b, 4, 0) }
+
+// BenchmarkApply10000 applies 10,000 one-sample runs (forty endpoints) like
+// BenchmarkApply1000, at parallelism 64, and reports the size of the state that records them.
+func BenchmarkApply10000(b *testing.B) { benchmarkApply(b, 40, 64) }
+
+func benchmarkApply(b *testing.B, endpoints, parallelism int) {
 	e := newEnv(&testing.T{})
 	e.t = nil
 	runner := &oneSampleRunner{}
 	e.engine.Runners = map[string]plan.Runner{"native": runner, plan.AnyHarness: runner}
-	writeFile(b, e.dir, scaleConfig(4))
+	writeFile(b, e.dir, scaleConfig(endpoints))
 	cfg := loadB(b, e)
 	var runs, writes int
 	for b.Loop() {
@@ -60,7 +67,7 @@ func BenchmarkApply1000(b *testing.B) {
 		}
 		store := state.NewStore(cfg.Settings.State, state.New("test"))
 		b.StartTimer()
-		res, diags := e.engine.Apply(context.Background(), cfg, p, store, plan.ApplyOptions{})
+		res, diags := e.engine.Apply(context.Background(), cfg, p, store, plan.ApplyOptions{Parallelism: parallelism})
 		if diags.HasErrors() || len(res.Errors) > 0 {
 			b.Fatal(diags, res.Errors)
 		}
