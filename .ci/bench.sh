@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make bench: every package's Go benchmarks once, then the native harness's figures
+# make bench: every package's Go benchmarks once; the scale figures (BenchmarkApply1000: 1,000
+# one-sample runs applied, target < 10 s; BenchmarkApply10000: the state of 10,000 runs,
+# target < 20 MB; BenchmarkLoadChainedLocals: 8,000 chained locals); then the native harness's figures
 # (DESIGN §9, issue 3) BENCH_COUNT times each (default 5), printed as medians:
 #   (a) BenchmarkHarnessIdeal        5,000 samples, 50 ms latency, 256 slots: ratio = wall ÷ ideal
 #   (b) BenchmarkHarnessThroughput   req/s against a zero-latency simulator
@@ -15,7 +17,19 @@ out=.ci/artifacts/bench
 mkdir -p "$out"
 
 echo "== Go benchmarks of every package (harness figures below)"
-"$GO" test -run='^$' -bench=. -skip='^BenchmarkHarness' -benchmem ./... | tee "$out/packages.txt"
+"$GO" test -run='^$' -bench=. -skip='^(BenchmarkHarness|BenchmarkApply1000|BenchmarkApply10000|BenchmarkLoadChainedLocals)$' -benchmem ./... | tee "$out/packages.txt"
+
+echo
+echo "== Scale figures (hardening issue): apply bookkeeping, state size, locals; once each"
+"$GO" test -run='^$' -bench='^(BenchmarkApply1000|BenchmarkApply10000)$' -benchtime=1x -timeout=30m ./plan/ | tee "$out/scale.txt"
+"$GO" test -run='^$' -bench='^BenchmarkLoadChainedLocals$' -benchtime=1x ./plan/config/ | tee -a "$out/scale.txt"
+# One line per figure with its target.
+awk '
+function metric(unit,   i) { for (i = 3; i + 1 <= NF; i += 2) if ($(i + 1) == unit) return $i; return "" }
+/^BenchmarkApply1000-/  { printf "apply of %d one-sample runs: %.2f s (target < 10 s), %d state writes, state %.2f MB\n", metric("runs"), metric("ns/op") / 1e9, metric("state-writes"), metric("MB-state") }
+/^BenchmarkApply10000-/ { printf "apply of %d one-sample runs (parallelism 64): %.2f s, state %.2f MB (target < 20 MB)\n", metric("runs"), metric("ns/op") / 1e9, metric("MB-state") }
+/^BenchmarkLoadChainedLocals-/ { printf "load of 8,000 chained locals: %.3f s\n", metric("ns/op") / 1e9 }
+' "$out/scale.txt" | tee "$out/scale-summary.txt"
 
 echo
 echo "== Native harness figures: $COUNT runs each on $(nproc) cores"

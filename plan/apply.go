@@ -104,8 +104,9 @@ func (e *Engine) Graph(ctx context.Context, cfg *config.Config, st *state.File) 
 // graph (BuildGraph) with bounded parallelism, fetching the datasets that runs with work
 // need, handing each run to the executor, reusing, forgetting and exporting as the actions
 // say, and records every change in the store as it happens; then it updates comparisons,
-// outputs and checks. A failed node skips only its dependents. Apply never plans runs of
-// its own: a run action without its planned run is refused.
+// outputs and checks: only the comparisons a check or output reads are recorded. A failed
+// node skips only its dependents. Apply never plans runs of its own: a run action without its
+// planned run is refused.
 func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *state.Store, opts ApplyOptions) (*ApplyResult, hcl.Diagnostics) {
 	if err := CheckRunDirs(cfg, store.Snapshot()); err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Run directory outside the output directory", Detail: err.Error()}}
@@ -149,11 +150,14 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	res := &ApplyResult{Errors: errs, Outcomes: w.outcomes, Interrupted: ctx.Err() != nil}
 
 	var diags hcl.Diagnostics
+	if err := store.Flush(); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error()})
+	}
 	touched := map[string]bool{}
 	for addr, status := range w.outcomes {
 		touched[addr] = status != ""
 	}
-	if err := compare.Update(store, suiteEndpoints(cfg), func(addr, dir string) (string, error) { return resolveRunDir(cfg, addr, dir) }, touched); err != nil {
+	if err := compare.Update(store, suiteEndpoints(cfg), wantedComparisons(cfg), func(addr, dir string) (string, error) { return resolveRunDir(cfg, addr, dir) }, touched); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot compare runs", Detail: err.Error()})
 	}
 	snap := store.Snapshot()
@@ -349,12 +353,13 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	}
 	out = withoutEmptyResult(out)
 	finished := w.e.now()
-	if err := w.store.Update(func(f *state.File) {
+	// The end is on disk within state.FlushDelay, and before Apply returns: a crash sooner
+	// leaves the run recorded as running, which the next apply resumes from its journal,
+	// requesting no sample again (docs/decisions.md, State).
+	w.store.UpdateSoon(func(f *state.File) {
 		res := f.Resources[a.Address]
 		res.Status, res.Result, res.Error, res.FinishedAt = out.Status, out.Result, out.Error, &finished
-	}); err != nil {
-		return err
-	}
+	})
 	w.mu.Lock()
 	w.outcomes[a.Address] = out.Status
 	w.mu.Unlock()

@@ -228,8 +228,19 @@ func TestCompareEndToEnd(t *testing.T) {
 			if d := g.Diff - wantDiff; d > 1e-9 || d < -1e-9 {
 				t.Errorf("diff %v, want the score difference %v (no sample errored)", g.Diff, wantDiff)
 			}
-			if _, ok := rb.Compare["a"]; !ok {
-				t.Errorf("b's run has no comparison with a in state: %v", rb.Compare)
+			// State records only the comparison the check reads, not every ordered pair.
+			read, other, readBase, otherBase := ra, rb, "b", "a"
+			if strings.Contains(tt.check, `["b"]["a"]`) {
+				read, other, readBase, otherBase = rb, ra, "a", "b"
+			}
+			if _, ok := read.Compare[readBase]; !ok || len(read.Compare) != 1 {
+				t.Errorf("the run the check reads has comparisons %v in state; want only the one with %s", read.Compare, readBase)
+			}
+			if _, ok := other.Compare[otherBase]; ok {
+				t.Errorf("a comparison no check or output reads is in state: %v", other.Compare)
+			}
+			if m := st.Resources[`suite.s.run["native.mmlu"]["a"]`]; m != nil && len(m.Compare) > 0 {
+				t.Errorf("native.mmlu's run has comparisons %v in state; nothing reads them", m.Compare)
 			}
 
 			code, stdout, _ = w.run("compare", "a", "b")

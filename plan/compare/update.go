@@ -12,15 +12,20 @@ import (
 // comparisons are made and recorded.
 type Suites map[string][]string
 
+// Want reports whether the comparison of the run of suite and benchmark on endpoint (the
+// new side) with the one on base is wanted: read by a check or an output.
+type Want func(suite, benchmark, endpoint, base string) bool
+
 // Update computes, for every suite and benchmark, the paired comparison of each ordered
-// pair of comparable runs (new, base) on different endpoints, and records it in the new
-// run's Compare keyed by the base endpoint, all in one state update. Complete and partial
-// runs are comparable: the comparison is on the samples both answered, and those that
-// errored on either side are excluded and counted. A pair neither of whose runs changed in
-// this apply (touched holds the addresses that did) keeps the comparison it has for the same
-// two identities; a failed or running run has none. runDir resolves the run directory
-// recorded for an address, or refuses it; a refused one is never read.
-func Update(store *state.Store, suites Suites, runDir func(addr, recorded string) (string, error), touched map[string]bool) error {
+// pair of comparable runs (new, base) on different endpoints that want asks for, and
+// records it in the new run's Compare keyed by the base endpoint, all in one state update;
+// a comparison not wanted is removed. Complete and partial runs are comparable: the
+// comparison is on the samples both answered, and those that errored on either side are
+// excluded and counted. A pair neither of whose runs changed in this apply (touched holds
+// the addresses that did) keeps the comparison it has for the same two identities; a failed
+// or running run has none. runDir resolves the run directory recorded for an address, or
+// refuses it; a refused one is never read.
+func Update(store *state.Store, suites Suites, want Want, runDir func(addr, recorded string) (string, error), touched map[string]bool) error {
 	snap := store.Snapshot()
 	type group struct{ suite, benchmark string }
 	groups := map[group][]string{}
@@ -62,7 +67,7 @@ func Update(store *state.Store, suites Suites, runDir func(addr, recorded string
 			for _, b := range order {
 				baseAddr := at(b)
 				base := snap.Resources[baseAddr]
-				if b == e || !comparableRun(base) {
+				if b == e || !comparableRun(base) || !want(g.suite, g.benchmark, e, b) {
 					continue
 				}
 				if prev, ok := r.Compare[b].(map[string]any); ok && !touched[addr] && !touched[baseAddr] &&

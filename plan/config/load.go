@@ -45,7 +45,10 @@ type loader struct {
 	exporters  map[string]map[string]hcl.Range
 	localAttrs map[string]*hcl.Attribute
 	localVals  map[string]cty.Value
-	vars       map[string]*varDecl
+	// localScopeValues counts the values put in scope to evaluate locals, for a test that
+	// evaluation stays linear.
+	localScopeValues int
+	vars             map[string]*varDecl
 	// syntaxErrors holds the files that failed to parse: their placeholder expressions stay
 	// quiet instead of reporting follow-on errors.
 	syntaxErrors map[string]bool
@@ -58,11 +61,21 @@ type loader struct {
 // could build even when there are errors (never nil); when a configuration file does not
 // parse, it reports only the syntax errors and decodes nothing.
 func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	l := newLoader(dir, opts)
+	l.load()
+	l.scrubSecrets()
+	l.cfg.hclFiles = l.parser.Files()
+	sortDiagnostics(l.diags)
+	return l.cfg, l.diags
+}
+
+// newLoader returns a loader for the configuration in dir.
+func newLoader(dir string, opts LoadOptions) *loader {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		abs = dir
 	}
-	l := &loader{
+	return &loader{
 		dir:          abs,
 		opts:         opts,
 		parser:       hclparse.NewParser(),
@@ -85,11 +98,6 @@ func Load(dir string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 			Outputs:   map[string]*Output{},
 		},
 	}
-	l.load()
-	l.scrubSecrets()
-	l.cfg.hclFiles = l.parser.Files()
-	sortDiagnostics(l.diags)
-	return l.cfg, l.diags
 }
 
 // sortDiagnostics orders diagnostics by file and position; those without a source come first.

@@ -11,7 +11,8 @@ import (
 )
 
 // evalLocals collects the attributes of every locals block and evaluates them in dependency
-// order. Each cycle is reported once, naming every local on it; locals on or behind a cycle
+// order, each once, with only the locals it refers to in scope: linear in the number of
+// locals and references. Each cycle is reported once, naming every local on it; locals on or behind a cycle
 // become unknown values that stay quiet downstream.
 func (l *loader) evalLocals() {
 	l.localAttrs = map[string]*hcl.Attribute{}
@@ -32,9 +33,13 @@ func (l *loader) evalLocals() {
 		}
 	}
 	deps := map[string][]string{}
+	whole := map[string]bool{} // locals whose expression reads the local object itself
 	for name, a := range l.localAttrs {
 		seen := map[string]bool{}
 		for _, t := range a.Expr.Variables() {
+			if t.RootName() == "local" && len(t) < 2 {
+				whole[name] = true
+			}
 			if t.RootName() != "local" || len(t) < 2 {
 				continue
 			}
@@ -56,7 +61,7 @@ func (l *loader) evalLocals() {
 			l.localVals[name] = cty.DynamicVal.Mark(errMark)
 			continue
 		}
-		l.ctx.Variables["local"] = objectOf(l.localVals)
+		l.ctx.Variables["local"] = l.localScope(deps[name], whole[name])
 		v, diags := l.value(a.Expr, l.ctx)
 		l.addDiags(diags)
 		if diags.HasErrors() {
@@ -64,6 +69,25 @@ func (l *loader) evalLocals() {
 		}
 		l.localVals[name] = v
 	}
+}
+
+// localScope is the local object a local's expression is evaluated with: the locals it
+// refers to, which come before it in dependency order, so that evaluating n locals builds
+// objects of as many values as they have references in all, not n² values. An expression
+// that reads the local object itself gets every local evaluated so far.
+func (l *loader) localScope(deps []string, whole bool) cty.Value {
+	if whole {
+		l.localScopeValues += len(l.localVals)
+		return objectOf(l.localVals)
+	}
+	m := make(map[string]cty.Value, len(deps))
+	for _, d := range deps {
+		if v, ok := l.localVals[d]; ok {
+			m[d] = v
+		}
+	}
+	l.localScopeValues += len(m)
+	return objectOf(m)
 }
 
 // orderLocals returns the locals in an order where each comes after the locals it uses, and

@@ -218,7 +218,7 @@ func buildSuite(cfg *config.Config, st *state.File, name string, have map[string
 			}
 			b.Runs = append(b.Runs, newRun(addr, e, res))
 		}
-		b.Comparisons = comparisons(st, name, bname, eps)
+		b.Comparisons = comparisons(cfg, st, name, bname, eps)
 		b.Comparisons = append(b.Comparisons, previousComparisons(cfg, st, name, bname, eps)...)
 		b.Subscores = subscores(st, name, bname, eps)
 		s.Benchmarks = append(s.Benchmarks, b)
@@ -337,18 +337,37 @@ func newRun(addr, endpoint string, r *state.Resource) Run {
 
 // comparisons lists the paired comparisons state holds for each pair of endpoints once,
 // the earlier endpoint (in the suite's order) as new.
-func comparisons(st *state.File, suite, benchmark string, eps []string) []Comparison {
+func comparisons(cfg *config.Config, st *state.File, suite, benchmark string, eps []string) []Comparison {
 	var out []Comparison
 	for i, e := range eps {
 		for _, b := range eps[i+1:] {
-			r := st.Resources[addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: e}.String()]
-			if c, ok := recordedComparison(r, b); ok {
+			addr := addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: e}.String()
+			baseAddr := addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: b}.String()
+			if c, ok := pairComparison(cfg, st, addr, baseAddr, b); ok {
 				c.New, c.Base = e, b
 				out = append(out, c)
 			}
 		}
 	}
 	return out
+}
+
+// pairComparison is the comparison of the run at addr with the one at baseAddr (on endpoint
+// base): the one apply recorded, or else one computed now from the
+// runs' journals. Apply records only the comparisons a check or output reads.
+func pairComparison(cfg *config.Config, st *state.File, addr, baseAddr, base string) (Comparison, bool) {
+	r, rb := st.Resources[addr], st.Resources[baseAddr]
+	if r == nil || rb == nil || !comparable(r.Status, r.Result) || !comparable(rb.Status, rb.Result) {
+		return Comparison{}, false
+	}
+	if c, ok := recordedComparison(r, base); ok {
+		return c, true
+	}
+	c, err := compareRuns(cfg, addr, r, baseAddr, rb)
+	if err != nil {
+		return Comparison{}, false
+	}
+	return fromCompare(c), true
 }
 
 // recordedComparison reads the comparison of run r with endpoint base that apply recorded.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -122,10 +123,15 @@ func TestStoreConcurrentUpdates(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
+			addr := fmt.Sprintf("endpoint.e%02d", i)
 			if err := s.Update(func(f *File) {
-				f.Resources[fmt.Sprintf("endpoint.e%02d", i)] = &Resource{Type: "endpoint", Identity: "x"}
+				f.Resources[addr] = &Resource{Type: "endpoint", Identity: "x"}
 			}); err != nil {
 				t.Error(err)
+			}
+			// Update returned: the change is on disk, whoever wrote it.
+			if got, err := Load(path); err != nil || got.Resources[addr] == nil {
+				t.Errorf("after Update of %s returned the file lacks it (%v)", addr, err)
 			}
 			_ = s.Snapshot()
 		})
@@ -135,8 +141,9 @@ func TestStoreConcurrentUpdates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Serial != n || len(got.Resources) != n {
-		t.Errorf("serial %d, %d resources; want %d and %d", got.Serial, len(got.Resources), n, n)
+	// Concurrent updates share writes (group commit): one serial per write, not per update.
+	if w := s.Writes(); got.Serial != int64(w) || w < 1 || w > n || len(got.Resources) != n {
+		t.Errorf("serial %d after %d writes, %d resources; want serial = writes in 1..%d and %d resources", got.Serial, w, len(got.Resources), n, n)
 	}
 }
 
@@ -234,4 +241,61 @@ func crashHelper(path string) error {
 		}
 	}
 	return nil
+}
+
+// TestEncoderMatchesMarshal checks that the store's incremental encoding is byte for byte
+// Marshal's, across changes that reuse, change, add and remove cached resources.
+func TestEncoderMatchesMarshal(t *testing.T) {
+	f := New("0.1.0")
+	var e encoder
+	check := func(step string) {
+		t.Helper()
+		want, err := contentBytes(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.content(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), string(got)); diff != "" {
+			t.Errorf("%s (-Marshal +encoder):\n%s", step, diff)
+		}
+	}
+	check("empty")
+	f.Outputs["o"] = Output{Value: map[string]any{"b": 1.5, "a": []any{"<&>", nil}}}
+	for i := range 5 {
+		f.Resources[fmt.Sprintf(`suite.s.run["b<%d>"]["e"]`, i)] = &Resource{Type: "run", Identity: "x", Inputs: map[string]any{"z": 1e21, "a": "é\u2028"}}
+	}
+	check("five")
+	f.Resources[`suite.s.run["b<1>"]["e"]`].Status = StatusComplete
+	delete(f.Resources, `suite.s.run["b<2>"]["e"]`)
+	f.Resources["endpoint.a"] = &Resource{Type: "endpoint", Compare: map[string]any{"n": map[string]any{"y": 2.0, "x": []any{}}}}
+	check("changed")
+	f.Resources = map[string]*Resource{}
+	check("emptied")
+}
+
+// TestStoreUpdateSoon: a change made with UpdateSoon reaches the disk without another
+// Update (the scheduled write) and Flush waits for it.
+func TestStoreUpdateSoon(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	s := NewStore(path, New("0.1.0"))
+	s.UpdateSoon(func(f *File) { f.Resources["endpoint.a"] = &Resource{Type: "endpoint"} })
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(FlushDelay / 4) {
+		if got, err := Load(path); err == nil && got.Resources["endpoint.a"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a change made with UpdateSoon was never written")
+		}
+	}
+	s.UpdateSoon(func(f *File) { f.Resources["endpoint.b"] = &Resource{Type: "endpoint"} })
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil || got.Resources["endpoint.b"] == nil {
+		t.Fatalf("after Flush the file lacks the change (%v)", err)
+	}
 }
