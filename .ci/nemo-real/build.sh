@@ -59,7 +59,7 @@ rm -rf "$rootfs/tmp/data" "$rootfs/tmp/fx"
 mkdir -p "$rootfs/tmp/data"
 cp -r "$data/mmlu" "$data/gsm8k_test.jsonl" "$rootfs/tmp/data/"
 cp "$here/make_hfcache.py" "$rootfs/tmp/make_hfcache.py"
-env -i PATH=/opt/nemo/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
+env -i PATH=/opt/nemo/bin:/usr/sbin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
   chroot "$rootfs" /opt/nemo/bin/python /tmp/make_hfcache.py /tmp/data /tmp/fx
 ctx=$work/imgctx; rm -rf "$ctx"; mkdir -p "$ctx"
 mv "$rootfs/tmp/fx/hfcache" "$ctx/hfcache"; cp "$here/Dockerfile" "$ctx/"
