@@ -19,7 +19,14 @@ func BackupPath(path string) string { return path + ".backup" }
 // directory, fsyncs it, renames it over path and fsyncs the directory. Before replacing an
 // existing file it keeps that file's content in BackupPath(path). The file keeps its
 // permissions; a new one gets 0644.
+//
+// A path that is a symlink is written through: the link's target is replaced (and backed up
+// next to it), never the link itself by a copy.
 func WriteAtomic(path string, data []byte) error {
+	path, err := throughLinks(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	mode := fs.FileMode(0o644)
 	st, err := os.Stat(path)
 	switch {
@@ -35,6 +42,28 @@ func WriteAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// throughLinks resolves path when it is a symlink (to any depth), so that an atomic replace
+// renames onto the file the link points at; other paths are returned as they are.
+func throughLinks(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A dangling link: create its target.
+		target, rerr := os.Readlink(path)
+		if rerr != nil {
+			return path, rerr
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		return target, nil
+	}
+	return real, err
 }
 
 // ReplaceFile is [WriteAtomic] without the backup, for files evalplan writes for the user
