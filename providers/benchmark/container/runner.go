@@ -350,7 +350,7 @@ func finish(runDir string, spec *plan.RunSpec, tail *tailWriter) *plan.Outcome {
 	if err != nil {
 		return failed(err)
 	}
-	res, err := ParseResults(b, spec.Task.Task)
+	res, err := ParseResults(b, TaskNames(spec.Task)...)
 	if err != nil {
 		return failedf(tail, "%v", err)
 	}
