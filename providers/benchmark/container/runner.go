@@ -65,7 +65,13 @@ func (r *Runner) Kind() plan.RunnerKind { return Kind }
 // PlanRun implements plan.Runner. A container run's identity holds its image pinned by
 // digest, named by the catalog's repository: image_mirror moves where it is pulled from, not
 // what it is. The benchmark block's image replaces both.
+//
+// Params the container cannot honour (CheckParams) are an error, which plan and validate
+// report as a diagnostic.
 func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
+	if err := CheckParams(req.Params); err != nil {
+		return nil, err
+	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
 		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image}, nil
 	}
