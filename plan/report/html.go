@@ -94,7 +94,7 @@ func newBarChart(s Suite, b Benchmark) barChart {
 		bar.H = c.Y1 - bar.Y
 		bar.Value = fmtScore(r.Score)
 		bar.ValueY = bar.Y - 6
-		bar.Title = fmt.Sprintf("%s: %s (n=%d)", r.Endpoint, fmtScore(r.Score), r.N)
+		bar.Title = fmt.Sprintf("%s: %s (%s)", r.Endpoint, fmtScore(r.Score), nText(r))
 		if r.CI95 != nil {
 			bar.Whisker, bar.WTop, bar.WBot = true, y(r.CI95[1]), y(r.CI95[0])
 			bar.ValueY = bar.WTop - 6
