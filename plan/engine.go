@@ -374,7 +374,7 @@ func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suit
 		// fails the run (see kindWarnings).
 		runner = missingRunner{harness: ent.task.Harness}
 	}
-	rp, err := runner.PlanRun(ctx, &RunRequest{Addr: r.Addr, Task: ent.task, UserTask: r.UserTask, Endpoint: ep, Override: ov, Config: cfg})
+	rp, err := runner.PlanRun(ctx, &RunRequest{Addr: r.Addr, Task: ent.task, UserTask: r.UserTask, Endpoint: ep, Override: ov, Config: cfg, Params: r.Params})
 	if err != nil {
 		return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan " + r.Addr.String(), Detail: err.Error(), Subject: rng}}
 	}

@@ -27,6 +27,9 @@ type RunRequest struct {
 	Override *config.Override
 	// Config is the whole configuration, for the blocks an override or task refers to.
 	Config *config.Config
+	// Params are the run's merged params (catalog defaults, suite, benchmark block), for a
+	// runner to reject the ones it cannot honour.
+	Params config.Params
 }
 
 // RunPlan is a runner's part of a planned run: what it adds to the run's identity and what

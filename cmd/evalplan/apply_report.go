@@ -56,7 +56,7 @@ func (c *cli) reportApply(l *loaded, st *state.File, p *plan.Plan, res *plan.App
 			continue
 		}
 		m := r.Result.Metrics[r.Result.Primary]
-		fmt.Fprintf(c.stdout, "  %s: %s = %s (n=%d, errors=%d)\n", addr, r.Result.Primary, formatScore(m.Value, m.Stderr), r.Result.N, r.Result.Errors)
+		fmt.Fprintf(c.stdout, "  %s: %s = %s (%s, errors=%d)\n", addr, r.Result.Primary, formatScore(m.Value, m.Stderr), r.Result.NText(), r.Result.Errors)
 	}
 	if n := exported(p, res); n > 0 {
 		fmt.Fprintf(c.stdout, "Exported %d result(s).\n", n)

@@ -90,7 +90,7 @@ func showResource(c *cli, addr string, r *state.Resource) {
 	case r.Result != nil && !r.Result.Scored():
 		fmt.Fprintf(c.stdout, "  score    = no result (no sample scored, errors=%d)\n", r.Result.Errors)
 	case r.Result != nil:
-		fmt.Fprintf(c.stdout, "  score    = %s (%s, n=%d, errors=%d)\n", formatScore(r.Result.Score, r.Result.Metrics[r.Result.Primary].Stderr), r.Result.Primary, r.Result.N, r.Result.Errors)
+		fmt.Fprintf(c.stdout, "  score    = %s (%s, %s, errors=%d)\n", formatScore(r.Result.Score, r.Result.Metrics[r.Result.Primary].Stderr), r.Result.Primary, r.Result.NText(), r.Result.Errors)
 		for _, m := range slices.Sorted(maps.Keys(r.Result.Metrics)) {
 			fmt.Fprintf(c.stdout, "    %s = %s\n", m, formatScore(r.Result.Metrics[m].Value, r.Result.Metrics[m].Stderr))
 		}

@@ -117,7 +117,7 @@ func newBarChart(s Suite, b Benchmark) barChart {
 		bar.H = c.Y1 - bar.Y
 		bar.Value = fmtScore(r.Score)
 		bar.ValueY = bar.Y - 6
-		bar.Title = fmt.Sprintf("%s: %s (n=%d)", r.Endpoint, fmtScore(r.Score), r.N)
+		bar.Title = fmt.Sprintf("%s: %s (%s)", r.Endpoint, fmtScore(r.Score), nText(r))
 		if r.CI95 != nil {
 			ci := clampCI(*r.CI95, runBounds(r, b.Primary))
 			bar.Whisker, bar.WTop, bar.WBot = true, y(ci[1]), y(ci[0])

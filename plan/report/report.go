@@ -75,6 +75,8 @@ type Run struct {
 	CI95 *[2]float64 `json:"ci95"`
 	// N is the number of samples scored.
 	N int `json:"n"`
+	// NUnknown is set when the runner could not tell N (result.Result.NUnknown).
+	NUnknown bool `json:"n_unknown,omitempty"`
 	// Errors is the number of samples whose request failed.
 	Errors int `json:"errors"`
 	// Metrics maps every metric of the result to its summary.
@@ -315,7 +317,7 @@ func newRun(addr, endpoint string, r *state.Resource) Run {
 		m := r.Result.Metrics[r.Result.Primary]
 		score := r.Result.Score
 		run.Score, run.Stderr, run.CI95 = &score, m.Stderr, m.CI95
-		run.N, run.Errors, run.Metrics = r.Result.N, r.Result.Errors, r.Result.Metrics
+		run.N, run.NUnknown, run.Errors, run.Metrics = r.Result.N, r.Result.NUnknown, r.Result.Errors, r.Result.Metrics
 	}
 	for _, h := range r.History {
 		p := Point{Identity: h.Identity, Status: string(h.Status), FinishedAt: h.FinishedAt}

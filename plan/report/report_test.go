@@ -393,3 +393,20 @@ func TestWriteCSVEveryMetric(t *testing.T) {
 		t.Errorf("metric rows (-want +got):\n%s", diff)
 	}
 }
+
+// TestRunCellN: a run whose runner could not tell n says so, never n=0.
+func TestRunCellN(t *testing.T) {
+	score := 0.5
+	tests := []struct {
+		run  Run
+		want string
+	}{
+		{Run{Score: &score, N: 120, Status: "complete"}, "0.500 n=120"},
+		{Run{Score: &score, NUnknown: true, Status: "complete"}, "0.500 n unknown"},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, runCell(tt.run)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	}
+}

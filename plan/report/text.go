@@ -52,7 +52,7 @@ func runCell(r Run) string {
 	if r.CI95 != nil {
 		s += " " + fmtCI(r.CI95)
 	}
-	s += fmt.Sprintf(" n=%d", r.N)
+	s += " " + nText(r)
 	if r.Errors > 0 {
 		s += fmt.Sprintf(", %d errors", r.Errors)
 	}
@@ -242,4 +242,12 @@ func WriteCSV(w io.Writer, doc *Doc) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// nText is a run's n: "n=200", or "n unknown" when its runner could not tell.
+func nText(r Run) string {
+	if r.NUnknown {
+		return "n unknown"
+	}
+	return fmt.Sprintf("n=%d", r.N)
 }

@@ -5,7 +5,10 @@
 // It imports nothing from the rest of evalplan.
 package result
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Result is the outcome of one run.
 type Result struct {
@@ -15,6 +18,10 @@ type Result struct {
 	Primary string `json:"primary"`
 	// N is the number of samples scored.
 	N int `json:"n"`
+	// NUnknown is set when the runner could not tell how many samples were scored (a
+	// container harness that reported scores but no count): N is 0 and is shown as
+	// "n unknown", and the result still counts as scored.
+	NUnknown bool `json:"n_unknown,omitempty"`
 	// Errors is the number of samples whose request failed (never scored).
 	Errors int `json:"errors"`
 	// Metrics maps metric name to its summary.
@@ -23,10 +30,19 @@ type Result struct {
 	Subscores map[string]map[string]Metric `json:"subscores,omitempty"`
 }
 
-// Scored reports whether r holds a score: it is not nil and at least one sample was scored.
-// A result with N == 0 (every sample errored, or none ran) has no score — its Score of 0
-// measures nothing — and is reported as "no result", never as 0.
-func (r *Result) Scored() bool { return r != nil && r.N > 0 }
+// Scored reports whether r holds a score: it is not nil and at least one sample was scored,
+// or the number of samples is unknown (NUnknown). A result with N == 0 (every sample
+// errored, or none ran) has no score — its Score of 0 measures nothing — and is reported as
+// "no result", never as 0.
+func (r *Result) Scored() bool { return r != nil && (r.N > 0 || r.NUnknown) }
+
+// NText is N for people: "n=120", or "n unknown".
+func (r *Result) NText() string {
+	if r.NUnknown {
+		return "n unknown"
+	}
+	return fmt.Sprintf("n=%d", r.N)
+}
 
 // Metric summarises one metric over the scored samples.
 type Metric struct {

@@ -113,6 +113,7 @@ func TestScored(t *testing.T) {
 		{"nil", nil, false},
 		{"no sample scored", &Result{Errors: 3}, false},
 		{"one sample scored, score 0", &Result{N: 1}, true},
+		{"n unknown", &Result{NUnknown: true, Score: 0.5}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

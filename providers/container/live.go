@@ -72,7 +72,7 @@ func (c *Client) RemoveFound(ctx context.Context, labels map[string]string) ([]s
 	}
 	ids := make([]string, 0, len(found))
 	for _, f := range found {
-		c.kill(ctx, f.ID)
+		c.stop(ctx, f.ID, 0)
 		c.remove(ctx, f.ID)
 		ids = append(ids, f.ID)
 	}

@@ -37,11 +37,14 @@ type RunSpec struct {
 	// (default 5 s) with CPU and memory from the stats API, and once when it exits.
 	Status      func(Status)
 	StatusEvery time.Duration
+	// StopGrace is how long the container has to exit after SIGTERM when ctx ends, before
+	// it is killed; 0 kills it at once.
+	StopGrace time.Duration
 }
 
 // Run creates and starts a container, streams its logs, waits for it to exit and removes
-// it. It returns the exit code. When ctx ends first the container is killed and removed and
-// ctx's error returned; the container is removed on every path. A missing entrypoint is
+// it. It returns the exit code. When ctx ends first the container is stopped (SIGTERM, then
+// SIGKILL after spec.StopGrace) and removed and ctx's error returned; the container is removed on every path. A missing entrypoint is
 // ErrExecutableNotFound.
 func (c *Client) Run(ctx context.Context, spec RunSpec) (int64, error) {
 	api, err := c.engine()
@@ -82,7 +85,7 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (int64, error) {
 		defer close(statusDone)
 		c.watch(waitCtx, id, spec, started, stopStatus)
 	}()
-	code, err := c.wait(ctx, id, waitC, waitErr)
+	code, err := c.wait(ctx, id, spec.StopGrace, waitC, waitErr)
 	close(stopStatus)
 	<-statusDone
 	if err != nil {
@@ -97,8 +100,8 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (int64, error) {
 	return code, nil
 }
 
-// wait returns the container's exit code, or kills it when ctx ends first.
-func (c *Client) wait(ctx context.Context, id string, waitC <-chan container.WaitResponse, waitErr <-chan error) (int64, error) {
+// wait returns the container's exit code, or stops it when ctx ends first.
+func (c *Client) wait(ctx context.Context, id string, grace time.Duration, waitC <-chan container.WaitResponse, waitErr <-chan error) (int64, error) {
 	select {
 	case r := <-waitC:
 		if r.Error != nil && r.Error.Message != "" {
@@ -107,12 +110,12 @@ func (c *Client) wait(ctx context.Context, id string, waitC <-chan container.Wai
 		return r.StatusCode, nil
 	case err := <-waitErr:
 		if ctx.Err() != nil {
-			c.kill(ctx, id)
+			c.stop(ctx, id, grace)
 			return -1, ctx.Err()
 		}
 		return -1, fmt.Errorf("wait for container %.12s: %w", id, c.daemonError(err))
 	case <-ctx.Done():
-		c.kill(ctx, id)
+		c.stop(ctx, id, grace)
 		return -1, ctx.Err()
 	}
 }
@@ -120,14 +123,24 @@ func (c *Client) wait(ctx context.Context, id string, waitC <-chan container.Wai
 // cleanupTimeout bounds kill and remove calls made after ctx has ended.
 const cleanupTimeout = 30 * time.Second
 
-func (c *Client) kill(ctx context.Context, id string) {
+// stop sends the container SIGTERM and, when it has not exited after grace, SIGKILL (the
+// daemon's stop); with no grace it kills it at once.
+func (c *Client) stop(ctx context.Context, id string, grace time.Duration) {
 	api, err := c.engine()
 	if err != nil {
 		return
 	}
-	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace+cleanupTimeout)
 	defer cancel()
-	_ = api.ContainerKill(kctx, id, "KILL") // remove(force) follows and reports nothing either
+	if grace <= 0 {
+		_ = api.ContainerKill(kctx, id, "KILL") // remove(force) follows and reports nothing either
+		return
+	}
+	secs := int((grace + time.Second - 1) / time.Second)
+	signal := "SIGTERM"
+	if err := api.ContainerStop(kctx, id, container.StopOptions{Signal: signal, Timeout: &secs}); err != nil {
+		_ = api.ContainerKill(kctx, id, "KILL")
+	}
 }
 
 // remove deletes the container (and its anonymous volumes), even after ctx has ended.

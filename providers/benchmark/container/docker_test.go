@@ -136,8 +136,13 @@ func TestRunnerRunsTheContract(t *testing.T) {
 				t.Fatalf("status %s: %s", out.Status, out.Error)
 			}
 			res := out.Result
-			if res.Primary != "score_micro" || res.Score != 1 || res.N != 4 || res.Metrics["answered"].Value != 1 || res.Subscores["gpqa_diamond"] == nil {
+			if res.Primary != "score_micro" || res.Score != 1 || res.N != 4 || res.Metrics["answered"].Value != 1 || res.Subscores != nil {
 				t.Errorf("result = %+v", res)
+			}
+			own, _ := os.ReadFile(filepath.Join(sp.RunDir, rundir.ContainerConfigFile))
+			resolved, _ := os.ReadFile(filepath.Join(sp.RunDir, container.ResolvedConfigFile))
+			if strings.Contains(string(own), "resolved by the evaluator") || !strings.Contains(string(resolved), "resolved by the evaluator") {
+				t.Errorf("run_config.yml is not evalplan's copy, or the evaluator's is not kept:\n%s\n---\n%s", own, resolved)
 			}
 			if got := s.Count(sim.RouteChat); got != 4 {
 				t.Errorf("the simulator got %d chat requests, want 4", got)
@@ -303,5 +308,75 @@ func TestRunnerRemovesLeftover(t *testing.T) {
 	left, err := f.docker.Leftovers(context.Background(), map[string]string{container.LabelAddress: hang.Address, container.LabelProject: cfg.Dir})
 	if err != nil || len(left) > 0 {
 		t.Errorf("containers left behind: %v %v", left, err)
+	}
+}
+
+// TestRunnerCountsSamples: neither harness writes stats.count; n comes from the per-sample
+// files, else from the adapter's request count, else it is marked unknown.
+func TestRunnerCountsSamples(t *testing.T) {
+	f := newFixture(t)
+	_, url := simulator(t, 1, "model-a")
+	ref := f.push(t, "test", containertest.ImageOptions{})
+	tests := []struct {
+		mode        string
+		wantN       int
+		wantUnknown bool
+	}{{"", 3, false}, {"nosamples", 3, false}, {"nocount", 0, true}}
+	for _, tt := range tests {
+		t.Run("mode "+tt.mode, func(t *testing.T) {
+			sp, cfg := spec(t, url, ref, config.Params{LimitSamples: ptr(3.0), Extra: map[string]any{"mode": tt.mode}})
+			out, err := (&container.Runner{Docker: f.docker, Config: cfg}).Run(context.Background(), sp, nil)
+			if err != nil || out.Status != state.StatusComplete {
+				t.Fatalf("%+v %v", out, err)
+			}
+			if out.Result.N != tt.wantN || out.Result.NUnknown != tt.wantUnknown || !out.Result.Scored() {
+				t.Errorf("N = %d, NUnknown = %v; want %d, %v", out.Result.N, out.Result.NUnknown, tt.wantN, tt.wantUnknown)
+			}
+		})
+	}
+}
+
+// TestRunnerAdapterPorts: two host-network containers at the same time each get their own
+// ADAPTER_PORT; without it both evaluators would take 3825 and one would fail (the real
+// one would silently share the other's adapter).
+func TestRunnerAdapterPorts(t *testing.T) {
+	f := newFixture(t)
+	_, url := simulator(t, 1, "model-a")
+	ref := f.push(t, "test", containertest.ImageOptions{})
+	var wg sync.WaitGroup
+	outs := make([]*plan.Outcome, 2)
+	errs := make([]error, 2)
+	for i := range outs {
+		sp, cfg := spec(t, url, ref, config.Params{LimitSamples: ptr(1.0), Extra: map[string]any{"mode": "linger"}})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = (&container.Runner{Docker: f.docker, Config: cfg}).Run(context.Background(), sp, nil)
+		}()
+	}
+	wg.Wait()
+	for i, out := range outs {
+		if errs[i] != nil || out.Status != state.StatusComplete {
+			t.Errorf("run %d: %+v %v", i, out, errs[i])
+		}
+	}
+}
+
+// TestRunnerTimeoutSIGTERM: a run past its timeout sends the evaluator SIGTERM, which
+// leaves nemo-evaluator's interrupted marker, before the container is removed.
+func TestRunnerTimeoutSIGTERM(t *testing.T) {
+	f := newFixture(t)
+	_, url := simulator(t, 1, "model-a")
+	ref := f.push(t, "test", containertest.ImageOptions{})
+	sp, cfg := spec(t, url, ref, config.Params{Timeout: ptr(1.0), Extra: map[string]any{"mode": "hang"}})
+	out, err := (&container.Runner{Docker: f.docker, Config: cfg, StopGrace: 5 * time.Second}).Run(context.Background(), sp, nil)
+	if err != nil || out.Status != state.StatusFailed {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if !strings.Contains(out.Error, "sent SIGTERM, then killed if still running after 5s") {
+		t.Errorf("error %q", out.Error)
+	}
+	if _, err := os.Stat(filepath.Join(sp.RunDir, ".nemo_evaluator_interrupted")); err != nil {
+		t.Errorf("no interrupted marker: the evaluator did not get SIGTERM: %v", err)
 	}
 }

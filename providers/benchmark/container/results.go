@@ -1,21 +1,30 @@
 package container
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/schema"
 	"gopkg.in/yaml.v3"
 )
 
-// ParseResults converts NeMo's results.yml into evalplan's result: every score of the run's
-// task (results.tasks.<task>, else the file's first task) becomes a metric named
-// "<metric>_<score>" ("<metric>" when the two names are equal, as NVIDIA's exporters flatten
-// them) with its value, stats.stderr and stats.count; groups (nested ones as "parent/child")
-// and the file's other tasks become subscores. The primary metric is the first score of the
-// first metric of the task, in file order.
-func ParseResults(b []byte, task string) (*result.Result, error) {
+// ParseResults converts NeMo's results.yml into evalplan's result. The headline is the
+// entry of the run's own task, looked up by each of names in turn (the catalog's params.task,
+// then its task name, see TaskNames), in results.groups first and then in results.tasks; when
+// no name matches exactly, a single top-level group whose name starts with one of them (lm-eval
+// runs NeMo's "mmlu" as the group "mmlu_str"). A file without the task is an error, never a
+// guess. Every score of that entry becomes a metric named "<metric>_<score>" ("<metric>" when
+// the two names are equal, as NVIDIA's exporters flatten them) with its value, stats.stderr
+// and stats.count; the primary metric is the entry's first metric, at its score named like
+// the metric, else "micro", else its first score (PyYAML sorts keys, so file order says
+// nothing about which score is the headline). Every other group (nested ones as
+// "parent/child") and task becomes a subscore.
+func ParseResults(b []byte, names ...string) (*result.Result, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("parse results.yml: %w", err)
@@ -23,29 +32,30 @@ func ParseResults(b []byte, task string) (*result.Result, error) {
 	if len(doc.Content) == 0 {
 		return nil, errors.New("parse results.yml: the file is empty")
 	}
-	tasks := get(get(doc.Content[0], "results"), "tasks")
-	if tasks == nil || tasks.Kind != yaml.MappingNode || len(tasks.Content) == 0 {
-		return nil, errors.New("parse results.yml: no results.tasks")
+	res := get(doc.Content[0], "results")
+	grps, tasks := mappingOf(get(res, "groups")), mappingOf(get(res, "tasks"))
+	if grps == nil && tasks == nil {
+		return nil, errors.New("parse results.yml: neither results.groups nor results.tasks")
 	}
-	main := task
-	node := get(tasks, task)
+	section, main, node := find(grps, tasks, names)
 	if node == nil {
-		main, node = tasks.Content[0].Value, tasks.Content[1]
+		return nil, fmt.Errorf("parse results.yml: no entry for task %s in results.groups (%s) or results.tasks (%s)",
+			strings.Join(quoted(names), " or "), keyList(grps), keyList(tasks))
 	}
-	names, metrics, err := scores(node)
+	primary, metrics, err := scores(node)
 	if err != nil {
-		return nil, fmt.Errorf("parse results.yml: results.tasks.%s: %w", main, err)
+		return nil, fmt.Errorf("parse results.yml: results.%s.%s: %w", section, main, err)
 	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("parse results.yml: results.tasks.%s has no numeric scores", main)
+	if primary == "" {
+		return nil, fmt.Errorf("parse results.yml: results.%s.%s has no numeric scores", section, main)
 	}
-	primary := metrics[names[0]]
-	res := &result.Result{Score: primary.Value, Primary: names[0], N: primary.N, Metrics: metrics}
+	m := metrics[primary]
+	out := &result.Result{Score: m.Value, Primary: primary, N: m.N, Metrics: metrics}
 	sub := map[string]map[string]result.Metric{}
-	if err := groups(get(get(doc.Content[0], "results"), "groups"), "", sub); err != nil {
+	if err := groups(grps, "", main, sub); err != nil {
 		return nil, err
 	}
-	for i := 0; i+1 < len(tasks.Content); i += 2 {
+	for i := 0; tasks != nil && i+1 < len(tasks.Content); i += 2 {
 		name := tasks.Content[i].Value
 		if name == main {
 			continue
@@ -62,13 +72,83 @@ func ParseResults(b []byte, task string) (*result.Result, error) {
 		}
 	}
 	if len(sub) > 0 {
-		res.Subscores = sub
+		out.Subscores = sub
 	}
-	return res, nil
+	return out, nil
 }
 
-// groups adds results.groups (recursively) to sub.
-func groups(node *yaml.Node, prefix string, sub map[string]map[string]result.Metric) error {
+// TaskNames are the names a catalog task's entry may have in results.yml, best first: the
+// harness's own task (the catalog's default params.task, e.g. lm-eval's "mmlu_str" for NeMo's
+// "mmlu"), then the catalog's task name.
+func TaskNames(t *schema.Task) []string {
+	var names []string
+	if t == nil {
+		return nil
+	}
+	if s, ok := t.Defaults["task"].(string); ok && s != "" {
+		names = append(names, s)
+	}
+	if t.Task != "" && !slices.Contains(names, t.Task) {
+		names = append(names, t.Task)
+	}
+	return names
+}
+
+// find is the task's entry: by exact name in groups, then tasks; else the only top-level
+// group, when its name starts with one of names.
+func find(grps, tasks *yaml.Node, names []string) (section, name string, node *yaml.Node) {
+	for _, n := range names {
+		if v := get(grps, n); v != nil {
+			return "groups", n, v
+		}
+		if v := get(tasks, n); v != nil {
+			return "tasks", n, v
+		}
+	}
+	if grps != nil && len(grps.Content) == 2 {
+		g := grps.Content[0].Value
+		for _, n := range names {
+			if n != "" && strings.HasPrefix(g, n+"_") {
+				return "groups", g, grps.Content[1]
+			}
+		}
+	}
+	return "", "", nil
+}
+
+// mappingOf is n when it is a mapping, else nil.
+func mappingOf(n *yaml.Node) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	return n
+}
+
+// keyList names a mapping's keys for a message: at most five, then how many more.
+func keyList(n *yaml.Node) string {
+	if n == nil || len(n.Content) == 0 {
+		return "none"
+	}
+	var keys []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i].Value)
+	}
+	if len(keys) > 5 {
+		return strings.Join(keys[:5], ", ") + fmt.Sprintf(" and %d more", len(keys)-5)
+	}
+	return strings.Join(keys, ", ")
+}
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fmt.Sprintf("%q", n)
+	}
+	return out
+}
+
+// groups adds results.groups (recursively) to sub, all but the top-level group main.
+func groups(node *yaml.Node, prefix, main string, sub map[string]map[string]result.Metric) error {
 	if node == nil || node.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -78,33 +158,35 @@ func groups(node *yaml.Node, prefix string, sub map[string]map[string]result.Met
 		if err != nil {
 			return fmt.Errorf("parse results.yml: results.groups.%s: %w", name, err)
 		}
-		if len(m) > 0 {
+		if len(m) > 0 && name != main {
 			sub[name] = m
 		}
-		if err := groups(get(node.Content[i+1], "groups"), name+"/", sub); err != nil {
+		if err := groups(get(node.Content[i+1], "groups"), name+"/", "", sub); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// scores reads <node>.metrics.<m>.scores.<s>.{value, stats} in file order.
-func scores(node *yaml.Node) ([]string, map[string]result.Metric, error) {
-	var names []string
+// scores reads <node>.metrics.<m>.scores.<s>.{value, stats} and names the primary one: the
+// first metric's score named like the metric, else its "micro" score, else its first.
+func scores(node *yaml.Node) (string, map[string]result.Metric, error) {
 	out := map[string]result.Metric{}
 	ms := get(node, "metrics")
 	if ms == nil {
-		return nil, out, nil
+		return "", out, nil
 	}
 	if ms.Kind != yaml.MappingNode {
-		return nil, nil, errors.New("metrics is not a mapping")
+		return "", nil, errors.New("metrics is not a mapping")
 	}
+	primary := ""
 	for i := 0; i+1 < len(ms.Content); i += 2 {
 		metric := ms.Content[i].Value
 		ss := get(ms.Content[i+1], "scores")
 		if ss == nil || ss.Kind != yaml.MappingNode {
 			continue
 		}
+		var first, micro, same string
 		for j := 0; j+1 < len(ss.Content); j += 2 {
 			score := ss.Content[j].Value
 			m, ok := metricOf(ss.Content[j+1])
@@ -114,14 +196,21 @@ func scores(node *yaml.Node) ([]string, map[string]result.Metric, error) {
 			name := metric + "_" + score
 			if score == metric {
 				name = metric
+				same = name
 			}
-			if _, dup := out[name]; !dup {
-				names = append(names, name)
+			if score == "micro" {
+				micro = name
+			}
+			if first == "" {
+				first = name
 			}
 			out[name] = m
 		}
+		if primary == "" {
+			primary = cmp.Or(same, micro, first)
+		}
 	}
-	return names, out, nil
+	return primary, out, nil
 }
 
 // metricOf reads {value, stats: {stderr, count}}; ok is false when value is not a number.

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -33,12 +34,15 @@ type EvalConfig struct {
 
 // EvalParams are config.params; unset values are left out so the task's defaults apply.
 type EvalParams struct {
-	// LimitSamples is an int, or a float fraction below 1.
-	LimitSamples   any            `yaml:"limit_samples,omitempty"`
-	MaxNewTokens   *int           `yaml:"max_new_tokens,omitempty"`
-	MaxRetries     *int           `yaml:"max_retries,omitempty"`
-	Parallelism    *int           `yaml:"parallelism,omitempty"`
-	RequestTimeout any            `yaml:"request_timeout,omitempty"`
+	// LimitSamples is a whole number of samples: the contract also allows a fraction, but
+	// simple-evals 26.03 crashes on one, so evalplan rejects fractions (CheckParams). For an
+	// lm-eval group task (mmlu) it applies to each subtask.
+	LimitSamples *int64 `yaml:"limit_samples,omitempty"`
+	MaxNewTokens *int   `yaml:"max_new_tokens,omitempty"`
+	MaxRetries   *int   `yaml:"max_retries,omitempty"`
+	Parallelism  *int   `yaml:"parallelism,omitempty"`
+	// RequestTimeout is whole seconds: nemo-evaluator rejects a fraction (int_from_float).
+	RequestTimeout *int64         `yaml:"request_timeout,omitempty"`
 	Temperature    *float64       `yaml:"temperature,omitempty"`
 	TopP           *float64       `yaml:"top_p,omitempty"`
 	Extra          map[string]any `yaml:"extra,omitempty"`
@@ -66,14 +70,17 @@ func BuildRunConfig(spec *plan.RunSpec) (*RunConfig, error) {
 	if spec.Endpoint == nil || spec.Endpoint.URL == "" {
 		return nil, fmt.Errorf("%s: run spec has no endpoint URL", spec.Address)
 	}
+	if err := CheckParams(spec.Params); err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Address, err)
+	}
 	typ, path := endpointType(spec)
 	p := spec.Params
 	rc := &RunConfig{
 		Config: EvalConfig{
 			Type: spec.Task.Task, OutputDir: "/results",
 			Params: EvalParams{
-				LimitSamples: wholeOrFloat(p.LimitSamples), MaxNewTokens: p.MaxNewTokens, MaxRetries: p.MaxRetries,
-				Parallelism: p.Parallelism, RequestTimeout: wholeOrFloat(p.RequestTimeout),
+				LimitSamples: whole(p.LimitSamples), MaxNewTokens: p.MaxNewTokens, MaxRetries: p.MaxRetries,
+				Parallelism: p.Parallelism, RequestTimeout: ceilSeconds(p.RequestTimeout),
 				Temperature: p.Temperature, TopP: p.TopP, Extra: p.Extra,
 			},
 		},
@@ -110,15 +117,42 @@ func endpointType(spec *plan.RunSpec) (string, string) {
 	return "chat", "/chat/completions"
 }
 
-// wholeOrFloat writes 10 rather than 10.0 for whole numbers; nil stays nil.
-func wholeOrFloat(f *float64) any {
+// whole is a whole number as an int64; nil stays nil. CheckParams has rejected fractions.
+func whole(f *float64) *int64 {
 	if f == nil {
 		return nil
 	}
-	if *f == math.Trunc(*f) && math.Abs(*f) < 1<<53 {
-		return int64(*f)
+	n := int64(*f)
+	return &n
+}
+
+// ceilSeconds is a duration in seconds rounded up to whole seconds (at least 1, so that a
+// timeout never becomes none); nil stays nil.
+func ceilSeconds(f *float64) *int64 {
+	if f == nil {
+		return nil
 	}
-	return *f
+	n := max(1, int64(math.Ceil(*f)))
+	return &n
+}
+
+// CheckParams rejects the params that a NeMo Evaluator container cannot honour, instead of
+// letting them be silently ignored or crash the harness: sample = "random" and seed
+// (containers always take the first limit_samples samples of their dataset, in dataset
+// order, and take no seed), and a fractional limit_samples (simple-evals 26.03 crashes on
+// one). PlanRun calls it, so that plan and validate report it.
+func CheckParams(p config.Params) error {
+	var errs []error
+	if p.Sample != nil && *p.Sample != "first" {
+		errs = append(errs, fmt.Errorf("sample = %q is not supported by NeMo Evaluator container tasks: they always run the first limit_samples samples in dataset order; remove sample or set sample = \"first\"", *p.Sample))
+	}
+	if p.Seed != nil {
+		errs = append(errs, errors.New("seed is not supported by NeMo Evaluator container tasks: the harness takes no seed, so the run could not honour it; set seed only on native benchmarks"))
+	}
+	if l := p.LimitSamples; l != nil && *l != math.Trunc(*l) {
+		errs = append(errs, fmt.Errorf("limit_samples = %g is a fraction, which NeMo Evaluator container tasks do not support reliably (simple-evals 26.03 crashes on one); give a whole number of samples", *l))
+	}
+	return errors.Join(errs...)
 }
 
 // loopback reports whether an endpoint URL points at this machine, which a container

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestBuildRunConfig(t *testing.T) {
 		Params: config.Params{
 			LimitSamples: ptr(10.0), Temperature: ptr(0.0), TopP: ptr(1e-05), MaxNewTokens: ptr(512),
 			Parallelism: ptr(4), RequestTimeout: ptr(30.5), Extra: map[string]any{"num_fewshot": 5.0},
-			Seed: ptr(3), Timeout: ptr(600.0),
+			Sample: ptr("first"), Timeout: ptr(600.0),
 		},
 	}
 	rc, err := BuildRunConfig(spec)
@@ -39,7 +40,7 @@ func TestBuildRunConfig(t *testing.T) {
         limit_samples: 10
         max_new_tokens: 512
         parallelism: 4
-        request_timeout: 30.5
+        request_timeout: 31
         temperature: 0
         top_p: 1e-05
         extra:
@@ -117,5 +118,58 @@ func TestTailWriter(t *testing.T) {
 	}
 	if got, want := tw.String(), "  three\n  four"; got != want {
 		t.Errorf("tail = %q, want %q", got, want)
+	}
+}
+
+// TestCheckParams: params a container cannot honour are refused at plan time, with why.
+func TestCheckParams(t *testing.T) {
+	tests := []struct {
+		name string
+		p    config.Params
+		want []string // substrings of the error, none for no error
+	}{
+		{"none", config.Params{}, nil},
+		{"first and whole", config.Params{Sample: ptr("first"), LimitSamples: ptr(20.0)}, nil},
+		{"random", config.Params{Sample: ptr("random")}, []string{`sample = "random" is not supported`, "first limit_samples samples"}},
+		{"seed", config.Params{Seed: ptr(1)}, []string{"seed is not supported", "takes no seed"}},
+		{"fraction", config.Params{LimitSamples: ptr(0.5)}, []string{"limit_samples = 0.5 is a fraction", "whole number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckParams(tt.p)
+			_, planErr := (&Runner{}).PlanRun(context.Background(), &plan.RunRequest{Task: &schema.Task{Image: "x"}, Params: tt.p})
+			if (err == nil) != (len(tt.want) == 0) || (planErr == nil) != (err == nil) {
+				t.Fatalf("CheckParams = %v, PlanRun = %v; want an error containing %q", err, planErr, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestRunConfigTypes: every param is written in the type nemo-evaluator accepts; a
+// fractional request_timeout is rounded up to whole seconds.
+func TestRunConfigTypes(t *testing.T) {
+	tests := []struct {
+		timeout float64
+		want    string
+	}{{1.5, "request_timeout: 2"}, {0.2, "request_timeout: 1"}, {60, "request_timeout: 60"}}
+	for _, tt := range tests {
+		spec := &plan.RunSpec{
+			Task:     &schema.Task{Task: "mmlu"},
+			Endpoint: &config.Endpoint{URL: "http://127.0.0.1:8000/v1", Model: "m"},
+			Params:   config.Params{RequestTimeout: ptr(tt.timeout)},
+		}
+		rc, err := BuildRunConfig(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := rc.Marshal()
+		if !strings.Contains(string(b), tt.want+"\n") {
+			t.Errorf("request_timeout %g: run config lacks %q:\n%s", tt.timeout, tt.want, b)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/result"
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/container"
@@ -41,6 +43,13 @@ type Runner struct {
 	// StatusEvery is how often a running container's CPU and memory are reported through
 	// Progress.Log; default 5 s.
 	StatusEvery time.Duration
+	// Counters say how many samples a finished run scored (neither harness writes
+	// stats.count); nil means DefaultCounters. The first that knows is taken; when none
+	// does, the result's N is marked unknown (result.Result.NUnknown).
+	Counters []Counter
+	// StopGrace is how long a container that ran past its timeout, or whose run was
+	// interrupted, has between SIGTERM and SIGKILL; 0 means DefaultStopGrace.
+	StopGrace time.Duration
 
 	once sync.Once
 }
@@ -56,6 +65,23 @@ func (r *Runner) docker() *container.Client {
 	return r.Docker
 }
 
+// DefaultStopGrace is the time nemo-evaluator gets between SIGTERM and SIGKILL: on SIGTERM it
+// writes .nemo_evaluator_interrupted and runs its post-eval hooks.
+const DefaultStopGrace = 10 * time.Second
+
+// interruptedMarker is the file nemo-evaluator leaves in its output directory when SIGTERM
+// ended it.
+const interruptedMarker = ".nemo_evaluator_interrupted"
+
+func (r *Runner) stopGrace() time.Duration { return cmp.Or(r.StopGrace, DefaultStopGrace) }
+
+func (r *Runner) counters() []Counter {
+	if r.Counters == nil {
+		return DefaultCounters()
+	}
+	return r.Counters
+}
+
 // Kind is the runner kind of container tasks.
 const Kind plan.RunnerKind = "container"
 
@@ -65,7 +91,13 @@ func (r *Runner) Kind() plan.RunnerKind { return Kind }
 // PlanRun implements plan.Runner. A container run's identity holds its image pinned by
 // digest, named by the catalog's repository: image_mirror moves where it is pulled from, not
 // what it is. The benchmark block's image replaces both.
+//
+// Params the container cannot honour (CheckParams) are an error, which plan and validate
+// report as a diagnostic.
 func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
+	if err := CheckParams(req.Params); err != nil {
+		return nil, err
+	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
 		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image}, nil
 	}
@@ -153,7 +185,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	} else if len(ids) > 0 {
 		progress.Log(spec.Address, fmt.Sprintf("stopped and removed %d leftover container(s) of an earlier, interrupted attempt", len(ids)))
 	}
-	private, err := prepare(runDir, spec)
+	private, own, err := prepare(runDir, spec)
 	if private != "" {
 		defer os.Remove(private)
 	}
@@ -181,54 +213,61 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 		}
 		return failed(fmt.Errorf("image %s: %w", img, err)), nil
 	}
+	started := time.Now()
 	code, runErr := r.runContainer(ctx, spec, img, runDir, private, logs, say)
-	if out, err := exitOutcome(ctx, spec, code, runErr, tail); out != nil {
+	// Before anything reads the run directory, whatever the outcome: evalplan's run config
+	// back in place, the endpoint's secrets out of everything the evaluator wrote.
+	if err := settle(runDir, own, spec.Endpoint); err != nil {
+		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
+	}
+	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {
 		return out, err
 	}
-	return finish(runDir, spec, tail), nil
+	return finish(runDir, spec, started, r.counters(), tail), nil
 }
 
-// prepare writes run_config.yml and removes a results.yml left by an earlier attempt. When
+// prepare writes run_config.yml (and returns what it wrote, evalplan's own copy) and removes
+// the results an earlier attempt left. When
 // the endpoint URL is secret (sensitive in the configuration, or carrying credentials or a
 // query), the run directory — which is exported to MLflow — gets a copy with the URL
 // redacted, and the real config goes to a private file (returned) mounted read-only into
 // the container; the caller removes it after the run.
-func prepare(runDir string, spec *plan.RunSpec) (private string, err error) {
+func prepare(runDir string, spec *plan.RunSpec) (private string, own []byte, err error) {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return "", fmt.Errorf("create run directory: %w", err)
+		return "", nil, fmt.Errorf("create run directory: %w", err)
 	}
 	rc, err := BuildRunConfig(spec)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	b, err := rc.Marshal()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if secretURL(spec.Endpoint) {
 		f, err := os.CreateTemp("", "evalplan-run-config-*.yml")
 		if err != nil {
-			return "", fmt.Errorf("write run config: %w", err)
+			return "", nil, fmt.Errorf("write run config: %w", err)
 		}
 		private = f.Name()
 		_, werr := f.Write(b)
 		if err := errors.Join(werr, f.Close()); err != nil {
-			return private, fmt.Errorf("write run config: %w", err)
+			return private, nil, fmt.Errorf("write run config: %w", err)
 		}
 		rc.Target.APIEndpoint.URL = "(redacted: the endpoint URL is secret)"
 		if b, err = rc.Marshal(); err != nil {
-			return private, err
+			return private, nil, err
 		}
 	}
 	if err := os.WriteFile(filepath.Join(runDir, rundir.ContainerConfigFile), b, 0o644); err != nil {
-		return private, fmt.Errorf("write run config: %w", err)
+		return private, nil, fmt.Errorf("write run config: %w", err)
 	}
-	for _, f := range []string{rundir.ContainerResultsFile, rundir.ResultsFile} {
+	for _, f := range []string{rundir.ContainerResultsFile, rundir.ResultsFile, ResolvedConfigFile, interruptedMarker, MetricsFile} {
 		if err := os.Remove(filepath.Join(runDir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return private, fmt.Errorf("remove stale %s: %w", f, err)
+			return private, nil, fmt.Errorf("remove stale %s: %w", f, err)
 		}
 	}
-	return private, nil
+	return private, b, nil
 }
 
 // secretURL reports whether an endpoint URL must not be written where results go.
@@ -261,14 +300,21 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 		Logs:        logs,
 		Status:      func(s container.Status) { say("container " + s.String()) },
 		StatusEvery: r.StatusEvery,
+		StopGrace:   r.stopGrace(),
 	}
+	port, release, err := reserveAdapterPort()
+	if err != nil {
+		return -1, err
+	}
+	defer release()
+	rs.Env = append(rs.Env, fmt.Sprintf("%s=%d", AdapterPortVar, port))
 	if private != "" {
 		const path = "/evalplan/" + rundir.ContainerConfigFile
 		rs.Binds = append(rs.Binds, private+":"+path+":ro")
 		rs.Cmd = []string{"run_eval", "--run_config", path}
 	}
 	if spec.Endpoint.APIKey != "" {
-		rs.Env = []string{APIKeyVar + "=" + spec.Endpoint.APIKey}
+		rs.Env = append(rs.Env, APIKeyVar+"="+spec.Endpoint.APIKey)
 	}
 	code, err := r.docker().Run(ctx, rs)
 	if errors.Is(err, container.ErrExecutableNotFound) {
@@ -316,14 +362,14 @@ func leftoverLabels(cfg *config.Config, spec *plan.RunSpec) map[string]string {
 // exitOutcome is the failed outcome of a container that did not exit 0, nil when it did.
 // A deadline that passed, the run's own timeout or the caller's (the engine applies the
 // same timeout), is a timed-out run with a nil error; a cancellation returns ctx's error.
-func exitOutcome(ctx context.Context, spec *plan.RunSpec, code int64, err error, tail *tailWriter) (*plan.Outcome, error) {
+func exitOutcome(ctx context.Context, spec *plan.RunSpec, grace time.Duration, code int64, err error, tail *tailWriter) (*plan.Outcome, error) {
 	switch {
 	case err == nil && code == 0:
 		return nil, nil
 	case errors.Is(err, errTimeout) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return failedf(tail, "timed out%s; the container was stopped and removed", timeoutText(spec)), nil
+		return failedf(tail, "timed out%s; the container was sent SIGTERM, then killed if still running after %s, and removed", timeoutText(spec), grace), nil
 	case ctx.Err() != nil:
-		return failedf(tail, "interrupted; the container was stopped and removed"), ctx.Err()
+		return failedf(tail, "interrupted; the container was sent SIGTERM, then killed if still running after %s, and removed", grace), ctx.Err()
 	case errors.Is(err, container.ErrExecutableNotFound):
 		return failedf(tail, "the image has neither nemo-evaluator nor eval-factory on its PATH: is it a NeMo Evaluator image? (%v)", err), nil
 	case err != nil:
@@ -341,8 +387,8 @@ func timeoutText(spec *plan.RunSpec) string {
 	return " (the caller's deadline passed)"
 }
 
-// finish parses results.yml and writes results.json.
-func finish(runDir string, spec *plan.RunSpec, tail *tailWriter) *plan.Outcome {
+// finish parses results.yml, counts the samples and writes results.json.
+func finish(runDir string, spec *plan.RunSpec, started time.Time, counters []Counter, tail *tailWriter) *plan.Outcome {
 	b, err := os.ReadFile(filepath.Join(runDir, rundir.ContainerResultsFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return failedf(tail, "the container exited 0 but wrote no %s", rundir.ContainerResultsFile)
@@ -350,14 +396,45 @@ func finish(runDir string, spec *plan.RunSpec, tail *tailWriter) *plan.Outcome {
 	if err != nil {
 		return failed(err)
 	}
-	res, err := ParseResults(b, spec.Task.Task)
+	res, err := ParseResults(b, TaskNames(spec.Task)...)
 	if err != nil {
 		return failedf(tail, "%v", err)
+	}
+	if err := count(res, runDir, started, counters); err != nil {
+		return failed(err)
 	}
 	if err := rundir.WriteResults(runDir, res); err != nil {
 		return failed(err)
 	}
 	return &plan.Outcome{Status: state.StatusComplete, Result: res}
+}
+
+// count sets res.N from the first counter that knows it, else from results.yml's own
+// stats.count; when neither does, N stays 0 and res.NUnknown is set, so that the result is
+// reported as "n unknown", never as n=0. The headline's metrics without a count of their own
+// get N too.
+func count(res *result.Result, runDir string, started time.Time, counters []Counter) error {
+	for _, c := range counters {
+		n, ok, err := c.Count(runDir, started)
+		if err != nil {
+			return err
+		}
+		if ok && n > 0 {
+			res.N = n
+			break
+		}
+	}
+	if res.N == 0 {
+		res.NUnknown = true
+		return nil
+	}
+	for name, m := range res.Metrics {
+		if m.N == 0 {
+			m.N = res.N
+			res.Metrics[name] = m
+		}
+	}
+	return nil
 }
 
 func failed(err error) *plan.Outcome {

@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -92,7 +95,22 @@ func run(args []string) error {
 	}
 	mode, _ := cfg.Config.Params.Extra["mode"].(string)
 	fmt.Printf("evaluator: task %s, model %s, endpoint %s, mode %q\n", cfg.Config.Type, cfg.Target.APIEndpoint.ModelID, cfg.Target.APIEndpoint.URL, mode)
+	// As nemo-evaluator does: SIGTERM leaves the interrupted marker; the run config is
+	// rewritten, resolved, into the output directory; the adapter server holds ADAPTER_PORT
+	// (3825 without it, where two concurrent evaluators on the host network collide).
+	onSIGTERM(out)
+	adapter, err := listenAdapter()
+	if err != nil {
+		return err
+	}
+	defer adapter.Close()
+	if err := os.WriteFile(filepath.Join(out, "run_config.yml"), append([]byte("# resolved by the evaluator\n"), b...), 0o644); err != nil {
+		return err
+	}
 	switch mode {
+	case "linger":
+		fmt.Println("evaluator: holding the adapter port for 3s (mode linger)")
+		time.Sleep(3 * time.Second)
 	case "exit1":
 		fmt.Fprintln(os.Stderr, "evaluator: failing on purpose (mode exit1)")
 		os.Exit(1)
@@ -112,7 +130,69 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if mode != "nocount" {
+		if err := writeMetrics(out, len(scores)); err != nil {
+			return err
+		}
+	}
+	if mode != "nocount" && mode != "nosamples" {
+		if err := writeSamples(out, &cfg, scores); err != nil {
+			return err
+		}
+	}
 	return writeResults(filepath.Join(out, "results.yml"), &cfg, scores)
+}
+
+// onSIGTERM writes .nemo_evaluator_interrupted into the output directory and exits 143 on
+// SIGTERM.
+func onSIGTERM(out string) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGTERM)
+	go func() {
+		<-c
+		fmt.Println("evaluator: SIGTERM, writing .nemo_evaluator_interrupted")
+		_ = os.WriteFile(filepath.Join(out, ".nemo_evaluator_interrupted"), []byte("signal 15\n"), 0o644)
+		os.Exit(143)
+	}()
+}
+
+// listenAdapter binds the adapter server's port, ADAPTER_PORT or else 3825, on localhost
+// and fails when it is taken, as nemo-evaluator does when ADAPTER_PORT is set.
+func listenAdapter() (net.Listener, error) {
+	port := os.Getenv("ADAPTER_PORT")
+	if port == "" {
+		port = "3825"
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		return nil, fmt.Errorf("adapter server was requested to start on %s, but the port seems to be taken: %w", port, err)
+	}
+	fmt.Printf("evaluator: adapter server started on localhost:%s\n", port)
+	return l, nil
+}
+
+// writeMetrics writes eval_factory_metrics.json with the adapter's response_stats.
+func writeMetrics(out string, n int) error {
+	b, err := json.Marshal(map[string]any{"response_stats": map[string]any{"count": n, "successful_count": n}})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "eval_factory_metrics.json"), b, 0o644)
+}
+
+// writeSamples writes one line per sample, as lm-eval's --log_samples does, to
+// <out>/<model>/samples_<task>_<timestamp>.jsonl.
+func writeSamples(out string, cfg *runConfig, scores []float64) error {
+	dir := filepath.Join(out, strings.ReplaceAll(cfg.Target.APIEndpoint.ModelID, "/", "__"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	for i, s := range scores {
+		fmt.Fprintf(&buf, "{\"doc_id\": %d, \"exact_match\": %g}\n", i, s)
+	}
+	name := fmt.Sprintf("samples_%s_%s.jsonl", cfg.Config.Type, time.Now().UTC().Format("2006-01-02T15-04-05.000000"))
+	return os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644)
 }
 
 // evaluate asks each question and scores the replies 1 or 0.
@@ -231,17 +311,19 @@ func writeResults(path string, cfg *runConfig, scores []float64) error {
 		answered[i] = 1
 	}
 	am, ase := meanStderr(answered)
-	score := func(v, se float64) *yaml.Node {
-		return mapping("value", num(v), "stats", mapping("count", num(float64(len(scores))), "stderr", num(se)))
+	score := func(v, se float64) *yaml.Node { // no stats.count: neither real harness writes one
+		return mapping("value", num(v), "stats", mapping("stderr", num(se)))
 	}
 	metrics := mapping(
 		"score", mapping("scores", mapping("micro", score(mean, stderr))),
 		"answered", mapping("scores", mapping("answered", score(am, ase))),
 	)
 	task := mapping("metrics", metrics)
+	ep := cfg.Target.APIEndpoint
 	doc := mapping(
-		"command", str("nemo-evaluator run_eval (evalplan test image)"),
+		"command", str("nemo-evaluator run_eval (evalplan test image) --url "+ep.URL),
 		"git_hash", str(""),
+		"target", mapping("api_endpoint", mapping("url", str(ep.URL), "model_id", str(ep.ModelID))),
 		"results", mapping(
 			"groups", mapping(cfg.Config.Type, task),
 			"tasks", mapping(cfg.Config.Type, task),
