@@ -25,9 +25,11 @@ type Counter interface {
 // output, then the requests the evaluator's adapter counted.
 func DefaultCounters() []Counter { return []Counter{SamplesFiles{}, ResponseStats{}} }
 
-// SamplesFiles counts the lines of the per-sample files that lm-evaluation-harness writes
+// SamplesFiles counts the samples in the per-sample files that lm-evaluation-harness writes
 // with --log_samples (which NeMo's lm-eval tasks pass): samples_<task>_<timestamp>.jsonl,
-// one per (sub)task, under <output_dir>/<model>/, one sample a line. Files older than the
+// one per (sub)task, under <output_dir>/<model>/. A task with several filters (gsm8k's
+// strict-match and flexible-extract) logs a line per sample and filter, so samples are the
+// distinct doc_id values of a file (a line without one counts as a sample). Files older than the
 // attempt (an earlier attempt's) are not counted. For a group task (mmlu) it is the sum over
 // its subtasks: with limit_samples = 2, 57 × 2 = 114.
 type SamplesFiles struct{}
@@ -47,7 +49,7 @@ func (SamplesFiles) Count(runDir string, since time.Time) (int, bool, error) {
 		if err != nil || info.ModTime().Before(since.Add(-time.Second)) {
 			return err
 		}
-		lines, err := countLines(path)
+		lines, err := countSamples(path)
 		n, files = n+lines, files+1
 		return err
 	})
@@ -57,7 +59,8 @@ func (SamplesFiles) Count(runDir string, since time.Time) (int, bool, error) {
 	return n, files > 0, nil
 }
 
-func countLines(path string) (int, error) {
+// countSamples counts the distinct doc_id values of an lm-eval samples file.
+func countSamples(path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
@@ -66,10 +69,22 @@ func countLines(path string) (int, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 256<<20)
 	n := 0
+	seen := map[string]bool{}
 	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
-			n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
 		}
+		var s struct {
+			DocID json.RawMessage `json:"doc_id"`
+		}
+		if json.Unmarshal(line, &s) == nil && len(s.DocID) > 0 {
+			if seen[string(s.DocID)] {
+				continue
+			}
+			seen[string(s.DocID)] = true
+		}
+		n++
 	}
 	return n, sc.Err()
 }

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,19 @@ func TestCount(t *testing.T) {
 		path, body string
 		old        bool // written before the attempt started
 	}
-	samples := func(n int) string { return strings.Repeat(`{"doc_id": 0}`+"\n", n) }
+	// samples is an lm-eval samples file of n samples, each logged once per filter.
+	samples := func(n int, filters ...string) string {
+		if len(filters) == 0 {
+			filters = []string{"none"}
+		}
+		var b strings.Builder
+		for i := range n {
+			for _, f := range filters {
+				fmt.Fprintf(&b, "{\"doc_id\": %d, \"filter\": %q}\n", i, f)
+			}
+		}
+		return b.String()
+	}
 	tests := []struct {
 		name        string
 		files       []file
@@ -37,6 +50,9 @@ func TestCount(t *testing.T) {
 			{path: "m/samples_gsm8k_new.jsonl", body: samples(96)},
 			{path: "m/samples_gsm8k_old.jsonl", body: samples(50), old: true},
 		}, 0, 96, false},
+		{"two filters: a sample is logged twice", []file{
+			{path: "m/samples_gsm8k_x.jsonl", body: samples(8, "strict-match", "flexible-extract")},
+		}, 0, 8, false},
 		{"samples before requests", []file{
 			{path: "m/samples_gsm8k_x.jsonl", body: samples(3)},
 			{path: MetricsFile, body: `{"response_stats": {"count": 10, "successful_count": 9}}`},

@@ -45,9 +45,7 @@ func TestNeMoRealHarnesses(t *testing.T) {
 		route     string // the simulator route the harness calls
 		skip      string // set while evalplan reads the wrong entry
 	}{
-		{"simple_evals.mmlu", "chat", sim.RouteChat,
-			"waiting for results.go fix: simple_evals mmlu's headline is results.groups.mmlu, " +
-				"but ParseResults reads results.tasks.<first category> (tasks has no mmlu entry)"},
+		{"simple_evals.mmlu", "chat", sim.RouteChat, ""},
 		{"lm-evaluation-harness.gsm8k", "completions", sim.RouteCompletions, ""},
 	}
 	for _, tt := range tests {
@@ -107,6 +105,9 @@ func TestNeMoRealHarnesses(t *testing.T) {
 				if m, ok := res.Metrics[name]; ok && m.Value != v {
 					t.Errorf("metric %s = %v, want %s's %v", name, m.Value, where, v)
 				}
+			}
+			if res.N != 8 || res.NUnknown {
+				t.Errorf("evalplan recorded n = %d (unknown %v), want the 8 samples the harness scored", res.N, res.NUnknown)
 			}
 		})
 	}
