@@ -428,7 +428,7 @@ func (w *walker) spec(a *Action, file DatasetFile, runDir string) *RunSpec {
 	r := a.Run
 	return &RunSpec{
 		Address: a.Address, Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Task: r.Task, UserTask: r.UserTask,
-		Endpoint: r.Endpoint, Judge: r.Judge, Image: r.Plan.Pull, Fingerprint: r.Inputs.Endpoint,
+		Endpoint: r.Endpoint, Judge: r.Judge, Interceptors: r.Interceptors, Image: r.Plan.Pull, Fingerprint: r.Inputs.Endpoint,
 		Dataset: file, DatasetConfig: r.Plan.Dataset, FewShot: w.file(r.Plan.FewShot), FewShotConfig: r.Plan.FewShot,
 		Params: r.Params, Identity: r.Identity, RunDir: runDir, CacheDir: w.cfg.Settings.CacheDir,
 		Resume: a.Action == ActionResume,

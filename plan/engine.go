@@ -364,6 +364,7 @@ func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suit
 			r.Judge = cfg.Endpoints[ov.Judge]
 		}
 	}
+	r.Interceptors = cfg.RunInterceptors(s, ov)
 	rng := ent.rng.Ptr()
 	if ov != nil {
 		rng = ov.DeclRange.Ptr()

@@ -27,6 +27,9 @@ type PlannedRun struct {
 	Endpoint *config.Endpoint
 	// Judge is the benchmark block's judge endpoint, nil when none.
 	Judge *config.Endpoint
+	// Interceptors transform the run's model requests (the suite's, then its benchmark
+	// block's).
+	Interceptors []*config.Interceptor
 	// Params are the effective parameters (catalog < suite < benchmark).
 	Params config.Params
 	// Runner performs the run; Plan is its part of the run.
@@ -52,6 +55,10 @@ type RunInputs struct {
 	Task      string          `json:"task,omitempty"`             // RunPlan.Task
 	FewShot   string          `json:"few_shot_dataset,omitempty"` // sha256 of RunPlan.FewShot
 	Judge     *Fingerprint    `json:"judge,omitempty"`
+	// Interceptors are the canonical content of the run's interceptors that change results
+	// (config.Interceptor.Canonical), in order; absent when none, so that the identities of
+	// runs without interceptors are unchanged.
+	Interceptors []map[string]any `json:"interceptors,omitempty"`
 }
 
 // BenchmarkInputs identifies the benchmark of a run.
@@ -105,6 +112,11 @@ func (r *PlannedRun) inputs(fp Fingerprint, judge *Fingerprint, datasetSHA, fewS
 		Task:      r.Plan.Task,
 		FewShot:   fewShotSHA,
 		Judge:     judge,
+	}
+	for _, i := range r.Interceptors {
+		if c := i.Canonical(); len(c) > 0 {
+			r.Inputs.Interceptors = append(r.Inputs.Interceptors, c)
+		}
 	}
 }
 

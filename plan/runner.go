@@ -119,6 +119,8 @@ type RunSpec struct {
 	FewShotConfig *config.Dataset
 	// Judge is the benchmark's judge endpoint (graded tasks) with its current URL, nil when none.
 	Judge *config.Endpoint
+	// Interceptors transform the run's model requests, in order.
+	Interceptors []*config.Interceptor
 	// Params are the effective parameters (catalog < suite < benchmark).
 	Params   config.Params
 	Identity string

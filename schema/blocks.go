@@ -17,9 +17,12 @@ const (
 	BlockDataset  = "dataset"
 	BlockTask     = "task"
 	BlockSuite    = "suite"
-	BlockExporter = "exporter"
-	BlockCheck    = "check"
-	BlockOutput   = "output"
+	// BlockInterceptor declares request/response transforms applied to a run's model
+	// requests, native and container runs alike.
+	BlockInterceptor = "interceptor"
+	BlockExporter    = "exporter"
+	BlockCheck       = "check"
+	BlockOutput      = "output"
 )
 
 // Exporter types accepted as the first label of an exporter block.
@@ -39,6 +42,7 @@ func FileBody() *hcl.BodySchema {
 		{Type: BlockDataset, LabelNames: []string{"name"}},
 		{Type: BlockTask, LabelNames: []string{"name"}},
 		{Type: BlockSuite, LabelNames: []string{"name"}},
+		{Type: BlockInterceptor, LabelNames: []string{"name"}},
 		{Type: BlockExporter, LabelNames: []string{"type", "name"}},
 		{Type: BlockCheck, LabelNames: []string{"name"}},
 		{Type: BlockOutput, LabelNames: []string{"name"}},
@@ -53,6 +57,7 @@ func EvalplanBody() *hcl.BodySchema {
 		{Name: "cache_dir"},
 		{Name: "parallelism"},
 		{Name: "image_mirror"},
+		{Name: "hf_cache"},
 	}}
 }
 
@@ -160,6 +165,9 @@ func SuiteBody() *hcl.BodySchema {
 			{Name: "preset"},
 			{Name: "categories"},
 			{Name: "exclude"},
+			{Name: "interceptors"},
+			{Name: "env"},
+			{Name: "env_from_host"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "params"},
@@ -193,10 +201,35 @@ func BenchmarkBody() *hcl.BodySchema {
 			{Name: "dataset"},
 			{Name: "image"},
 			{Name: "judge"},
+			{Name: "interceptors"},
+			{Name: "env"},
+			{Name: "env_from_host"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "params"}},
 	}
 }
+
+// InterceptorBody is the schema of an interceptor block. Every attribute but headers
+// changes what a model is asked or what its reply is scored on, and is part of the identity
+// of the runs that use the interceptor; headers are operational and may be sensitive.
+func InterceptorBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "system_prompt"},
+		{Name: "remove_reasoning"},
+		{Name: "params_add"},
+		{Name: "params_remove"},
+		{Name: "params_rename"},
+		{Name: "headers"},
+	}}
+}
+
+// SensitiveInterceptorAttributes lists the interceptor attributes that may hold sensitive
+// values: they never appear in state, plans or logs.
+func SensitiveInterceptorAttributes() []string { return []string{"headers"} }
+
+// SensitiveRunAttributes lists the attributes of a suite and of its benchmark blocks that
+// may hold sensitive values: env values reach a container only through the Docker API.
+func SensitiveRunAttributes() []string { return []string{"env"} }
 
 // ExporterBody returns the schema of an exporter block of the given type, or nil when the type
 // is not one of ExporterTypes.

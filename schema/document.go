@@ -31,6 +31,7 @@ func Document() map[string]any {
 		BlockEvalplan: EvalplanBody(), BlockVariable: VariableBody(), BlockLocals: {},
 		BlockGPU: GPUBody(), BlockEndpoint: EndpointBody(), BlockDataset: DatasetBody(),
 		BlockTask: TaskBody(), BlockSuite: SuiteBody(), BlockCheck: CheckBody(), BlockOutput: OutputBody(),
+		BlockInterceptor: InterceptorBody(),
 	}
 	blocks := map[string]*Block{}
 	for _, h := range FileBody().Blocks {
@@ -55,6 +56,11 @@ func Document() map[string]any {
 			a.Sensitive = true
 			ep.Attributes[name] = a
 		}
+	}
+	markSensitive(blocks[BlockInterceptor], SensitiveInterceptorAttributes())
+	if su := blocks[BlockSuite]; su != nil {
+		markSensitive(su, SensitiveRunAttributes())
+		markSensitive(su.Blocks["benchmark"], SensitiveRunAttributes())
 	}
 	return map[string]any{"format_version": "1", "blocks": blocks}
 }
@@ -84,4 +90,17 @@ func describe(s *hcl.BodySchema, nested map[string]*hcl.BodySchema) *Block {
 		}
 	}
 	return b
+}
+
+// markSensitive marks attributes of b as sensitive.
+func markSensitive(b *Block, names []string) {
+	if b == nil {
+		return
+	}
+	for _, name := range names {
+		if a, ok := b.Attributes[name]; ok {
+			a.Sensitive = true
+			b.Attributes[name] = a
+		}
+	}
 }

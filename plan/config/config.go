@@ -28,6 +28,8 @@ type Config struct {
 	Datasets  map[string]*Dataset
 	Tasks     map[string]*Task
 	Suites    map[string]*Suite
+	// Interceptors are the interceptor blocks.
+	Interceptors map[string]*Interceptor
 	// Exporters is keyed by "TYPE.NAME", e.g. "mlflow.team".
 	Exporters map[string]*Exporter
 	Checks    map[string]*Check
@@ -48,6 +50,12 @@ type Settings struct {
 	CacheDir    string // absolute path; default <dir>/.evalplan/cache
 	Parallelism int    // default 4
 	ImageMirror string
+	// HFCache is the host directory mounted into evaluation containers as their Hugging Face
+	// cache (HF_HOME), so that a re-run does not download datasets again: absolute; default
+	// <cache_dir>/hf; "" when hf_cache = "" turns it off. Operational.
+	HFCache string
+	// HFCacheSet reports that hf_cache was given.
+	HFCacheSet bool
 }
 
 // Variable is a declared input variable and its final value.
@@ -150,6 +158,10 @@ type Suite struct {
 	Categories []string
 	Exclude    []string
 	Params     Params
+	// Interceptors are interceptor block names, in order.
+	Interceptors []string
+	// ContainerEnv is the env and env_from_host of the suite's container runs.
+	ContainerEnv
 	// Overrides maps a benchmark name as written in Benchmarks to its benchmark block.
 	Overrides map[string]*Override
 	DeclRange hcl.Range
@@ -184,11 +196,15 @@ type Params struct {
 
 // Override is a benchmark block inside a suite.
 type Override struct {
-	Name      string
-	Params    Params
-	Dataset   string // dataset block name
-	Image     string // repo@sha256:…
-	Judge     string // endpoint block name
+	Name    string
+	Params  Params
+	Dataset string // dataset block name
+	Image   string // repo@sha256:…
+	Judge   string // endpoint block name
+	// Interceptors are interceptor block names added to the suite's, in order.
+	Interceptors []string
+	// ContainerEnv is the env and env_from_host added to the suite's (env key by key).
+	ContainerEnv
 	DeclRange hcl.Range
 }
 

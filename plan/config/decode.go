@@ -72,8 +72,17 @@ func (l *loader) decodeSettings() {
 		if v, ok := l.str(c.Attributes["image_mirror"]); ok {
 			s.ImageMirror = strings.TrimRight(v, "/")
 		}
+		if v, ok := l.str(c.Attributes["hf_cache"]); ok {
+			s.HFCache, s.HFCacheSet = v, true
+		}
 	}
-	for _, p := range []*string{&s.State, &s.OutputDir, &s.CacheDir} {
+	if !s.HFCacheSet {
+		s.HFCache = filepath.Join(s.CacheDir, "hf")
+	}
+	for _, p := range []*string{&s.State, &s.OutputDir, &s.CacheDir, &s.HFCache} {
+		if *p == "" {
+			continue // hf_cache = "" turns the dataset cache off
+		}
 		if !filepath.IsAbs(*p) {
 			*p = filepath.Join(l.dir, *p)
 		}
@@ -93,6 +102,9 @@ func (l *loader) decodeBlocks() {
 	}
 	for _, b := range l.blocks[schema.BlockTask] {
 		l.cfg.Tasks[b.Labels[0]] = l.decodeTask(b)
+	}
+	for _, b := range l.blocks[schema.BlockInterceptor] {
+		l.cfg.Interceptors[b.Labels[0]] = l.decodeInterceptor(b)
 	}
 	for _, b := range l.blocks[schema.BlockSuite] {
 		l.cfg.Suites[b.Labels[0]] = l.decodeSuite(b)

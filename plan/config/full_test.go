@@ -42,6 +42,7 @@ func TestFullConfig(t *testing.T) {
 			OutputDir:   filepath.Join(dir, "output"),
 			CacheDir:    filepath.Join(dir, ".evalplan/cache"),
 			Parallelism: 4,
+			HFCache:     filepath.Join(dir, ".evalplan/cache/hf"),
 		},
 		Variables: map[string]*Variable{
 			"model": {Name: "model", Value: cty.StringVal("Qwen/Qwen2.5-7B-Instruct")},

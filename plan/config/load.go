@@ -85,17 +85,18 @@ func newLoader(dir string, opts LoadOptions) *loader {
 		exporters:    map[string]map[string]hcl.Range{},
 		syntaxErrors: map[string]bool{},
 		cfg: &Config{
-			Dir:       abs,
-			Files:     map[string][]byte{},
-			Variables: map[string]*Variable{},
-			GPUs:      map[string]*GPU{},
-			Endpoints: map[string]*Endpoint{},
-			Datasets:  map[string]*Dataset{},
-			Tasks:     map[string]*Task{},
-			Suites:    map[string]*Suite{},
-			Exporters: map[string]*Exporter{},
-			Checks:    map[string]*Check{},
-			Outputs:   map[string]*Output{},
+			Dir:          abs,
+			Files:        map[string][]byte{},
+			Variables:    map[string]*Variable{},
+			GPUs:         map[string]*GPU{},
+			Endpoints:    map[string]*Endpoint{},
+			Datasets:     map[string]*Dataset{},
+			Tasks:        map[string]*Task{},
+			Suites:       map[string]*Suite{},
+			Interceptors: map[string]*Interceptor{},
+			Exporters:    map[string]*Exporter{},
+			Checks:       map[string]*Check{},
+			Outputs:      map[string]*Output{},
 		},
 	}
 }
@@ -353,7 +354,7 @@ func (l *loader) buildContext() {
 		"var":   objectOf(l.varValues()),
 		"local": objectOf(l.localValues()),
 	}
-	for _, root := range []string{"endpoint", "dataset", "gpu", "suite"} {
+	for _, root := range []string{"endpoint", "dataset", "gpu", "suite", "interceptor"} {
 		m := map[string]cty.Value{}
 		for n := range l.declared[root] {
 			m[n] = cty.DynamicVal

@@ -19,7 +19,7 @@ type refOptions struct {
 
 // referenceRoots are the root names an expression may start a reference with, sorted.
 func referenceRoots() []string {
-	return []string{"dataset", "endpoint", "exporter", "gpu", "local", "suite", "task", "var"}
+	return []string{"dataset", "endpoint", "exporter", "gpu", "interceptor", "local", "suite", "task", "var"}
 }
 
 // suiteAttributes are the attributes of suite.NAME in expressions, sorted.

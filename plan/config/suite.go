@@ -79,6 +79,8 @@ func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 	if pb := l.single(c, "params"); pb != nil {
 		s.Params = l.params(pb, prefix+"params.")
 	}
+	s.Interceptors = l.interceptorRefs(c)
+	s.ContainerEnv = l.containerEnv(c)
 	for _, ob := range c.Blocks {
 		if ob.Type == "benchmark" {
 			l.override(s, ob, written, complete)
@@ -203,6 +205,8 @@ func (l *loader) override(s *Suite, b *hcl.Block, written map[string]bool, compl
 	if a := c.Attributes["judge"]; a != nil {
 		o.Judge, _ = l.ref(a.Expr, "endpoint")
 	}
+	o.Interceptors = l.interceptorRefs(c)
+	o.ContainerEnv = l.containerEnv(c)
 	if a := c.Attributes["image"]; a != nil {
 		if v, ok := l.str(a); ok {
 			if !imagePattern().MatchString(v) {

@@ -215,7 +215,11 @@ func BodyKey(req *Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(w)
+	b, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	return req.Edits.apply(b) // intercept.go
 }
 
 // Do sends req and returns the generated text. Response.Attempts is 1.
@@ -231,6 +235,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	body, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	if body, err = req.Edits.apply(body); err != nil { // intercept.go
+		return nil, err
 	}
 	ctx, cancel := c.requestContext(ctx)
 	defer cancel()

@@ -33,6 +33,9 @@ type Request struct {
 	MaxTokens   int
 	Seed        *int
 	Stop        []string
+	// Edits change the JSON body after it is built (an interceptor's params_add,
+	// params_remove, params_rename); nil for none.
+	Edits *BodyEdits
 }
 
 // Usage is the token usage a server reports.
@@ -51,6 +54,9 @@ type Response struct {
 	Attempts int
 	// Cached is set when the response came from the response cache.
 	Cached bool
+	// ReasoningWords counts the words of reasoning an interceptor's remove_reasoning
+	// stripped from Text.
+	ReasoningWords int
 }
 
 // Doer sends one request and returns its response.

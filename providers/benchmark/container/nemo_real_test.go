@@ -63,7 +63,9 @@ func TestNeMoRealHarnesses(t *testing.T) {
 					MaxNewTokens: ptr(256)},
 				Identity: containertest.RepoName(t), RunDir: filepath.Join(t.TempDir(), "run"),
 			}
-			cfg := &config.Config{Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
+			// Its own configuration directory: the project label keeps concurrent test processes from
+			// taking each other's containers for leftovers.
+			cfg := &config.Config{Dir: t.TempDir(), Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
 				tt.benchmark: {Name: tt.benchmark, Image: images[task.Harness]},
 			}}}}
 			r := &container.Runner{Docker: docker, Config: cfg, StatusEvery: 10 * time.Second}

@@ -60,6 +60,9 @@ type APIEndpoint struct {
 	Type       string `yaml:"type"`
 	APIKeyName string `yaml:"api_key_name,omitempty"`
 	Stream     bool   `yaml:"stream,omitempty"`
+	// AdapterConfig is nemo-evaluator's adapter configuration: the run's interceptors
+	// (see adapterConfig).
+	AdapterConfig map[string]any `yaml:"adapter_config,omitempty"`
 }
 
 // BuildRunConfig is the run config of a run spec.
@@ -92,6 +95,8 @@ func BuildRunConfig(spec *plan.RunSpec) (*RunConfig, error) {
 	if spec.Endpoint.APIKey != "" {
 		rc.Target.APIEndpoint.APIKeyName = APIKeyVar
 	}
+	applyJudge(rc, spec)                                                   // options.go
+	rc.Target.APIEndpoint.AdapterConfig = adapterConfig(spec.Interceptors) // options.go
 	return rc, nil
 }
 

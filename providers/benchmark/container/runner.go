@@ -185,6 +185,10 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	} else if len(ids) > 0 {
 		progress.Log(spec.Address, fmt.Sprintf("stopped and removed %d leftover container(s) of an earlier, interrupted attempt", len(ids)))
 	}
+	opts, err := r.runOptions(spec, r.Environ) // options.go: env, env_from_host, hf_cache
+	if err != nil {
+		return failed(fmt.Errorf("%s: %w", spec.Address, err)), nil
+	}
 	private, own, err := prepare(runDir, spec)
 	if private != "" {
 		defer os.Remove(private)
@@ -201,7 +205,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	defer logf.Close()
 	fmt.Fprintf(logf, "evalplan: %s with %s, attempt started %s\n", spec.Address, img, time.Now().UTC().Format(time.RFC3339))
 	tail := &tailWriter{max: tailLines}
-	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint)
+	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint, opts.secrets...)
 	say := func(msg string) { progress.Log(spec.Address, msg) }
 
 	if _, err := r.docker().Ensure(ctx, img, say); err != nil {
@@ -214,7 +218,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 		return failed(fmt.Errorf("image %s: %w", img, err)), nil
 	}
 	started := time.Now()
-	code, runErr := r.runContainer(ctx, spec, img, runDir, private, logs, say)
+	code, runErr := r.runContainer(ctx, spec, img, runDir, private, opts, logs, say)
 	// Before anything reads the run directory, whatever the outcome: evalplan's run config
 	// back in place, the endpoint's secrets out of everything the evaluator wrote.
 	if err := settle(runDir, own, spec.Endpoint); err != nil {
@@ -244,7 +248,7 @@ func prepare(runDir string, spec *plan.RunSpec) (private string, own []byte, err
 	if err != nil {
 		return "", nil, err
 	}
-	if secretURL(spec.Endpoint) {
+	if privateConfig(spec) {
 		f, err := os.CreateTemp("", "evalplan-run-config-*.yml")
 		if err != nil {
 			return "", nil, fmt.Errorf("write run config: %w", err)
@@ -254,7 +258,7 @@ func prepare(runDir string, spec *plan.RunSpec) (private string, own []byte, err
 		if err := errors.Join(werr, f.Close()); err != nil {
 			return private, nil, fmt.Errorf("write run config: %w", err)
 		}
-		rc.Target.APIEndpoint.URL = "(redacted: the endpoint URL is secret)"
+		redactRunConfig(rc, spec) // options.go
 		if b, err = rc.Marshal(); err != nil {
 			return private, nil, err
 		}
@@ -284,7 +288,7 @@ func secretURL(ep *config.Endpoint) bool {
 
 // runContainer runs the evaluator under the run's timeout, with nemo-evaluator and, when the
 // image lacks it, eval-factory.
-func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir, private string, logs io.Writer, say func(string)) (int64, error) {
+func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir, private string, opts *runOpts, logs io.Writer, say func(string)) (int64, error) {
 	if t := spec.Params.Timeout; t != nil && *t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
@@ -313,9 +317,7 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 		rs.Binds = append(rs.Binds, private+":"+path+":ro")
 		rs.Cmd = []string{"run_eval", "--run_config", path}
 	}
-	if spec.Endpoint.APIKey != "" {
-		rs.Env = append(rs.Env, APIKeyVar+"="+spec.Endpoint.APIKey)
-	}
+	rs.Env, rs.Binds = append(rs.Env, opts.env...), append(rs.Binds, opts.binds...)
 	code, err := r.docker().Run(ctx, rs)
 	if errors.Is(err, container.ErrExecutableNotFound) {
 		fmt.Fprintln(logs, "evalplan: nemo-evaluator is not in the image; running eval-factory")
@@ -490,26 +492,28 @@ func (t *tailWriter) String() string {
 // the whole URL when it is sensitive — never reach container.log (which is exported) or an
 // error message, whatever the evaluator prints. A secret split across two writes of the
 // container's output stream is not caught; Docker delivers output in frames, usually lines.
-func redact(w io.Writer, ep *config.Endpoint) io.Writer {
-	if ep == nil {
-		return w
-	}
+func redact(w io.Writer, ep *config.Endpoint, secrets ...string) io.Writer {
 	var pairs []string
 	add := func(secret string) {
 		if len(secret) >= 4 {
 			pairs = append(pairs, secret, "[redacted]")
 		}
 	}
-	if ep.URLSensitive {
-		add(strings.TrimRight(ep.URL, "/"))
-	}
-	if u, err := url.Parse(ep.URL); err == nil && u.User != nil {
-		add(u.User.String())
-		if p, ok := u.User.Password(); ok {
-			add(p)
+	if ep != nil {
+		if ep.URLSensitive {
+			add(strings.TrimRight(ep.URL, "/"))
 		}
+		if u, err := url.Parse(ep.URL); err == nil && u.User != nil {
+			add(u.User.String())
+			if p, ok := u.User.Password(); ok {
+				add(p)
+			}
+		}
+		add(ep.APIKey)
 	}
-	add(ep.APIKey)
+	for _, s := range secrets {
+		add(s)
+	}
 	if len(pairs) == 0 {
 		return w
 	}

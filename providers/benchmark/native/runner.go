@@ -186,10 +186,10 @@ func (r *Runner) prepare(ctx context.Context, spec *plan.RunSpec, progress plan.
 	if err != nil {
 		return nil, err
 	}
-	x.doer, x.cleanup = doer, cleanup
+	x.doer, x.cleanup = intercept(doer, spec.Interceptors), cleanup // intercept.go
 	if spec.Judge != nil {
 		js := *spec
-		js.Endpoint = spec.Judge
+		js.Endpoint, js.Interceptors = spec.Judge, nil // interceptors apply to the model under test only
 		jkind, err := requestKind(spec.Judge.Type)
 		if err != nil {
 			return nil, fmt.Errorf("%s: judge: %w", spec.Address, err)
@@ -212,15 +212,16 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 	if spec.Endpoint.URL == "" {
 		return nil, nil, fmt.Errorf("%s: endpoint %s has no URL", spec.Address, spec.Endpoint.Name)
 	}
+	hdrs, hsecrets := headers(spec.Endpoint.Headers, spec.Interceptors) // intercept.go
 	c := openai.NewClient(openai.ClientOptions{
 		BaseURL:  spec.Endpoint.URL,
 		APIKey:   spec.Endpoint.APIKey,
-		Headers:  spec.Endpoint.Headers,
+		Headers:  hdrs,
 		Timeout:  s.requestTimeout,
 		MaxConns: s.parallelism,
 		Stream:   spec.Endpoint.Stream,
 
-		Secrets:                 spec.Endpoint.Secrets(),
+		Secrets:                 append(spec.Endpoint.Secrets(), hsecrets...),
 		AllowCrossHostRedirects: spec.Endpoint.AllowCrossHostRedirects,
 	})
 	opts := openai.StackOptions{MaxRetries: s.maxRetries, OnWait: waitLogger(spec.Address, progress)}

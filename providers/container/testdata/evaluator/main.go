@@ -93,6 +93,11 @@ func run(args []string) error {
 	if out == "" {
 		out = "/results"
 	}
+	if names, ok := cfg.Config.Params.Extra["echo_env"].([]any); ok {
+		if err := echoEnv(out, names); err != nil {
+			return err
+		}
+	}
 	mode, _ := cfg.Config.Params.Extra["mode"].(string)
 	fmt.Printf("evaluator: task %s, model %s, endpoint %s, mode %q\n", cfg.Config.Type, cfg.Target.APIEndpoint.ModelID, cfg.Target.APIEndpoint.URL, mode)
 	// As nemo-evaluator does: SIGTERM leaves the interrupted marker; the run config is
@@ -367,4 +372,28 @@ func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!
 
 func num(f float64) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: fmt.Sprint(f)}
+}
+
+// echoEnv writes seen.json in the output directory: the values of the named environment
+// variables (absent ones left out), and whether $HF_HOME could be written (a file
+// evalplan-test.txt is left there), so that tests see what the runner passed.
+func echoEnv(out string, names []any) error {
+	seen := map[string]any{}
+	env := map[string]string{}
+	for _, n := range names {
+		name, _ := n.(string)
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
+	seen["env"] = env
+	if home := os.Getenv("HF_HOME"); home != "" {
+		err := os.WriteFile(filepath.Join(home, "evalplan-test.txt"), []byte("written by the stand-in evaluator\n"), 0o644)
+		seen["hf_home_writable"] = err == nil
+	}
+	b, err := json.Marshal(seen)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "seen.json"), b, 0o644)
 }
