@@ -74,6 +74,7 @@ func TestNeMoRealHarnesses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			keepRun(t, sp.RunDir, tt.benchmark)
 			if out.Status != state.StatusComplete {
 				logText, _ := os.ReadFile(filepath.Join(sp.RunDir, rundir.ContainerLogFile))
 				t.Fatalf("status %s: %s\nprogress:\n%s\ncontainer.log:\n%s", out.Status, out.Error, progress.text(), logText)
@@ -167,4 +168,21 @@ func keys(m map[string]float64) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// keepRun copies the run directory to $EVALPLAN_KEEP_NEMO_RUNS/<benchmark> when that is set,
+// so that excerpts of what the real harnesses write can be taken into testdata.
+func keepRun(t *testing.T, runDir, benchmark string) {
+	t.Helper()
+	dir := os.Getenv("EVALPLAN_KEEP_NEMO_RUNS")
+	if dir == "" {
+		return
+	}
+	dst := filepath.Join(dir, benchmark)
+	if err := os.RemoveAll(dst); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(dst, os.DirFS(runDir)); err != nil {
+		t.Fatal(err)
+	}
 }
