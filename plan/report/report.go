@@ -2,8 +2,12 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"time"
@@ -13,6 +17,7 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -55,6 +60,10 @@ type Benchmark struct {
 	Comparisons []Comparison `json:"comparisons"`
 	// Subscores are the sub-score groups of the runs, by group name.
 	Subscores []SubscoreTable `json:"subscores"`
+	// NoSamples are the endpoints whose complete or partial run left a run directory without
+	// a per-sample journal (a container harness that writes no per-sample output, such as
+	// simple-evals): no paired comparison can include them.
+	NoSamples []string `json:"no_samples,omitempty"`
 }
 
 // Run is one run: its latest result and its history.
@@ -223,6 +232,7 @@ func buildSuite(cfg *config.Config, st *state.File, name string, have map[string
 		b.Comparisons = comparisons(cfg, st, name, bname, eps)
 		b.Comparisons = append(b.Comparisons, previousComparisons(cfg, st, name, bname, eps)...)
 		b.Subscores = subscores(st, name, bname, eps)
+		b.NoSamples = noSamples(cfg, st, name, bname, eps)
 		s.Benchmarks = append(s.Benchmarks, b)
 	}
 	for _, e := range order {
@@ -452,4 +462,28 @@ func runFor(b Benchmark, endpoint string) (Run, bool) {
 		}
 	}
 	return Run{}, false
+}
+
+// noSamples lists the endpoints whose complete or partial run of benchmark has a run
+// directory but no journal in it.
+func noSamples(cfg *config.Config, st *state.File, suite, benchmark string, eps []string) []string {
+	var out []string
+	for _, e := range eps {
+		addr := addrs.Run{Suite: suite, Benchmark: benchmark, Endpoint: e}.String()
+		r := st.Resources[addr]
+		if r == nil || r.RunDir == "" || !comparable(r.Status, r.Result) {
+			continue
+		}
+		dir, err := runDir(cfg, addr, r.RunDir)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, rundir.JournalFile)); errors.Is(err, fs.ErrNotExist) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/result"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -407,6 +410,41 @@ func TestRunCellN(t *testing.T) {
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, runCell(tt.run)); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestNoSamples: a run whose run directory has no journal (a container harness that writes
+// no per-sample output) is named in the report, which says that its per-sample scores are not
+// available; a run with a journal is not.
+func TestNoSamples(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"output/s/a", "output/s/b"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "output/s/b", rundir.JournalFile), []byte(`{"id":"0","score":{"score_micro":1}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Dir: dir, Settings: config.Settings{OutputDir: filepath.Join(dir, "output")}, Suites: map[string]*config.Suite{"s": {Name: "s", Endpoints: []string{"a", "b"},
+		Benchmarks: []config.BenchmarkRef{{Name: "simple_evals.mmlu", Canonical: "simple_evals.mmlu"}}}}}
+	res := outcome("score_micro", metric(0.4, 0.04, 120), 0)
+	st := &state.File{Resources: map[string]*state.Resource{
+		`suite.s.run["simple_evals.mmlu"]["a"]`: {Type: "run", Identity: "a", Status: state.StatusComplete, RunDir: "output/s/a", Result: res},
+		`suite.s.run["simple_evals.mmlu"]["b"]`: {Type: "run", Identity: "b", Status: state.StatusComplete, RunDir: "output/s/b", Result: res},
+	}}
+	doc := Build(cfg, st, "", t2)
+	if got := doc.Suites[0].Benchmarks[0].NoSamples; !slices.Equal(got, []string{"a"}) {
+		t.Errorf("NoSamples = %v, want [a]", got)
+	}
+	for name, write := range map[string]func(io.Writer, *Doc) error{"md": WriteMarkdown, "html": WriteHTML} {
+		var b strings.Builder
+		if err := write(&b, doc); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "Per-sample scores are not available for the run on a:") {
+			t.Errorf("%s report does not say that a's run has no per-sample scores:\n%s", name, b.String())
 		}
 	}
 }

@@ -129,7 +129,7 @@ func writeMarkdownDetails(b *bufio.Writer, s Suite) {
 				failed = append(failed, r)
 			}
 		}
-		if len(bm.Comparisons) == 0 && len(bm.Subscores) == 0 && len(failed) == 0 {
+		if len(bm.Comparisons) == 0 && len(bm.Subscores) == 0 && len(failed) == 0 && len(bm.NoSamples) == 0 {
 			continue
 		}
 		fmt.Fprintf(b, "\n### %s\n", mdEscape(bm.Name))
@@ -146,6 +146,9 @@ func writeMarkdownDetails(b *bufio.Writer, s Suite) {
 				fmt.Fprintf(b, "| %s − %s | %s | %s | %s | %d | %d errored, %d unmatched | %s |\n",
 					mdEscape(c.New), mdEscape(c.Base), fmtSigned(c.Diff), fmtScore(c.Stderr), fmtCI(c.CI95), c.N, c.Errored, c.Unmatched, verdict(c.Significant))
 			}
+		}
+		if len(bm.NoSamples) > 0 {
+			fmt.Fprintf(b, "\n%s\n", noSamplesText(bm.NoSamples))
 		}
 		for _, t := range bm.Subscores {
 			fmt.Fprintf(b, "\n| %s |", mdEscape(t.Group))
@@ -250,4 +253,10 @@ func nText(r Run) string {
 		return "n unknown"
 	}
 	return fmt.Sprintf("n=%d", r.N)
+}
+
+// noSamplesText says that the runs on endpoints have no per-sample scores.
+func noSamplesText(endpoints []string) string {
+	return fmt.Sprintf("Per-sample scores are not available for the run on %s: its harness wrote no per-sample output, so no paired comparison includes it.",
+		mdEscape(strings.Join(endpoints, ", ")))
 }

@@ -15,7 +15,8 @@
 //     ([SelectionSize]).
 //   - for a container run: run_config.yml ([ContainerConfigFile], the harness's own run
 //     configuration), results.yml ([ContainerResultsFile], the harness's results) and
-//     container.log ([ContainerLogFile]), beside results.json.
+//     container.log ([ContainerLogFile]), beside results.json; samples.jsonl only when the
+//     harness wrote per-sample files the runner turns into records.
 //   - .evalplan-run.lock ([LockFile]) — held locked ([Lock]) by the process running the run,
 //     so that no other process (another project sharing the output directory) moves the
 //     directory aside or writes it meanwhile.

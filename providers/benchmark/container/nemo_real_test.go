@@ -3,6 +3,7 @@ package container_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -76,6 +77,7 @@ func TestNeMoRealHarnesses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			keepRun(t, sp.RunDir, tt.benchmark)
 			if out.Status != state.StatusComplete {
 				logText, _ := os.ReadFile(filepath.Join(sp.RunDir, rundir.ContainerLogFile))
 				t.Fatalf("status %s: %s\nprogress:\n%s\ncontainer.log:\n%s", out.Status, out.Error, progress.text(), logText)
@@ -111,6 +113,7 @@ func TestNeMoRealHarnesses(t *testing.T) {
 			if res.N != 8 || res.NUnknown {
 				t.Errorf("evalplan recorded n = %d (unknown %v), want the 8 samples the harness scored", res.N, res.NUnknown)
 			}
+			checkJournal(t, sp.RunDir, task.Harness, res.Primary, res.Score)
 		})
 	}
 }
@@ -169,4 +172,50 @@ func keys(m map[string]float64) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// keepRun copies the run directory to $EVALPLAN_KEEP_NEMO_RUNS/<benchmark> when that is set,
+// so that excerpts of what the real harnesses write can be taken into testdata.
+func keepRun(t *testing.T, runDir, benchmark string) {
+	t.Helper()
+	dir := os.Getenv("EVALPLAN_KEEP_NEMO_RUNS")
+	if dir == "" {
+		return
+	}
+	dst := filepath.Join(dir, benchmark)
+	if err := os.RemoveAll(dst); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(dst, os.DirFS(runDir)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkJournal checks the run's journal: for lm-eval, 8 records (one per sample) whose mean
+// primary score is the recorded score; for simple-evals, which writes its samples only into an
+// HTML report, none.
+func checkJournal(t *testing.T, runDir, harness, primary string, score float64) {
+	t.Helper()
+	path := filepath.Join(runDir, rundir.JournalFile)
+	if harness != "lm-evaluation-harness" {
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("%s: %v, want none for %s", rundir.JournalFile, err, harness)
+		}
+		return
+	}
+	n, sum := 0, 0.0
+	err := rundir.ReadJournal(path, func(r *rundir.Record) error {
+		v, ok := r.Score[primary]
+		if !ok {
+			t.Errorf("sample %s has no %s score: %v", r.ID, primary, r.Score)
+		}
+		n, sum = n+1, sum+v
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 8 || math.Abs(sum/float64(n)-score) > 1e-12 {
+		t.Errorf("%s: %d records, mean %s %v; want 8 with mean %v (the recorded score)", rundir.JournalFile, n, primary, sum/float64(max(n, 1)), score)
+	}
 }

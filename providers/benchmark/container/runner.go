@@ -405,6 +405,10 @@ func finish(runDir string, spec *plan.RunSpec, started time.Time, counters []Cou
 	if err := count(res, runDir, started, counters); err != nil {
 		return failed(err)
 	}
+	// samples.go: the harness's per-sample files as the run's journal, samples.jsonl.
+	if err := writeJournal(runDir, started); err != nil {
+		return failed(err)
+	}
 	if err := rundir.WriteResults(runDir, res); err != nil {
 		return failed(err)
 	}
