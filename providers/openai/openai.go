@@ -33,6 +33,11 @@ type Request struct {
 	MaxTokens   int
 	Seed        *int
 	Stop        []string
+	// Body, when set, is a caller's own JSON request body, sent as it is in place of the
+	// fields above (Kind still chooses the path): what a harness behind evalplan's local
+	// endpoint asked for, logprobs, n and all. Its stream and stream_options are dropped —
+	// the reply is always read whole — and the Response carries the reply's Body.
+	Body []byte
 }
 
 // Usage is the token usage a server reports.
@@ -51,6 +56,8 @@ type Response struct {
 	Attempts int
 	// Cached is set when the response came from the response cache.
 	Cached bool
+	// Body is the server's whole reply, for a Request with a Body.
+	Body []byte
 }
 
 // Doer sends one request and returns its response.
