@@ -50,6 +50,10 @@ type Runner struct {
 	// StopGrace is how long a container that ran past its timeout, or whose run was
 	// interrupted, has between SIGTERM and SIGKILL; 0 means DefaultStopGrace.
 	StopGrace time.Duration
+	// Requests is the request stack behind each run's local endpoint (proxy.go): the
+	// native runner's, so that container and native runs share the response cache and each
+	// endpoint's limiter. Nil means a client with retries, without cache.
+	Requests RequestsFunc
 
 	once sync.Once
 }
@@ -185,6 +189,13 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	} else if len(ids) > 0 {
 		progress.Log(spec.Address, fmt.Sprintf("stopped and removed %d leftover container(s) of an earlier, interrupted attempt", len(ids)))
 	}
+	// Every request through evalplan: the container gets a local endpoint and token of its
+	// own, never the real URL or key (proxy.go).
+	spec, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
+	if err != nil {
+		return failed(err), nil
+	}
+	defer stopProxy()
 	private, own, err := prepare(runDir, spec)
 	if private != "" {
 		defer os.Remove(private)
