@@ -1,6 +1,7 @@
 package container_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -80,6 +81,10 @@ func TestNeMoRealHarnesses(t *testing.T) {
 			}
 			if got := s.Count(tt.route); got < 8 {
 				t.Errorf("the simulator got %d requests on %s, want at least 8 (limit_samples)", got, tt.route)
+			}
+			// Every request went through evalplan's local endpoint and is journaled.
+			if j, err := os.ReadFile(filepath.Join(sp.RunDir, rundir.RequestsFile)); err != nil || int64(bytes.Count(j, []byte("\n"))) != s.Count(tt.route) {
+				t.Errorf("%s: %d lines for %d requests (%v)", rundir.RequestsFile, bytes.Count(j, []byte("\n")), s.Count(tt.route), err)
 			}
 			b, err := os.ReadFile(filepath.Join(sp.RunDir, rundir.ContainerResultsFile))
 			if err != nil {
