@@ -64,7 +64,9 @@ func TestNeMoRealHarnesses(t *testing.T) {
 					MaxNewTokens: ptr(256)},
 				Identity: containertest.RepoName(t), RunDir: filepath.Join(t.TempDir(), "run"),
 			}
-			cfg := &config.Config{Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
+			// Dir is the project: another test process running this test on the same daemon
+			// must not remove this one's container as a leftover of the same address.
+			cfg := &config.Config{Dir: t.TempDir(), Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
 				tt.benchmark: {Name: tt.benchmark, Image: images[task.Harness]},
 			}}}}
 			r := &container.Runner{Docker: docker, Config: cfg, StatusEvery: 10 * time.Second}
