@@ -61,13 +61,16 @@ func (c *cli) load(f *commonFlags) (*loaded, bool) {
 
 // engine wires the built-in providers into the engine.
 func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
+	// One native runner: its request stacks (response cache, limiter per endpoint) serve
+	// container runs too, through their local endpoints.
+	nr := &native.Runner{Limiters: &openai.Limiters{}}
 	return &plan.Engine{
 		Catalog:   cat,
 		Endpoints: &endpoint.Provider{},
 		Datasets:  &dataset.Provider{Dir: cfg.Dir},
 		Runners: plan.Registry{
-			schema.NativeHarness: &native.Runner{Limiters: &openai.Limiters{}},
-			plan.AnyHarness:      &bcontainer.Runner{Config: cfg, Environ: c.environ},
+			schema.NativeHarness: nr,
+			plan.AnyHarness:      &bcontainer.Runner{Config: cfg, Environ: c.environ, Requests: nr.Requests},
 		},
 		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ},
 		Exporters: c.exporters(cfg),

@@ -15,4 +15,8 @@ const (
 	ContainerResultsFile = "results.yml"
 	// ContainerLogFile is a container's standard output and error.
 	ContainerLogFile = "container.log"
+	// RequestsFile is the request journal of a harness that reached the model through
+	// evalplan's local endpoint: one JSON proxy.Entry per request (path, request body,
+	// reply text, usage, latency, cache hit, error), appended by every attempt.
+	RequestsFile = "requests.jsonl"
 )

@@ -101,6 +101,8 @@ type cachedResponse struct {
 	// errors. Older entries with empty text may be such replies, stored as "" and scored 0:
 	// get treats them as misses, so a cache filled while a server misbehaved heals itself.
 	Answered bool `json:"answered"`
+	// Body is the whole reply to a raw request (Request.Body).
+	Body json.RawMessage `json:"body,omitempty"`
 }
 
 // OpenCache opens or creates the cache file at path, for example
@@ -239,7 +241,7 @@ func (c *Cache) get(key []byte) (*Response, bool) {
 	if !cr.Answered && cr.Text == "" {
 		return nil, false
 	}
-	return &Response{Text: cr.Text, FinishReason: cr.FinishReason, Usage: cr.Usage, Cached: true}, true
+	return &Response{Text: cr.Text, FinishReason: cr.FinishReason, Usage: cr.Usage, Body: cr.Body, Cached: true}, true
 }
 
 // view reads key into data; a panic of bbolt on a damaged page is an ErrCacheDamaged error.
@@ -259,7 +261,11 @@ func (c *Cache) view(key []byte, data *[]byte) (err error) {
 
 // put queues resp for the writer under key.
 func (c *Cache) put(key []byte, resp *Response) {
-	value, err := json.Marshal(cachedResponse{Text: resp.Text, FinishReason: resp.FinishReason, Usage: resp.Usage, Answered: true})
+	cr := cachedResponse{Text: resp.Text, FinishReason: resp.FinishReason, Usage: resp.Usage, Answered: true}
+	if json.Valid(resp.Body) {
+		cr.Body = resp.Body
+	}
+	value, err := json.Marshal(cr)
 	if err != nil {
 		c.fail(fmt.Errorf("write response cache %s: %w", c.path, err))
 		return
@@ -376,7 +382,7 @@ func (c *Cached) Do(ctx context.Context, req *Request) (*Response, error) {
 		// Not a valid request: let Next report it.
 		return c.Next.Do(ctx, req)
 	}
-	if resp, ok := c.Cache.get(key); ok {
+	if resp, ok := c.Cache.get(key); ok && (req.Body == nil || resp.Body != nil) {
 		c.Cache.hits.Add(1)
 		return resp, nil
 	}

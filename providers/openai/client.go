@@ -208,8 +208,13 @@ func wireBody(req *Request) (*wireRequest, string, error) {
 }
 
 // BodyKey returns the canonical JSON of req's body without transport fields (stream,
-// stream_options): equal requests give equal bytes. It is the response-cache key.
+// stream_options): equal requests give equal bytes. It is the response-cache key. A raw
+// Body is keyed by its path and its JSON with keys sorted, behind a prefix that no
+// structured request's key has.
 func BodyKey(req *Request) ([]byte, error) {
+	if req.Body != nil {
+		return rawKey(req)
+	}
 	// The path is implied by messages versus prompt, so the body alone identifies it.
 	w, _, err := wireBody(req)
 	if err != nil {
@@ -222,8 +227,55 @@ func BodyKey(req *Request) ([]byte, error) {
 	return req.Edits.apply(b) // intercept.go
 }
 
+// rawPrefix starts the BodyKey of a raw Body.
+const rawPrefix = "raw "
+
+// rawKey is the BodyKey of a raw Body: "raw <path> " and its canonical JSON.
+func rawKey(req *Request) ([]byte, error) {
+	path, err := requestPath(req.Kind)
+	if err != nil {
+		return nil, err
+	}
+	body, err := rawBody(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(rawPrefix+path+" "), body...), nil
+}
+
+// rawBody is b re-encoded with sorted keys and without stream and stream_options. Numbers
+// keep their text.
+func rawBody(b []byte) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, fmt.Errorf("request body: %w", err)
+	}
+	if m == nil {
+		return nil, errors.New("request body: want a JSON object")
+	}
+	delete(m, "stream")
+	delete(m, "stream_options")
+	return json.Marshal(m)
+}
+
+// requestPath is the path of a kind of request under the base URL.
+func requestPath(kind string) (string, error) {
+	switch kind {
+	case KindChat, "":
+		return "/chat/completions", nil
+	case KindCompletions:
+		return "/completions", nil
+	}
+	return "", fmt.Errorf("unknown request kind %q (want %q or %q)", kind, KindChat, KindCompletions)
+}
+
 // Do sends req and returns the generated text. Response.Attempts is 1.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	if req.Body != nil {
+		return c.doRaw(ctx, req)
+	}
 	w, path, err := wireBody(req)
 	if err != nil {
 		return nil, err
@@ -267,6 +319,43 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		return nil, c.bodyError(ctx, "POST "+path, err)
 	}
 	resp.Attempts = 1
+	return resp, nil
+}
+
+// doRaw sends a raw Body, never streamed, and keeps the whole reply in Response.Body. The
+// reply is checked as any other: a 200 without an answer is ErrNoAnswer.
+func (c *Client) doRaw(ctx context.Context, req *Request) (*Response, error) {
+	path, err := requestPath(req.Kind)
+	if err != nil {
+		return nil, err
+	}
+	body, err := rawBody(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := c.requestContext(ctx)
+	defer cancel()
+	hr, err := c.newRequest(ctx, http.MethodPost, path, body)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.send(ctx, hr)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.ContentLength > maxBody {
+		return nil, fmt.Errorf("POST %s: %w", path, tooLarge("body", maxBody))
+	}
+	data, err := readLimited(res.Body, maxBody)
+	if err != nil {
+		return nil, c.bodyError(ctx, "POST "+path, err)
+	}
+	resp, err := readCompletion(bytes.NewReader(data))
+	if err != nil {
+		return nil, c.bodyError(ctx, "POST "+path, err)
+	}
+	resp.Body, resp.Attempts = data, 1
 	return resp, nil
 }
 

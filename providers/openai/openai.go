@@ -36,6 +36,11 @@ type Request struct {
 	// Edits change the JSON body after it is built (an interceptor's params_add,
 	// params_remove, params_rename); nil for none.
 	Edits *BodyEdits
+	// Body, when set, is a caller's own JSON request body, sent as it is in place of the
+	// fields above (Kind still chooses the path): what a harness behind evalplan's local
+	// endpoint asked for, logprobs, n and all. Its stream and stream_options are dropped —
+	// the reply is always read whole — and the Response carries the reply's Body.
+	Body []byte
 }
 
 // Usage is the token usage a server reports.
@@ -57,6 +62,8 @@ type Response struct {
 	// ReasoningWords counts the words of reasoning an interceptor's remove_reasoning
 	// stripped from Text.
 	ReasoningWords int
+	// Body is the server's whole reply, for a Request with a Body.
+	Body []byte
 }
 
 // Doer sends one request and returns its response.

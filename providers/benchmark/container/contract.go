@@ -71,7 +71,7 @@ var scrubbed = []string{".yml", ".yaml", ".json", ".jsonl", ".html", ".txt", ".l
 // ResolvedConfigFile and evalplan's own copy (own, as written to the run directory) put back,
 // and every secret of the endpoint (config.Endpoint.Secrets) is scrubbed from every text
 // file under the run directory.
-func settle(runDir string, own []byte, ep *config.Endpoint) error {
+func settle(runDir string, own []byte, ep *config.Endpoint, more ...string) error {
 	cfgPath := filepath.Join(runDir, rundir.ContainerConfigFile)
 	if b, err := os.ReadFile(cfgPath); err == nil && !bytes.Equal(b, own) {
 		if err := os.WriteFile(filepath.Join(runDir, ResolvedConfigFile), b, 0o644); err != nil {
@@ -81,10 +81,18 @@ func settle(runDir string, own []byte, ep *config.Endpoint) error {
 			return fmt.Errorf("restore evalplan's run config: %w", err)
 		}
 	}
-	if ep == nil {
+	var secrets []string
+	if ep != nil {
+		secrets = ep.Secrets()
+	}
+	for _, m := range more {
+		if len(m) >= 4 {
+			secrets = append(secrets, m)
+		}
+	}
+	if len(secrets) == 0 {
 		return nil
 	}
-	secrets := ep.Secrets()
 	return filepath.WalkDir(runDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !d.Type().IsRegular() || !scrubbable(d.Name()) {
 			return err

@@ -49,8 +49,15 @@ func TestRunnerPassesEnvAndCache(t *testing.T) {
 	if err := json.Unmarshal(b, &seen); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"GREETING": "hello", "SECRET_TOKEN": "env-secret-456", "HOST_TOKEN": "host-secret-789",
-		container.APIKeyVar: "test-key", container.JudgeKeyVar: "judge-key-123", "HF_HOME": container.HFHome}
+	// seen.json is what the stand-in wrote, scrubbed afterwards like everything the evaluator
+	// writes: the token, host variables and the judge's key read [redacted]. The API key is
+	// the run's token for evalplan's local endpoint, never the endpoint's real key (which no
+	// scrub would hide). Plain env values are not scrubbed from files.
+	want := map[string]string{"GREETING": "hello", "SECRET_TOKEN": "env-secret-456", "HOST_TOKEN": "[redacted]",
+		container.APIKeyVar: "[redacted]", container.JudgeKeyVar: "[redacted]", "HF_HOME": container.HFHome}
+	if strings.Contains(string(b), "test-key") {
+		t.Errorf("the container saw the endpoint's real key: %s", b)
+	}
 	if diff := cmp.Diff(want, seen.Env); diff != "" {
 		t.Errorf("the container's environment (-want +got):\n%s", diff)
 	}

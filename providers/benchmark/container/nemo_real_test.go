@@ -1,6 +1,7 @@
 package container_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -64,8 +65,8 @@ func TestNeMoRealHarnesses(t *testing.T) {
 					MaxNewTokens: ptr(256)},
 				Identity: containertest.RepoName(t), RunDir: filepath.Join(t.TempDir(), "run"),
 			}
-			// Its own configuration directory: the project label keeps concurrent test processes from
-			// taking each other's containers for leftovers.
+			// Dir is the project: another test process running this test on the same daemon
+			// must not remove this one's container as a leftover of the same address.
 			cfg := &config.Config{Dir: t.TempDir(), Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
 				tt.benchmark: {Name: tt.benchmark, Image: images[task.Harness]},
 			}}}}
@@ -84,6 +85,10 @@ func TestNeMoRealHarnesses(t *testing.T) {
 			}
 			if got := s.Count(tt.route); got < 8 {
 				t.Errorf("the simulator got %d requests on %s, want at least 8 (limit_samples)", got, tt.route)
+			}
+			// Every request went through evalplan's local endpoint and is journaled.
+			if j, err := os.ReadFile(filepath.Join(sp.RunDir, rundir.RequestsFile)); err != nil || int64(bytes.Count(j, []byte("\n"))) != s.Count(tt.route) {
+				t.Errorf("%s: %d lines for %d requests (%v)", rundir.RequestsFile, bytes.Count(j, []byte("\n")), s.Count(tt.route), err)
 			}
 			b, err := os.ReadFile(filepath.Join(sp.RunDir, rundir.ContainerResultsFile))
 			if err != nil {

@@ -167,6 +167,11 @@ func privateConfig(spec *plan.RunSpec) bool {
 // container's log must not show.
 type runOpts struct {
 	env, binds, secrets []string
+	// scrub are the secrets that are scrubbed from the files the evaluator writes: the
+	// judge's, header values and variables passed from the host. (Every env value is
+	// redacted from the log, but a plain value such as "true" must not be scrubbed from
+	// results files.)
+	scrub []string
 }
 
 // runOptions is the run's environment and the dataset cache. environ is evalplan's
@@ -190,6 +195,7 @@ func (r *Runner) runOptions(spec *plan.RunSpec, environ []string) (*runOpts, err
 				return nil, fmt.Errorf("env_from_host names %s, which is not set in evalplan's environment; set it, or remove it from env_from_host", n)
 			}
 			userEnv[n] = v
+			o.scrub = append(o.scrub, v)
 		}
 		for k, v := range userEnv {
 			if reservedEnv[k] {
@@ -217,10 +223,12 @@ func (r *Runner) runOptions(spec *plan.RunSpec, environ []string) (*runOpts, err
 	}
 	if spec.Judge != nil {
 		o.secrets = append(o.secrets, spec.Judge.Secrets()...)
+		o.scrub = append(o.scrub, spec.Judge.Secrets()...)
 	}
 	for _, i := range spec.Interceptors {
 		for _, v := range i.Headers {
 			o.secrets = append(o.secrets, v)
+			o.scrub = append(o.scrub, v)
 		}
 	}
 	return o, nil

@@ -50,6 +50,10 @@ type Runner struct {
 	// StopGrace is how long a container that ran past its timeout, or whose run was
 	// interrupted, has between SIGTERM and SIGKILL; 0 means DefaultStopGrace.
 	StopGrace time.Duration
+	// Requests is the request stack behind each run's local endpoint (proxy.go): the
+	// native runner's, so that container and native runs share the response cache and each
+	// endpoint's limiter. Nil means a client with retries, without cache.
+	Requests RequestsFunc
 
 	once sync.Once
 }
@@ -185,6 +189,13 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	} else if len(ids) > 0 {
 		progress.Log(spec.Address, fmt.Sprintf("stopped and removed %d leftover container(s) of an earlier, interrupted attempt", len(ids)))
 	}
+	// Every request through evalplan: the container gets a local endpoint and token of its
+	// own, never the real URL or key (proxy.go).
+	spec, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
+	if err != nil {
+		return failed(err), nil
+	}
+	defer stopProxy()
 	opts, err := r.runOptions(spec, r.Environ) // options.go: env, env_from_host, hf_cache
 	if err != nil {
 		return failed(fmt.Errorf("%s: %w", spec.Address, err)), nil
@@ -221,7 +232,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	code, runErr := r.runContainer(ctx, spec, img, runDir, private, opts, logs, say)
 	// Before anything reads the run directory, whatever the outcome: evalplan's run config
 	// back in place, the endpoint's secrets out of everything the evaluator wrote.
-	if err := settle(runDir, own, spec.Endpoint); err != nil {
+	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
 		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
 	}
 	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {

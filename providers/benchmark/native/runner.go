@@ -598,3 +598,21 @@ func (x *run) finish(ctx context.Context, sel *selection) (*plan.Outcome, error)
 func failed(err error) *plan.Outcome {
 	return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}
 }
+
+// Requests is the request stack of spec.Endpoint as a native run of spec would have it —
+// the response cache under spec.CacheDir (unless NoCache or cache = false), retries
+// (max_retries), the endpoint's limiter shared through Limiters — and what closes it. The
+// container runner sends a harness's requests through it (providers/proxy).
+func (r *Runner) Requests(ctx context.Context, spec *plan.RunSpec, progress plan.Progress) (openai.Doer, func(), error) {
+	if progress == nil {
+		progress = plan.NopProgress{}
+	}
+	if spec == nil || spec.Endpoint == nil {
+		return nil, nil, errors.New("native runner: run spec without an endpoint")
+	}
+	s, err := newSettings(spec.Params)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", spec.Address, err)
+	}
+	return r.newDoer(ctx, spec, s, progress)
+}

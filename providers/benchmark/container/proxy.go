@@ -1,0 +1,93 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/providers/openai"
+	"github.com/evalplan/evalplan/providers/proxy"
+)
+
+// RequestsFunc returns the request stack of a run's endpoint and what closes it.
+type RequestsFunc func(ctx context.Context, spec *plan.RunSpec, progress plan.Progress) (openai.Doer, func(), error)
+
+// throughEvalplan starts the run's local endpoint (providers/proxy) in front of the request
+// stack of spec.Endpoint and returns a copy of spec whose endpoint is that local one: its
+// URL on 127.0.0.1 (the container runs on the host network to reach it), a fresh token as
+// its key, no headers. The container never sees the real URL, key or headers. stop closes
+// the endpoint and the stack, and says how many requests went through; call it once the
+// container has ended.
+//
+// Specs without an endpoint URL are returned as they are (BuildRunConfig reports them), and
+// so are embedding tasks, which the local endpoint does not serve yet.
+func (r *Runner) throughEvalplan(ctx context.Context, spec *plan.RunSpec, runDir string, progress plan.Progress) (_ *plan.RunSpec, stop func(), err error) {
+	if spec.Endpoint == nil || spec.Endpoint.URL == "" || (spec.Task != nil && slices.Contains(spec.Task.Capabilities, "embedding")) {
+		return spec, func() {}, nil
+	}
+	requests := r.Requests
+	if requests == nil {
+		requests = directRequests
+	}
+	doer, closeDoer, err := requests(ctx, spec, progress)
+	if err != nil {
+		return nil, nil, fmt.Errorf("request stack of %s: %w", spec.Endpoint.Name, err)
+	}
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		closeDoer()
+		return nil, nil, fmt.Errorf("create run directory: %w", err)
+	}
+	journal, err := os.OpenFile(filepath.Join(runDir, rundir.RequestsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		closeDoer()
+		return nil, nil, fmt.Errorf("open request journal: %w", err)
+	}
+	srv, err := proxy.Start(ctx, proxy.Options{
+		Doer: doer, Model: spec.Endpoint.Model, Journal: journal, Progress: progress, Address: spec.Address,
+	})
+	if err != nil {
+		closeDoer()
+		journal.Close()
+		return nil, nil, err
+	}
+	ep := *spec.Endpoint
+	ep.URL, ep.APIKey, ep.URLSensitive, ep.Headers = srv.URL(), srv.Token(), false, nil
+	local := *spec
+	local.Endpoint = &ep
+	stop = func() {
+		jerr := errors.Join(srv.Close(), journal.Close())
+		closeDoer()
+		st := srv.Stats()
+		msg := fmt.Sprintf("%d request(s) through evalplan: %d from the response cache, %d failed, %d tokens", st.Requests, st.Cached, st.Errors, st.Tokens)
+		if jerr != nil {
+			msg += fmt.Sprintf("; %v", jerr)
+		}
+		progress.Log(spec.Address, msg)
+	}
+	return &local, stop, nil
+}
+
+// directRequests is the request stack of a Runner without Requests: a client for the
+// endpoint with retries (max_retries, default 3), without cache or shared limiter.
+func directRequests(_ context.Context, spec *plan.RunSpec, _ plan.Progress) (openai.Doer, func(), error) {
+	ep := spec.Endpoint
+	retries := 3
+	if p := spec.Params.MaxRetries; p != nil && *p >= 0 {
+		retries = *p
+	}
+	timeout := 300 * time.Second
+	if t := spec.Params.RequestTimeout; t != nil && *t > 0 {
+		timeout = time.Duration(*t * float64(time.Second))
+	}
+	c := openai.NewClient(openai.ClientOptions{
+		BaseURL: ep.URL, APIKey: ep.APIKey, Headers: ep.Headers, Timeout: timeout,
+		Secrets: ep.Secrets(), AllowCrossHostRedirects: ep.AllowCrossHostRedirects,
+	})
+	return openai.Stack(c, openai.StackOptions{MaxRetries: retries}), c.CloseIdleConnections, nil
+}
