@@ -34,6 +34,9 @@ type Options struct {
 	Host string
 	// Journal, when set, receives one JSON Entry per line for every request.
 	Journal io.Writer
+	// Replay answers requests an earlier attempt of the run already got answered; nil means
+	// none.
+	Replay Replay
 	// Progress hears of every request under Address: one unit done, an error when it
 	// failed, and its tokens. Nil means none.
 	Progress plan.Progress
@@ -199,6 +202,13 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, kind string) {
 		return
 	}
 	e.Request = body
+	if reply, ok := s.replayed(r.URL.Path, body); ok {
+		e.Reply, e.FinishReason = replyText(reply)
+		e.Body, e.Cached, e.Replayed, e.Status = reply, true, true, http.StatusOK
+		s.record(&e, start)
+		s.answer(w, kind, reply, flags)
+		return
+	}
 	resp, err := s.o.Doer.Do(r.Context(), &openai.Request{Kind: kind, Body: body})
 	if err == nil && (resp == nil || resp.Body == nil) {
 		err = errors.New("the request stack returned no reply")
@@ -212,15 +222,35 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, kind string) {
 	e.Reply, e.FinishReason, e.Cached, e.Attempts = resp.Text, resp.FinishReason, resp.Cached, resp.Attempts
 	e.Usage = resp.Usage
 	e.Status = http.StatusOK
+	e.Body = resp.Body
+	// The journal line is written before the harness reads the answer (see Replay).
 	s.record(&e, start)
+	s.answer(w, kind, resp.Body, flags)
+}
+
+// replayed returns the reply an earlier attempt got for the same request.
+func (s *Server) replayed(path string, body []byte) ([]byte, bool) {
+	if len(s.o.Replay) == 0 {
+		return nil, false
+	}
+	key, err := replayKey(path, body)
+	if err != nil {
+		return nil, false
+	}
+	reply, ok := s.o.Replay[key]
+	return reply, ok
+}
+
+// answer writes a 200 reply, as server-sent events when the harness asked to stream.
+func (s *Server) answer(w http.ResponseWriter, kind string, body []byte, flags wireFlags) {
 	if flags.Stream {
-		writeStream(w, kind, resp.Body, flags.StreamOptions != nil && flags.StreamOptions.IncludeUsage)
+		writeStream(w, kind, body, flags.StreamOptions != nil && flags.StreamOptions.IncludeUsage)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(resp.Body)
+	_, _ = w.Write(body)
 }
 
 // upstreamStatus is the status the harness gets for a failed request and the message it

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -266,5 +267,52 @@ func TestProxyUpstreamFailureIs5xx(t *testing.T) {
 	}
 	if f.progress.done != 2 || f.progress.errs != 2 || len(f.progress.lines) != 1 {
 		t.Errorf("progress: done %d errs %d lines %q", f.progress.done, f.progress.errs, f.progress.lines)
+	}
+}
+
+// TestProxyReplaysAnEarlierAttempt: a second attempt of a run, with a fresh response cache
+// (as after a kill -9 before the cache's batched write), answers from the first attempt's
+// journal what the harness already got, and asks the model only for the rest.
+func TestProxyReplaysAnEarlierAttempt(t *testing.T) {
+	first := start(t, sim.Faults{}, 0)
+	if code, _, _ := first.post(t, "/chat/completions", first.srv.Token(), chatBody); code != http.StatusOK {
+		t.Fatalf("first attempt: HTTP %d", code)
+	}
+	first.entries(t) // closes the first proxy
+	path := filepath.Join(t.TempDir(), "requests.jsonl")
+	if err := os.WriteFile(path, first.journal.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	replay, err := proxy.ReadReplay(path)
+	if err != nil || len(replay) != 1 {
+		t.Fatalf("ReadReplay = %d entries, %v; want 1", len(replay), err)
+	}
+
+	second := start(t, sim.Faults{}, 0) // its own simulator and an empty cache
+	second.srv.Close()
+	srv, err := proxy.Start(context.Background(), proxy.Options{
+		Doer:  openai.Stack(openai.NewClient(openai.ClientOptions{BaseURL: "http://" + second.upstream + "/v1", APIKey: realKey}), openai.StackOptions{}),
+		Model: "model-a", Journal: syncWriter{w: second.journal}, Replay: replay, Address: "run",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.srv = srv
+	// The same request with keys in another order and a stream flag is the same request.
+	again := `{"stream":false,"max_tokens":16,"temperature":0,"model":"model-a","messages":[{"role":"user","content":"What is 2+2?"}],"n":1,"stop":["\n\n"]}`
+	code, body, _ := second.post(t, "/chat/completions", srv.Token(), again)
+	if code != http.StatusOK || !json.Valid(body) {
+		t.Fatalf("replayed request: HTTP %d %s", code, body)
+	}
+	other := strings.Replace(chatBody, "2+2", "3+3", 1)
+	if code, _, _ := second.post(t, "/chat/completions", srv.Token(), other); code != http.StatusOK {
+		t.Fatalf("new request: HTTP %d", code)
+	}
+	if n := second.sim.Count(sim.RouteChat); n != 1 {
+		t.Errorf("the model was asked %d time(s) in the second attempt, want 1 (only the new request)", n)
+	}
+	es := second.entries(t)
+	if len(es) != 2 || !es[0].Replayed || !es[0].Cached || es[0].Reply == "" || es[1].Replayed {
+		t.Errorf("journal of the second attempt: %+v", es)
 	}
 }

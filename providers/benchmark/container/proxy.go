@@ -43,13 +43,24 @@ func (r *Runner) throughEvalplan(ctx context.Context, spec *plan.RunSpec, runDir
 		closeDoer()
 		return nil, nil, fmt.Errorf("create run directory: %w", err)
 	}
-	journal, err := os.OpenFile(filepath.Join(runDir, rundir.RequestsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	journalPath := filepath.Join(runDir, rundir.RequestsFile)
+	// What earlier attempts of this run got answered is answered again without the model:
+	// a run killed or timed out never pays twice for a request.
+	replay, err := proxy.ReadReplay(journalPath)
+	if err != nil {
+		closeDoer()
+		return nil, nil, err
+	}
+	if spec.NoCache {
+		replay = nil // -replace and -no-cache ask the model again
+	}
+	journal, err := os.OpenFile(journalPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		closeDoer()
 		return nil, nil, fmt.Errorf("open request journal: %w", err)
 	}
 	srv, err := proxy.Start(ctx, proxy.Options{
-		Doer: doer, Model: spec.Endpoint.Model, Journal: journal, Progress: progress, Address: spec.Address,
+		Doer: doer, Model: spec.Endpoint.Model, Journal: journal, Replay: replay, Progress: progress, Address: spec.Address,
 	})
 	if err != nil {
 		closeDoer()
@@ -64,7 +75,7 @@ func (r *Runner) throughEvalplan(ctx context.Context, spec *plan.RunSpec, runDir
 		jerr := errors.Join(srv.Close(), journal.Close())
 		closeDoer()
 		st := srv.Stats()
-		msg := fmt.Sprintf("%d request(s) through evalplan: %d from the response cache, %d failed, %d tokens", st.Requests, st.Cached, st.Errors, st.Tokens)
+		msg := fmt.Sprintf("%d request(s) through evalplan: %d from the response cache or an earlier attempt, %d failed, %d tokens", st.Requests, st.Cached, st.Errors, st.Tokens)
 		if jerr != nil {
 			msg += fmt.Sprintf("; %v", jerr)
 		}
