@@ -1,0 +1,114 @@
+package container_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/providers/benchmark/container"
+	engine "github.com/evalplan/evalplan/providers/container"
+	"github.com/evalplan/evalplan/providers/container/containertest"
+	"github.com/evalplan/evalplan/schema"
+)
+
+// TestNeMoRealConcurrentSecret runs the real lm-evaluation-harness gsm8k twice at once
+// against two endpoints — one whose model answers every question right, one every question
+// wrong — each with a secret key and credentials in its URL: each run reaches only its own
+// server (its score is its own model's: 1 and 0), and no file of either run directory holds
+// a key, a password or a URL with credentials.
+func TestNeMoRealConcurrentSecret(t *testing.T) {
+	image := containertest.Env(t, "EVALPLAN_TEST_NEMO_LM_EVAL_IMAGE")
+	docker := engine.New(engine.Options{Host: containertest.Env(t, "EVALPLAN_TEST_DOCKER_HOST"), Environ: []string{"HOME=" + t.TempDir()}})
+	t.Cleanup(func() { docker.Close() })
+	catalog, err := schema.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, _ := catalog.Get("lm-evaluation-harness.gsm8k")
+	type side struct {
+		name, model, key string
+		accuracy         float64
+		sim              *sim.Server
+		spec             *plan.RunSpec
+		out              *plan.Outcome
+		err              error
+	}
+	sides := []*side{
+		{name: "right", model: "model-right", key: "key-right-0123456789", accuracy: 1},
+		{name: "wrong", model: "model-wrong", key: "key-wrong-0123456789", accuracy: 0},
+	}
+	cfg := &config.Config{Dir: t.TempDir(), Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
+		task.Name: {Name: task.Name, Image: image},
+	}}}}
+	secrets := []string{"pass-0123456789"}
+	for _, sd := range sides {
+		c := sim.DefaultConfig()
+		c.Models, c.Accuracy, c.APIKey = []string{sd.model}, sd.accuracy, sd.key
+		c.Datasets = []string{filepath.Join("..", "native", "testdata", "gsm8k_test_20.jsonl")}
+		s, err := sim.New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(s)
+		t.Cleanup(ts.Close)
+		sd.sim = s
+		url := strings.Replace(ts.URL, "http://", "http://evalplan:pass-0123456789@", 1) + "/v1"
+		secrets = append(secrets, sd.key, url)
+		sd.spec = &plan.RunSpec{
+			Address: `suite.s.run["lm-evaluation-harness.gsm8k"]["` + sd.name + `"]`, Suite: "s", Benchmark: task.Name, Task: task,
+			Endpoint: &config.Endpoint{Name: sd.name, Model: sd.model, Type: "completions", URL: url, APIKey: sd.key},
+			Params:   config.Params{LimitSamples: ptr(8.0), Temperature: ptr(0.0), Parallelism: ptr(4), MaxNewTokens: ptr(256)},
+			Identity: containertest.RepoName(t) + sd.name, RunDir: filepath.Join(t.TempDir(), "run"),
+		}
+	}
+	r := &container.Runner{Docker: docker, Config: cfg, StatusEvery: 10 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, sd := range sides {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sd.out, sd.err = r.Run(ctx, sd.spec, &logs{})
+		}()
+	}
+	wg.Wait()
+	for _, sd := range sides {
+		if sd.err != nil || sd.out.Status != state.StatusComplete {
+			t.Fatalf("%s: %v %+v", sd.name, sd.err, sd.out)
+		}
+		if n := sd.sim.Count(sim.RouteCompletions); n < 8 {
+			t.Errorf("%s's server got %d requests, want its own run's 8 or more", sd.name, n)
+		}
+		if got := sd.out.Result.Score; got != sd.accuracy {
+			t.Errorf("%s scored %v, want %v: its own model's", sd.name, got, sd.accuracy)
+		}
+		err := filepath.WalkDir(sd.spec.RunDir, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, s := range secrets {
+				if strings.Contains(string(b), s) {
+					t.Errorf("%s holds a secret (%.12s…)", path, s)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
