@@ -13,10 +13,12 @@ import (
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/benchmark/container"
 	engine "github.com/evalplan/evalplan/providers/container"
 	"github.com/evalplan/evalplan/providers/container/containertest"
+	"github.com/evalplan/evalplan/providers/proxy"
 	"github.com/evalplan/evalplan/schema"
 )
 
@@ -110,5 +112,100 @@ func TestNeMoRealConcurrentSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// cutAfter is a plan.Progress that calls cut once n requests have been answered.
+type cutAfter struct {
+	plan.NopProgress
+	mu   sync.Mutex
+	n    int64
+	done int64
+	cut  func()
+}
+
+func (c *cutAfter) Add(_ string, n, errs, _ int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done += n - errs
+	if c.done >= c.n && c.cut != nil {
+		c.cut()
+		c.cut = nil
+	}
+}
+
+// TestNeMoRealInterruptedNeverAsksTwice: the real lm-evaluation-harness is interrupted after
+// its second answer (as by Ctrl-C; a kill -9 of evalplan leaves the same journal), and the
+// run is applied again with no response cache: the second attempt asks the model only for
+// the samples the first did not get answered.
+func TestNeMoRealInterruptedNeverAsksTwice(t *testing.T) {
+	image := containertest.Env(t, "EVALPLAN_TEST_NEMO_LM_EVAL_IMAGE")
+	docker := engine.New(engine.Options{Host: containertest.Env(t, "EVALPLAN_TEST_DOCKER_HOST"), Environ: []string{"HOME=" + t.TempDir()}})
+	t.Cleanup(func() { docker.Close() })
+	catalog, err := schema.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, _ := catalog.Get("lm-evaluation-harness.gsm8k")
+	c := sim.DefaultConfig()
+	c.Models, c.Accuracy, c.APIKey = []string{"model-a"}, 1, "test-key"
+	c.Datasets = []string{filepath.Join("..", "native", "testdata", "gsm8k_test_20.jsonl")}
+	c.Latency = 200 * time.Millisecond
+	s, err := sim.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	cfg := &config.Config{Dir: t.TempDir(), Suites: map[string]*config.Suite{"s": {Name: "s", Overrides: map[string]*config.Override{
+		task.Name: {Name: task.Name, Image: image},
+	}}}}
+	const samples = 8
+	sp := &plan.RunSpec{
+		Address: `suite.s.run["lm-evaluation-harness.gsm8k"]["sim"]`, Suite: "s", Benchmark: task.Name, Task: task,
+		Endpoint: &config.Endpoint{Name: "sim", Model: "model-a", Type: "completions", URL: ts.URL + "/v1", APIKey: "test-key"},
+		Params:   config.Params{LimitSamples: ptr(float64(samples)), Temperature: ptr(0.0), Parallelism: ptr(1), MaxNewTokens: ptr(256)},
+		Identity: containertest.RepoName(t), RunDir: filepath.Join(t.TempDir(), "run"),
+	}
+	r := &container.Runner{Docker: docker, Config: cfg, StatusEvery: 10 * time.Second, StopGrace: time.Second} // no response cache
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, _ := r.Run(ctx, sp, &cutAfter{n: 2, cut: cancel})
+	if out != nil && out.Status == state.StatusComplete {
+		t.Fatal("the first attempt completed: it was not interrupted")
+	}
+	first := s.Count(sim.RouteCompletions)
+	answered, err := proxy.ReadReplay(filepath.Join(sp.RunDir, rundir.RequestsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(answered) < 2 {
+		t.Fatalf("the first attempt's journal holds %d answers, want at least 2", len(answered))
+	}
+	// The harness keeps request caches of its own in the output directory (lm-eval's
+	// lm_cache, nemo-evaluator's adapter cache); without them — another harness, or lost
+	// files — only evalplan's request journal stands between the second attempt and the model.
+	// So the second attempt gets a fresh directory holding that journal alone.
+	journal, err := os.ReadFile(filepath.Join(sp.RunDir, rundir.RequestsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.RunDir = filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(sp.RunDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sp.RunDir, rundir.RequestsFile), journal, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = r.Run(context.Background(), sp, &logs{})
+	if err != nil || out.Status != state.StatusComplete {
+		t.Fatalf("second attempt: %v %+v", err, out)
+	}
+	t.Logf("first attempt: %d requests, %d answered; second: %d requests", first, len(answered), s.Count(sim.RouteCompletions)-first)
+	if n := s.Count(sim.RouteCompletions) - first; n != int64(samples-len(answered)) {
+		t.Errorf("the second attempt asked the model %d times, want %d (the first asked %d and got %d answered)", n, samples-len(answered), first, len(answered))
+	}
+	if out.Result.Score != 1 || out.Result.N != samples {
+		t.Errorf("result %+v, want score 1 over %d samples", out.Result, samples)
 	}
 }
