@@ -374,8 +374,11 @@ const ReasonArtifactsAbsent = "artifacts not present here"
 // resumeNote says what a resume requests: only what is missing for a runner that resumes
 // from its journal, everything again for one that cannot.
 func resumeNote(r *PlannedRun) string {
-	if r.Plan.Resumable {
+	switch {
+	case r.Plan.Resumable:
 		return "only missing or errored samples will be requested"
+	case r.Plan.Replays:
+		return "the harness starts over; requests an earlier attempt got answered are replayed from its request journal, only the rest go to the model"
 	}
 	return "this kind of run cannot resume: it will be run again from the start"
 }

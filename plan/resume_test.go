@@ -14,13 +14,15 @@ func TestResumeReasonFollowsRunner(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		resumable bool
+		replays   bool
 		want      string
 	}{
-		{"native", true, "only missing or errored samples will be requested"},
-		{"container", false, "will be run again from the start"},
+		{"native", true, false, "only missing or errored samples will be requested"},
+		{"container", false, true, "requests an earlier attempt got answered are replayed from its request journal, only the rest go to the model"},
+		{"starts over", false, false, "will be run again from the start"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &PlannedRun{Addr: addrs.Run{Suite: "s", Benchmark: "b", Endpoint: "e"}, Identity: "id", Plan: RunPlan{Resumable: tc.resumable}}
+			r := &PlannedRun{Addr: addrs.Run{Suite: "s", Benchmark: "b", Endpoint: "e"}, Identity: "id", Plan: RunPlan{Resumable: tc.resumable, Replays: tc.replays}}
 			for _, st := range []state.Status{state.StatusPartial, state.StatusRunning} {
 				a := decide(nil, &state.Resource{Type: "run", Identity: "id", Status: st}, r, Options{}, nil)
 				if a.Action != ActionResume || !strings.HasSuffix(a.Reason, tc.want) {

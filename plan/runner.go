@@ -53,6 +53,10 @@ type RunPlan struct {
 	// requesting only missing or errored samples. A runner that cannot (a container harness
 	// starts over) leaves it false, and the plan says the run starts again from the start.
 	Resumable bool `json:"-"`
+	// Replays says that, though the harness starts over, the requests an earlier attempt got
+	// answered are answered again from the run's request journal without the model: only the
+	// rest are sent.
+	Replays bool `json:"-"`
 }
 
 // Runner performs runs of a harness: PlanRun says what a run is and needs, without side

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -102,14 +103,17 @@ func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan
 	if err := CheckParams(req.Params); err != nil {
 		return nil, err
 	}
+	// Requests go through the run's local endpoint (proxy.go), which replays what an
+	// earlier attempt got answered; embedding tasks do not go through it yet.
+	replays := !slices.Contains(req.Task.Capabilities, "embedding")
 	if ov := req.Override; ov != nil && ov.Image != "" {
-		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image}, nil
+		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays}, nil
 	}
 	t := req.Task
 	if t.Image == "" {
-		return &plan.RunPlan{}, nil
+		return &plan.RunPlan{Replays: replays}, nil
 	}
-	return &plan.RunPlan{Image: pinned(t.Image, "", t.Digest), Pull: pullRef(req.Config, t)}, nil
+	return &plan.RunPlan{Image: pinned(t.Image, "", t.Digest), Pull: pullRef(req.Config, t), Replays: replays}, nil
 }
 
 // pullRef is where a catalog task's image is pulled from: through image_mirror, at its tag
