@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,9 +47,13 @@ func TestNeMoRealHarnesses(t *testing.T) {
 		endpoint  string // endpoint type
 		route     string // the simulator route the harness calls
 		skip      string // set while evalplan reads the wrong entry
+		limit     float64
+		samples   int // what the harness scores: limit_samples, times 57 subtasks for lm-eval's mmlu group
 	}{
-		{"simple_evals.mmlu", "chat", sim.RouteChat, ""},
-		{"lm-evaluation-harness.gsm8k", "completions", sim.RouteCompletions, ""},
+		{"simple_evals.mmlu", "chat", sim.RouteChat, "", 8, 8},
+		{"lm-evaluation-harness.gsm8k", "completions", sim.RouteCompletions, "", 8, 8},
+		// A group task: NeMo's mmlu runs lm-eval's mmlu_str group, limit_samples per subtask.
+		{"lm-evaluation-harness.mmlu", "completions", sim.RouteCompletions, "", 1, 57},
 	}
 	for _, tt := range tests {
 		t.Run(tt.benchmark, func(t *testing.T) {
@@ -61,7 +66,7 @@ func TestNeMoRealHarnesses(t *testing.T) {
 				Address: fmt.Sprintf(`suite.s.run[%q]["sim"]`, tt.benchmark), Suite: "s", Benchmark: tt.benchmark,
 				Task:     task,
 				Endpoint: &config.Endpoint{Name: "sim", Model: "model-a", Type: tt.endpoint, URL: url, APIKey: "test-key"},
-				Params: config.Params{LimitSamples: ptr(8.0), Temperature: ptr(0.0), Parallelism: ptr(4),
+				Params: config.Params{LimitSamples: ptr(tt.limit), Temperature: ptr(0.0), Parallelism: ptr(4),
 					MaxNewTokens: ptr(256)},
 				Identity: containertest.RepoName(t), RunDir: filepath.Join(t.TempDir(), "run"),
 			}
@@ -83,7 +88,7 @@ func TestNeMoRealHarnesses(t *testing.T) {
 				logText, _ := os.ReadFile(filepath.Join(sp.RunDir, rundir.ContainerLogFile))
 				t.Fatalf("status %s: %s\nprogress:\n%s\ncontainer.log:\n%s", out.Status, out.Error, progress.text(), logText)
 			}
-			if got := s.Count(tt.route); got < 8 {
+			if got := s.Count(tt.route); got < int64(tt.samples) {
 				t.Errorf("the simulator got %d requests on %s, want at least 8 (limit_samples)", got, tt.route)
 			}
 			// Every request went through evalplan's local endpoint and is journaled.
@@ -115,10 +120,10 @@ func TestNeMoRealHarnesses(t *testing.T) {
 					t.Errorf("metric %s = %v, want %s's %v", name, m.Value, where, v)
 				}
 			}
-			if res.N != 8 || res.NUnknown {
-				t.Errorf("evalplan recorded n = %d (unknown %v), want the 8 samples the harness scored", res.N, res.NUnknown)
+			if res.N != tt.samples || res.NUnknown {
+				t.Errorf("evalplan recorded n = %d (unknown %v), want the %d samples the harness scored", res.N, res.NUnknown, tt.samples)
 			}
-			checkJournal(t, sp.RunDir, task.Harness, res.Primary, res.Score)
+			checkJournal(t, sp.RunDir, task.Harness, res.Primary, res.Score, tt.samples)
 		})
 	}
 }
@@ -150,9 +155,18 @@ func headline(t *testing.T, b []byte, task string) (string, map[string]float64) 
 	e, ok := doc.Results.Groups[task]
 	if !ok {
 		where = "results.tasks." + task
-		if e, ok = doc.Results.Tasks[task]; !ok {
-			t.Fatalf("results.yml has no entry for %s:\n%s", task, b)
+		e, ok = doc.Results.Tasks[task]
+	}
+	if !ok && len(doc.Results.Groups) == 1 {
+		// NeMo's lm-eval mmlu runs the group mmlu_str: the file's only group, named after it.
+		for name, g := range doc.Results.Groups {
+			if strings.HasPrefix(name, task) {
+				where, e, ok = "results.groups."+name, g, true
+			}
 		}
+	}
+	if !ok {
+		t.Fatalf("results.yml has no entry for %s:\n%s", task, b)
 	}
 	scores := map[string]float64{}
 	for metric, m := range e.Metrics {
@@ -196,10 +210,10 @@ func keepRun(t *testing.T, runDir, benchmark string) {
 	}
 }
 
-// checkJournal checks the run's journal: for lm-eval, 8 records (one per sample) whose mean
+// checkJournal checks the run's journal: for lm-eval, one record per sample whose mean
 // primary score is the recorded score; for simple-evals, which writes its samples only into an
 // HTML report, none.
-func checkJournal(t *testing.T, runDir, harness, primary string, score float64) {
+func checkJournal(t *testing.T, runDir, harness, primary string, score float64, samples int) {
 	t.Helper()
 	path := filepath.Join(runDir, rundir.JournalFile)
 	if harness != "lm-evaluation-harness" {
@@ -220,7 +234,7 @@ func checkJournal(t *testing.T, runDir, harness, primary string, score float64) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 8 || math.Abs(sum/float64(n)-score) > 1e-12 {
-		t.Errorf("%s: %d records, mean %s %v; want 8 with mean %v (the recorded score)", rundir.JournalFile, n, primary, sum/float64(max(n, 1)), score)
+	if n != samples || math.Abs(sum/float64(n)-score) > 1e-12 {
+		t.Errorf("%s: %d records, mean %s %v; want %d with mean %v (the recorded score)", rundir.JournalFile, n, primary, sum/float64(max(n, 1)), samples, score)
 	}
 }
