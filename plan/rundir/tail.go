@@ -2,6 +2,7 @@ package rundir
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +16,41 @@ type Tail struct {
 	path   string
 	offset int64
 	rest   []byte // an incomplete last line, completed by a later Read
+	parse  func([]byte) (Outcome, bool)
+	lines  int64
 }
 
 // NewTail follows the journal at path, which need not exist yet.
 func NewTail(path string) *Tail {
-	return &Tail{path: path}
+	return &Tail{path: path, parse: parseOutcome}
+}
+
+// NewRequestsTail follows a container run's request journal (RequestsFile), which need not
+// exist yet: each request is an outcome, with an id of its own (its line), failed when the
+// harness got no answer. It measures a run whose harness writes no per-sample journal while
+// it runs.
+func NewRequestsTail(path string) *Tail {
+	t := &Tail{path: path}
+	t.parse = func(line []byte) (Outcome, bool) {
+		var r struct {
+			Status int    `json:"status"`
+			Error  string `json:"error"`
+		}
+		if json.Unmarshal(line, &r) != nil || r.Status == 0 {
+			return Outcome{}, false
+		}
+		t.lines++
+		o := Outcome{ID: fmt.Sprintf("request %d", t.lines)}
+		if r.Status != 200 {
+			msg := r.Error
+			if msg == "" {
+				msg = fmt.Sprintf("HTTP %d", r.Status)
+			}
+			o.Error = &msg
+		}
+		return o, true
+	}
+	return t
 }
 
 // Read returns the outcomes of the complete lines appended since the previous Read, in
@@ -41,7 +72,7 @@ func (t *Tail) Read() (outcomes []Outcome, restarted bool, err error) {
 		return nil, false, fmt.Errorf("read journal: %w", err)
 	}
 	if st.Size() < t.offset {
-		t.offset, t.rest, restarted = 0, nil, true
+		t.offset, t.rest, t.lines, restarted = 0, nil, 0, true
 	}
 	if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
 		return nil, restarted, fmt.Errorf("read journal: %w", err)
@@ -63,7 +94,7 @@ func (t *Tail) feed(data []byte) []Outcome {
 		if i < 0 {
 			break
 		}
-		if o, ok := parseOutcome(buf[:i]); ok {
+		if o, ok := t.parse(buf[:i]); ok {
 			out = append(out, o)
 		}
 		buf = buf[i+1:]

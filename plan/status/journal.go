@@ -30,6 +30,12 @@ func NewJournal(path string) *Journal {
 	return &Journal{tail: rundir.NewTail(path), failed: map[string]bool{}}
 }
 
+// NewRequestsJournal follows a container run's request journal (rundir.RequestsFile): each
+// request the harness sent counts as done, those it got no answer for as errors.
+func NewRequestsJournal(path string) *Journal {
+	return &Journal{tail: rundir.NewRequestsTail(path), failed: map[string]bool{}}
+}
+
 // Read reads the lines appended since the previous Read and returns the counts so far. A
 // missing journal counts nothing; a journal that shrank (replaced) is counted again from
 // the start. Lines that are not JSON objects with an id are skipped.

@@ -31,9 +31,10 @@ type Monitor struct {
 
 // followed is one run directory being followed.
 type followed struct {
-	journal *Journal
-	meter   Meter
-	total   int64
+	journal  *Journal
+	requests *Journal // a container run's request journal, while it has no per-sample one
+	meter    Meter
+	total    int64
 }
 
 // Snapshot is the state of an apply at one moment.
@@ -162,7 +163,11 @@ func (m *Monitor) progress(addr string, r *state.Resource, now time.Time) (Run, 
 	}
 	fl := m.runs[dir]
 	if fl == nil {
-		fl = &followed{journal: NewJournal(filepath.Join(dir, rundir.JournalFile)), meter: Meter{Window: m.Window}}
+		fl = &followed{
+			journal:  NewJournal(filepath.Join(dir, rundir.JournalFile)),
+			requests: NewRequestsJournal(filepath.Join(dir, rundir.RequestsFile)),
+			meter:    Meter{Window: m.Window},
+		}
 		m.runs[dir] = fl
 	}
 	if fl.total == 0 {
@@ -176,7 +181,19 @@ func (m *Monitor) progress(addr string, r *state.Resource, now time.Time) (Run, 
 	if err != nil {
 		return run, fmt.Errorf("%s: %w", addr, err)
 	}
-	run.Done, run.Errors, run.Total, run.LastErrors = c.Done, c.Errors, fl.total, c.LastErrors
+	total := fl.total
+	if c.Lines == 0 {
+		// A container run writes its per-sample journal only at its end; until then its
+		// request journal says how far it is (requests sent, of an unknown total).
+		rc, err := fl.requests.Read()
+		if err != nil {
+			return run, fmt.Errorf("%s: %w", addr, err)
+		}
+		if rc.Lines > 0 {
+			c, total = rc, 0
+		}
+	}
+	run.Done, run.Errors, run.Total, run.LastErrors = c.Done, c.Errors, total, c.LastErrors
 	if r.Status != state.StatusRunning {
 		return run, nil
 	}

@@ -151,3 +151,51 @@ suite.s.run["native.gsm8k"]["b"]  partial  4/4 (100%)  1 error(s)
 		t.Errorf("text (-want +got):\n%s", diff)
 	}
 }
+
+// TestMonitorContainerRun: a running container run has no per-sample journal until it ends;
+// the monitor counts its request journal instead (total unknown), errors included.
+func TestMonitorContainerRun(t *testing.T) {
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "evalplan.state.json")
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	started := t0.Add(-time.Minute)
+	f := state.New("test")
+	f.Resources[runA] = &state.Resource{Type: "run", Status: state.StatusRunning, RunDir: "out/a", StartedAt: &started}
+	writeState(t, statePath, f)
+	if err := os.MkdirAll(filepath.Join(dir, "out/a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	reqs := filepath.Join(dir, "out/a", rundir.RequestsFile)
+	appendFile(t, reqs, `{"seq":1,"status":200}`+"\n"+`{"seq":2,"status":502,"error":"HTTP 500 after 3 attempts"}`+"\n"+`{"seq":3,"status":200}`+"\n")
+	lock, err := state.Acquire(context.Background(), statePath, state.Holder{PID: os.Getpid(), Host: "here", Command: "evalplan apply", Started: started}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	m := &Monitor{StatePath: statePath, Dir: dir, OutputDir: filepath.Join(dir, "out")}
+	snap, err := m.Snapshot(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *Run
+	for i := range snap.Runs {
+		if snap.Runs[i].Address == runA {
+			got = &snap.Runs[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("no run %s in %+v", runA, snap.Runs)
+	}
+	if got.Done != 3 || got.Errors != 1 || got.Total != 0 {
+		t.Errorf("done %d errors %d total %d; want 3, 1, 0 (unknown)", got.Done, got.Errors, got.Total)
+	}
+	appendFile(t, reqs, `{"seq":4,"status":200}`+"\n")
+	if snap, err = m.Snapshot(t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range snap.Runs {
+		if r.Address == runA && r.Done != 4 {
+			t.Errorf("after one more request: done %d, want 4", r.Done)
+		}
+	}
+}
