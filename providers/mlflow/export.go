@@ -300,11 +300,16 @@ func (e *Exporter) uploadArtifacts(ctx context.Context, c *Client, run *Run, dir
 			return err
 		}
 	}
-	journal := filepath.Join(dir, rundir.JournalFile)
+	// The Q&A table: the per-sample journal, else (a container harness that writes no
+	// per-sample output) the request journal's prompt/response pairs.
+	journal, write := filepath.Join(dir, rundir.JournalFile), WriteTable
 	if _, err := os.Stat(journal); err != nil {
-		return nil
+		journal, write = filepath.Join(dir, rundir.RequestsFile), WriteRequestsTable
+		if _, err := os.Stat(journal); err != nil {
+			return nil
+		}
 	}
-	if err := uploadTable(ctx, c, run.Info.ArtifactURI, journal); err != nil {
+	if err := uploadTable(ctx, c, run.Info.ArtifactURI, journal, write); err != nil {
 		return err
 	}
 	prior, _ := run.Tag(tagLogged)
@@ -406,14 +411,14 @@ func uploadFile(ctx context.Context, c *Client, artifactURI, rel, path string) e
 }
 
 // uploadTable writes the samples table to a temporary file and uploads it.
-func uploadTable(ctx context.Context, c *Client, artifactURI, journal string) error {
+func uploadTable(ctx context.Context, c *Client, artifactURI, journal string, write func(io.Writer, string) (int, error)) error {
 	tmp, err := os.CreateTemp("", "evalplan-table-*.json")
 	if err != nil {
 		return fmt.Errorf("samples table: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	if _, err := WriteTable(tmp, journal); err != nil {
+	if _, err := write(tmp, journal); err != nil {
 		return err
 	}
 	if err := tmp.Close(); err != nil {

@@ -3,8 +3,10 @@ package mlflow
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/evalplan/evalplan/plan/rundir"
@@ -146,4 +148,72 @@ func contentText(c any) string {
 	}
 	b, _ := json.Marshal(c)
 	return string(b)
+}
+
+// WriteRequestsTable writes a container run's request journal (rundir.RequestsFile) as an
+// MLflow table, for runs whose harness wrote no per-sample output: one row per request, in
+// journal order, with the columns request, prompt (the request's messages or prompt as
+// JSON), response, error and latency_ms. It returns the number of rows.
+func WriteRequestsTable(w io.Writer, journal string) (int, error) {
+	f, err := os.Open(journal)
+	if err != nil {
+		return 0, fmt.Errorf("write table: %w", err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	bw.WriteString(`{"columns": ["request", "prompt", "response", "error", "latency_ms"], "data": [`)
+	br := bufio.NewReaderSize(f, 64<<10)
+	rows := 0
+	for {
+		line, rerr := br.ReadBytes('\n')
+		var e struct {
+			Seq       int64           `json:"seq"`
+			Request   json.RawMessage `json:"request"`
+			Reply     string          `json:"reply"`
+			Error     string          `json:"error"`
+			LatencyMS float64         `json:"latency_ms"`
+		}
+		if len(line) > 0 && json.Unmarshal(line, &e) == nil && e.Seq > 0 {
+			if rows > 0 {
+				bw.WriteString(",\n")
+			}
+			rows++
+			if err := enc.Encode([]any{e.Seq, requestPrompt(e.Request), e.Reply, e.Error, e.LatencyMS}); err != nil {
+				return 0, fmt.Errorf("write table: %w", err)
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return 0, fmt.Errorf("write table: %w", rerr)
+		}
+	}
+	bw.WriteString("]}\n")
+	if err := bw.Flush(); err != nil {
+		return 0, fmt.Errorf("write table: %w", err)
+	}
+	return rows, nil
+}
+
+// requestPrompt is what a request asked: its messages (chat) or prompt (completions) as
+// JSON text.
+func requestPrompt(body json.RawMessage) string {
+	var r struct {
+		Messages json.RawMessage `json:"messages"`
+		Prompt   json.RawMessage `json:"prompt"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return ""
+	}
+	if len(r.Messages) > 0 {
+		return string(r.Messages)
+	}
+	var s string
+	if json.Unmarshal(r.Prompt, &s) == nil {
+		return s
+	}
+	return string(r.Prompt)
 }

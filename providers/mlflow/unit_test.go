@@ -295,3 +295,34 @@ func TestRunName(t *testing.T) {
 		t.Errorf("runName = %q", got)
 	}
 }
+
+// TestWriteRequestsTable: a container run without per-sample output gets a table of its
+// request journal's prompt/response pairs, one row a request, unparsable lines skipped.
+func TestWriteRequestsTable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "requests.jsonl")
+	journal := `{"seq":1,"path":"/v1/chat/completions","request":{"model":"m","messages":[{"role":"user","content":"2+2?"}]},"reply":"4","status":200,"latency_ms":12.5}
+{"seq":2,"path":"/v1/completions","request":{"model":"m","prompt":"Q: 3+3\nA:"},"status":502,"error":"HTTP 500 after 3 attempts","latency_ms":3}
+{"seq":3,"path":"/v1/comp`
+	if err := os.WriteFile(path, []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	n, err := WriteRequestsTable(&b, path)
+	if err != nil || n != 2 {
+		t.Fatalf("WriteRequestsTable = %d, %v; want 2 rows", n, err)
+	}
+	var got struct {
+		Columns []string `json:"columns"`
+		Data    [][]any  `json:"data"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("%v:\n%s", err, b.String())
+	}
+	want := [][]any{
+		{1.0, `[{"role":"user","content":"2+2?"}]`, "4", "", 12.5},
+		{2.0, "Q: 3+3\nA:", "", "HTTP 500 after 3 attempts", 3.0},
+	}
+	if diff := cmp.Diff(want, got.Data); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
