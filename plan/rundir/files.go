@@ -19,4 +19,6 @@ const (
 	// evalplan's local endpoint: one JSON proxy.Entry per request (path, request body,
 	// reply text, usage, latency, cache hit, error), appended by every attempt.
 	RequestsFile = "requests.jsonl"
+	// JudgeRequestsFile is the request journal of a harness's judge, in RequestsFile's format.
+	JudgeRequestsFile = "judge_requests.jsonl"
 )

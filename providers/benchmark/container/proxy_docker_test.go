@@ -70,7 +70,7 @@ func TestRunnerSendsEveryRequestThroughEvalplan(t *testing.T) {
 	if first.done != 4 || first.errs != 0 || first.toks == 0 {
 		t.Errorf("progress of the first run: done %d errs %d tokens %d", first.done, first.errs, first.toks)
 	}
-	if text := first.text(); !strings.Contains(text, "4 request(s) through evalplan: 0 from the response cache or an earlier attempt, 0 failed") {
+	if text := first.text(); !strings.Contains(text, "4 request(s) to sim through evalplan: 0 from the response cache or an earlier attempt, 0 failed") {
 		t.Errorf("progress lines:\n%s", text)
 	}
 	// A second apply, the output directory gone: the answers come from the cache. (Deleting
@@ -80,7 +80,7 @@ func TestRunnerSendsEveryRequestThroughEvalplan(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := run(4)
-	if text := second.text(); !strings.Contains(text, "4 request(s) through evalplan: 4 from the response cache or an earlier attempt") {
+	if text := second.text(); !strings.Contains(text, "4 request(s) to sim through evalplan: 4 from the response cache or an earlier attempt") {
 		t.Errorf("progress lines of the second run:\n%s", text)
 	}
 
