@@ -351,7 +351,7 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 		}
 	case res.Status == state.StatusPartial || res.Status == state.StatusRunning:
 		a.Action, a.Prior = ActionResume, res.Identity
-		a.Reason = "last run " + map[state.Status]string{state.StatusPartial: "ended partial", state.StatusRunning: "was interrupted"}[res.Status] + ": " + resumeNote(r)
+		a.Reason = "last run " + map[state.Status]string{state.StatusPartial: "ended partial", state.StatusRunning: "was interrupted"}[res.Status] + ": " + resumeNote(r) + replayCount(cfg, r, res)
 	case res.Status == state.StatusFailed:
 		a.Action, a.Prior, a.Reason = ActionRerun, res.Identity, "last attempt failed"
 		if res.Error != "" {
@@ -370,6 +370,23 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 // ReasonArtifactsAbsent is the reason of a complete run whose recorded result is up to
 // date but whose run directory (results.json, samples.jsonl) is not present here.
 const ReasonArtifactsAbsent = "artifacts not present here"
+
+// replayCount says how many answered requests a run that replays has recorded, "" when
+// none (or the run does not replay).
+func replayCount(cfg *config.Config, r *PlannedRun, res *state.Resource) string {
+	if !r.Plan.Replays || cfg == nil || res.RunDir == "" {
+		return ""
+	}
+	dir, err := rundir.Resolve(cfg.Dir, cfg.Settings.OutputDir, res.RunDir)
+	if err != nil {
+		return ""
+	}
+	n, _ := rundir.AnsweredRequests(dir)
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d answered request(s) recorded)", n)
+}
 
 // resumeNote says what a resume requests: only what is missing for a runner that resumes
 // from its journal, everything again for one that cannot.

@@ -1,10 +1,14 @@
 package plan
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/evalplan/evalplan/plan/addrs"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 )
 
@@ -33,5 +37,25 @@ func TestResumeReasonFollowsRunner(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestResumeCountsReplayedRequests: a replaying run's plan line says how many answered
+// requests its request journal holds.
+func TestResumeCountsReplayedRequests(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Config{Dir: dir, Settings: config.Settings{OutputDir: filepath.Join(dir, "output")}}
+	runDir := filepath.Join(dir, "output", "s", "b", "e", "id")
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	journal := `{"seq":1,"status":200}` + "\n" + `{"seq":2,"status":502,"error":"x"}` + "\n" + `{"seq":3,"status":200}` + "\n"
+	if err := os.WriteFile(filepath.Join(runDir, rundir.RequestsFile), []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &PlannedRun{Addr: addrs.Run{Suite: "s", Benchmark: "b", Endpoint: "e"}, Identity: "id", Plan: RunPlan{Replays: true}}
+	a := decide(cfg, &state.Resource{Type: "run", Identity: "id", Status: state.StatusRunning, RunDir: "output/s/b/e/id"}, r, Options{}, nil)
+	if !strings.HasSuffix(a.Reason, "(2 answered request(s) recorded)") {
+		t.Errorf("reason %q, want it to count the 2 answered requests", a.Reason)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // Tail follows a journal that is still being written, reading only what was appended since
@@ -101,4 +102,19 @@ func (t *Tail) feed(data []byte) []Outcome {
 	}
 	t.rest = append([]byte(nil), buf...)
 	return out
+}
+
+// AnsweredRequests counts the requests of the request journal in dir (RequestsFile) that
+// were answered (HTTP 200): what a later attempt of the run replays. A missing journal
+// counts 0.
+func AnsweredRequests(dir string) (int, error) {
+	t := NewRequestsTail(filepath.Join(dir, RequestsFile))
+	outcomes, _, err := t.Read()
+	n := 0
+	for _, o := range outcomes {
+		if o.Error == nil {
+			n++
+		}
+	}
+	return n, err
 }
