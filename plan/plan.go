@@ -105,6 +105,9 @@ type Action struct {
 	Image   string   `json:"image,omitempty"`
 	Changes []Change `json:"changes,omitempty"`
 	Inputs  Inputs   `json:"inputs,omitempty"`
+	// Note is what the runner says a reader should know of the run, such as the requests a
+	// group task's limit_samples really makes (RunPlan.Note).
+	Note string `json:"note,omitempty"`
 	// Operational are the run's operational parameters: they never change its identity,
 	// but a saved plan carries them so that apply does what the reviewer read.
 	Operational *Operational `json:"operational,omitempty"`
@@ -319,7 +322,7 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 	in := r.PlainInputs()
 	a := &Action{
 		Address: r.Addr.String(), Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Endpoint: r.Addr.Endpoint,
-		Identity: r.Identity, Inputs: in, Image: r.Plan.Pull, Operational: operational(r.Params), Run: r,
+		Identity: r.Identity, Inputs: in, Image: r.Plan.Pull, Note: r.Plan.Note, Operational: operational(r.Params), Run: r,
 	}
 	replace := false
 	for _, p := range opts.Replace {

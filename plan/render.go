@@ -79,6 +79,9 @@ func Render(w io.Writer, p *Plan, color bool) {
 		if a.Identity != "" && (a.Action == ActionRun || a.Action == ActionRerun || a.Action == ActionReplace) {
 			fmt.Fprintf(w, "      %sidentity: %s%s\n", c.dim, display.ShortID(a.Identity), c.reset)
 		}
+		if a.Note != "" && a.Action.runs() {
+			fmt.Fprintf(w, "      %snote: %s%s\n", c.dim, a.Note, c.reset)
+		}
 	}
 	fmt.Fprintln(w)
 	renderSkipped(w, p, c)

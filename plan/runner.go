@@ -57,6 +57,9 @@ type RunPlan struct {
 	// answered are answered again from the run's request journal without the model: only the
 	// rest are sent.
 	Replays bool `json:"-"`
+	// Note is a line the plan shows under the run, such as how many requests a group task's
+	// limit_samples makes.
+	Note string `json:"-"`
 }
 
 // Runner performs runs of a harness: PlanRun says what a run is and needs, without side

@@ -106,14 +106,37 @@ func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan
 	// Requests go through the run's local endpoint (proxy.go), which replays what an
 	// earlier attempt got answered; embedding tasks do not go through it yet.
 	replays := !slices.Contains(req.Task.Capabilities, "embedding")
+	note := groupNote(req.Task, req.Params)
 	if ov := req.Override; ov != nil && ov.Image != "" {
-		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays}, nil
+		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays, Note: note}, nil
 	}
 	t := req.Task
 	if t.Image == "" {
-		return &plan.RunPlan{Replays: replays}, nil
+		return &plan.RunPlan{Replays: replays, Note: note}, nil
 	}
-	return &plan.RunPlan{Image: pinned(t.Image, "", t.Digest), Pull: pullRef(req.Config, t), Replays: replays}, nil
+	return &plan.RunPlan{Image: pinned(t.Image, "", t.Digest), Pull: pullRef(req.Config, t), Replays: replays, Note: note}, nil
+}
+
+// groupSubtasks is the number of subtasks of a catalog group task whose harness applies
+// limit_samples to each subtask (measured on the real harness: lm-eval's mmlu_str), 0 for
+// other tasks.
+func groupSubtasks(name string) int {
+	switch name {
+	case "lm-evaluation-harness.mmlu":
+		return 57
+	}
+	return 0
+}
+
+// groupNote says how many samples (and so requests, at least) limit_samples means for a
+// group task: limit_samples per subtask, times its subtasks.
+func groupNote(t *schema.Task, p config.Params) string {
+	n := groupSubtasks(t.Name)
+	if n == 0 || p.LimitSamples == nil {
+		return ""
+	}
+	limit := int(*p.LimitSamples)
+	return fmt.Sprintf("limit_samples applies to each of its %d subtasks: %d × %d = %d samples (requests)", n, limit, n, limit*n)
 }
 
 // pullRef is where a catalog task's image is pulled from: through image_mirror, at its tag
