@@ -67,6 +67,10 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 			return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, err
 		}
 		if out, ok := readOutcome(outcomePath(dir, id)); ok {
+			if st != "COMPLETED" && out.Status != state.StatusComplete {
+				// Cancelled or killed by the cluster while the run was writing its outcome.
+				out.Error = fmt.Sprintf("slurm job %s ended %s: %s", id, st, out.Error)
+			}
 			return out, nil
 		}
 		if retryable(st) && resubmits < x.Config.MaxResubmits {
@@ -126,14 +130,20 @@ func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume
 func (x *Executor) sbatchArgs(job *plan.Job, dir string) []string {
 	c := x.Config
 	args := []string{"--parsable", "--job-name", "evalplan:" + job.Spec.Address, "--output", filepath.Join(dir, "slurm-%j.out"), "--chdir", x.ConfigDir}
-	for flag, v := range map[string]string{"--partition": c.Partition, "--account": c.Account, "--qos": c.QOS, "--time": c.TimeLimit, "--mem": c.Mem, "--constraint": c.Constraint} {
-		if v != "" {
-			args = append(args, flag+"="+v)
+	for _, o := range []struct{ flag, v string }{
+		{"--partition", c.Partition}, {"--account", c.Account}, {"--qos", c.QOS},
+		{"--time", c.TimeLimit}, {"--mem", c.Mem}, {"--constraint", c.Constraint},
+	} {
+		if o.v != "" {
+			args = append(args, o.flag+"="+o.v)
 		}
 	}
-	for flag, v := range map[string]int{"--nodes": c.Nodes, "--gpus-per-node": c.GPUsPerNode, "--cpus-per-task": c.CPUsPerTask} {
-		if v > 0 {
-			args = append(args, fmt.Sprintf("%s=%d", flag, v))
+	for _, o := range []struct {
+		flag string
+		v    int
+	}{{"--nodes", c.Nodes}, {"--gpus-per-node", c.GPUsPerNode}, {"--cpus-per-task", c.CPUsPerTask}} {
+		if o.v > 0 {
+			args = append(args, fmt.Sprintf("%s=%d", o.flag, o.v))
 		}
 	}
 	if c.Exclusive {
