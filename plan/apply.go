@@ -324,9 +324,16 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	}
 	defer release()
 	started := w.e.now()
+	previous := "" // the job an interrupted apply left running this very run
 	err = w.store.Update(func(f *state.File) {
 		res := &state.Resource{Type: "run", Identity: r.Identity, Inputs: in, Status: state.StatusRunning, RunDir: rel, StartedAt: &started}
 		if prev := f.Resources[a.Address]; prev != nil {
+			if prev.Status == state.StatusRunning && prev.Identity == r.Identity && a.Action != ActionReplace {
+				previous, res.Job = prev.Job, prev.Job
+				if prev.StartedAt != nil {
+					res.StartedAt = prev.StartedAt
+				}
+			}
 			res.Exports = prev.Exports
 			res.History = prev.History
 			if prev.Identity != r.Identity || a.Action == ActionReplace {
@@ -343,7 +350,10 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	if err != nil {
 		return err
 	}
-	job := &Job{Run: r, Spec: w.spec(a, file, runDir), Servers: w.pool}
+	job := &Job{Run: r, Spec: w.spec(a, file, runDir), Servers: w.pool, Previous: previous}
+	job.Record = func(id string) error {
+		return w.store.Update(func(f *state.File) { f.Resources[a.Address].Job = id })
+	}
 	out, runErr := w.e.executor().Execute(ctx, job, w.opts.Progress)
 	if out == nil {
 		out = &Outcome{Status: state.StatusFailed}

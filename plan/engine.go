@@ -365,6 +365,10 @@ func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suit
 		}
 	}
 	r.Interceptors = cfg.RunInterceptors(s, ov)
+	r.Executor = s.Executor
+	if ov != nil && ov.Executor != "" {
+		r.Executor = ov.Executor
+	}
 	rng := ent.rng.Ptr()
 	if ov != nil {
 		rng = ov.DeclRange.Ptr()

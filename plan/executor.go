@@ -29,6 +29,13 @@ type Job struct {
 	// Servers starts and stops managed endpoints; an executor that runs servers elsewhere
 	// may ignore it.
 	Servers ServerPool
+	// Previous is the cluster job an interrupted apply left carrying out this run (as
+	// Record reported it), "" when none: an executor re-attaches to it, or collects its
+	// outcome, rather than submit the run again.
+	Previous string
+	// Record saves the id of the cluster job carrying out the run in the state, at once;
+	// nil discards it. Executors that submit jobs call it as soon as the job exists.
+	Record func(job string) error
 }
 
 // ServerPool hands out running managed endpoints, reference counted: every successful

@@ -32,6 +32,9 @@ type PlannedRun struct {
 	Interceptors []*config.Interceptor
 	// Params are the effective parameters (catalog < suite < benchmark).
 	Params config.Params
+	// Executor is the executor block the run executes on, "TYPE.NAME" (the benchmark
+	// block's, else the suite's); "" for this machine. Operational: never in Inputs.
+	Executor string
 	// Runner performs the run; Plan is its part of the run.
 	Runner Runner
 	Plan   RunPlan

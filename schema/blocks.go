@@ -21,8 +21,11 @@ const (
 	// requests, native and container runs alike.
 	BlockInterceptor = "interceptor"
 	BlockExporter    = "exporter"
-	BlockCheck       = "check"
-	BlockOutput      = "output"
+	// BlockExecutor declares where runs execute (a Slurm cluster); suites and their
+	// benchmark blocks choose one with executor = executor.TYPE.NAME. Operational.
+	BlockExecutor = "executor"
+	BlockCheck    = "check"
+	BlockOutput   = "output"
 )
 
 // Exporter types accepted as the first label of an exporter block.
@@ -44,6 +47,7 @@ func FileBody() *hcl.BodySchema {
 		{Type: BlockSuite, LabelNames: []string{"name"}},
 		{Type: BlockInterceptor, LabelNames: []string{"name"}},
 		{Type: BlockExporter, LabelNames: []string{"type", "name"}},
+		{Type: BlockExecutor, LabelNames: []string{"type", "name"}},
 		{Type: BlockCheck, LabelNames: []string{"name"}},
 		{Type: BlockOutput, LabelNames: []string{"name"}},
 	}}
@@ -168,6 +172,7 @@ func SuiteBody() *hcl.BodySchema {
 			{Name: "interceptors"},
 			{Name: "env"},
 			{Name: "env_from_host"},
+			{Name: "executor"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "params"},
@@ -204,6 +209,7 @@ func BenchmarkBody() *hcl.BodySchema {
 			{Name: "interceptors"},
 			{Name: "env"},
 			{Name: "env_from_host"},
+			{Name: "executor"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "params"}},
 	}
@@ -280,5 +286,37 @@ func OutputBody() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "value", Required: true},
 		{Name: "sensitive"},
+	}}
+}
+
+// ExecutorSlurm is the executor type that submits runs as Slurm jobs.
+const ExecutorSlurm = "slurm"
+
+// ExecutorTypes lists the executor types, sorted.
+func ExecutorTypes() []string { return []string{ExecutorSlurm} }
+
+// ExecutorBody returns the schema of an executor block of the given type, or nil when the
+// type is not one of ExecutorTypes. Every attribute is operational: where a run executes
+// never changes its identity.
+func ExecutorBody(typ string) *hcl.BodySchema {
+	if typ != ExecutorSlurm {
+		return nil
+	}
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "partition"},
+		{Name: "account"},
+		{Name: "qos"},
+		{Name: "time_limit"},
+		{Name: "nodes"},
+		{Name: "gpus_per_node"},
+		{Name: "cpus_per_task"},
+		{Name: "mem"},
+		{Name: "constraint"},
+		{Name: "exclusive"},
+		{Name: "sbatch_args"},
+		{Name: "shared_dir", Required: true},
+		{Name: "evalplan"},
+		{Name: "poll_interval"},
+		{Name: "max_resubmits"},
 	}}
 }

@@ -46,6 +46,14 @@ func Document() map[string]any {
 			}
 			continue
 		}
+		if h.Type == BlockExecutor {
+			for _, typ := range ExecutorTypes() {
+				b := describe(ExecutorBody(typ), nil)
+				b.Labels = []string{"name"}
+				blocks["executor \""+typ+"\""] = b
+			}
+			continue
+		}
 		b := describe(bodies[h.Type], nested[h.Type])
 		b.Labels = h.LabelNames
 		blocks[h.Type] = b

@@ -74,6 +74,7 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 		},
 		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ},
 		Exporters: c.exporters(cfg),
+		Executor:  executorsFor(cfg),
 		Version:   version,
 		Log:       c.logger(),
 	}

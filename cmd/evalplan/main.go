@@ -164,6 +164,9 @@ func (c *cli) main(args []string) int {
 		c.usage(c.stderr)
 		return exitError
 	}
+	if args[0] == "__run-job" { // hidden: what a cluster job runs on its node
+		return cmdRunJob(c, args[1:])
+	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(c.stderr, "Error: unknown command %q%s\n\n", args[0], suggestCommand(args[0]))

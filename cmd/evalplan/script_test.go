@@ -56,6 +56,11 @@ func simMain(args []string) int {
 
 // TestScripts runs every testdata/script/*.txtar: the CLI's behaviour, pinned.
 func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata/script"))
+}
+
+// scriptParams are the testscript parameters of the scripts in dir.
+func scriptParams(t *testing.T, dir string) testscript.Params {
 	fixtures, err := filepath.Abs("testdata")
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +69,8 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
+	return testscript.Params{
+		Dir:                 dir,
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
@@ -89,7 +94,7 @@ func TestScripts(t *testing.T) {
 			"jsonget":  cmdJSONGet,
 			"replace":  cmdReplace,
 		},
-	})
+	}
 }
 
 type simKey struct{}

@@ -32,6 +32,8 @@ type Config struct {
 	Interceptors map[string]*Interceptor
 	// Exporters is keyed by "TYPE.NAME", e.g. "mlflow.team".
 	Exporters map[string]*Exporter
+	// Executors is keyed by "TYPE.NAME", e.g. "slurm.cluster".
+	Executors map[string]*Executor
 	Checks    map[string]*Check
 	Outputs   map[string]*Output
 
@@ -162,6 +164,9 @@ type Suite struct {
 	Interceptors []string
 	// ContainerEnv is the env and env_from_host of the suite's container runs.
 	ContainerEnv
+	// Executor is the executor its runs execute on, "TYPE.NAME" ("" for this machine).
+	// Operational.
+	Executor string
 	// Overrides maps a benchmark name as written in Benchmarks to its benchmark block.
 	Overrides map[string]*Override
 	DeclRange hcl.Range
@@ -201,6 +206,8 @@ type Override struct {
 	Dataset string // dataset block name
 	Image   string // repo@sha256:…
 	Judge   string // endpoint block name
+	// Executor overrides the suite's executor, "TYPE.NAME"; "" inherits it.
+	Executor string
 	// Interceptors are interceptor block names added to the suite's, in order.
 	Interceptors []string
 	// ContainerEnv is the env and env_from_host added to the suite's (env key by key).
@@ -218,6 +225,32 @@ type Exporter struct {
 	// Server is the nested server block of an mlflow exporter, evaluated; nil when absent.
 	Server    map[string]cty.Value
 	DeclRange hcl.Range
+}
+
+// Executor is an executor block: where the runs of the suites that choose it execute.
+// Every field is operational.
+type Executor struct {
+	Type string // "slurm"
+	Name string
+	// Partition, Account, QOS, TimeLimit, Mem and Constraint are passed to sbatch as
+	// written ("" leaves them out).
+	Partition, Account, QOS, TimeLimit, Mem, Constraint string
+	// Nodes, GPUsPerNode and CPUsPerTask are passed to sbatch when above 0.
+	Nodes, GPUsPerNode, CPUsPerTask int
+	Exclusive                       bool
+	// SbatchArgs are further sbatch arguments, appended as given.
+	SbatchArgs []string
+	// SharedDir is a directory every node sees at the same path, absolute: job specs and
+	// logs live there.
+	SharedDir string
+	// Evalplan is the evalplan binary on the nodes; default "evalplan" (on PATH).
+	Evalplan string
+	// PollInterval is the time between squeue polls; default 5 s.
+	PollInterval time.Duration
+	// MaxResubmits bounds the resubmissions of a job the cluster ended (timeout,
+	// preemption, node failure); default 2.
+	MaxResubmits int
+	DeclRange    hcl.Range
 }
 
 // Check is a check block; its condition is evaluated after apply.

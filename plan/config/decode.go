@@ -106,6 +106,11 @@ func (l *loader) decodeBlocks() {
 	for _, b := range l.blocks[schema.BlockInterceptor] {
 		l.cfg.Interceptors[b.Labels[0]] = l.decodeInterceptor(b)
 	}
+	for _, b := range l.blocks[schema.BlockExecutor] {
+		if e := l.decodeExecutor(b); e != nil {
+			l.cfg.Executors[e.Type+"."+e.Name] = e
+		}
+	}
 	for _, b := range l.blocks[schema.BlockSuite] {
 		l.cfg.Suites[b.Labels[0]] = l.decodeSuite(b)
 	}

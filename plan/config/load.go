@@ -42,7 +42,9 @@ type loader struct {
 	// declared maps a reference root (var, local, endpoint, ...) to its declared names.
 	declared map[string]map[string]hcl.Range
 	// exporters maps exporter type to declared names.
-	exporters  map[string]map[string]hcl.Range
+	exporters map[string]map[string]hcl.Range
+	// executors maps executor type to declared names.
+	executors  map[string]map[string]hcl.Range
 	localAttrs map[string]*hcl.Attribute
 	localVals  map[string]cty.Value
 	// localScopeValues counts the values put in scope to evaluate locals, for a test that
@@ -83,6 +85,7 @@ func newLoader(dir string, opts LoadOptions) *loader {
 		blocks:       map[string][]*hcl.Block{},
 		declared:     map[string]map[string]hcl.Range{},
 		exporters:    map[string]map[string]hcl.Range{},
+		executors:    map[string]map[string]hcl.Range{},
 		syntaxErrors: map[string]bool{},
 		cfg: &Config{
 			Dir:          abs,
@@ -95,6 +98,7 @@ func newLoader(dir string, opts LoadOptions) *loader {
 			Suites:       map[string]*Suite{},
 			Interceptors: map[string]*Interceptor{},
 			Exporters:    map[string]*Exporter{},
+			Executors:    map[string]*Executor{},
 			Checks:       map[string]*Check{},
 			Outputs:      map[string]*Output{},
 		},
@@ -286,6 +290,9 @@ func (l *loader) addBlock(b *hcl.Block) {
 		}
 		l.exporters[typ][name] = b.DefRange
 		l.blocks[b.Type] = append(l.blocks[b.Type], b)
+		return
+	case schema.BlockExecutor:
+		l.addExecutor(b)
 		return
 	}
 	root := refRoot(b.Type)

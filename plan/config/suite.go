@@ -80,6 +80,7 @@ func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 		s.Params = l.params(pb, prefix+"params.")
 	}
 	s.Interceptors = l.interceptorRefs(c)
+	s.Executor = l.executorRef(c.Attributes["executor"])
 	s.ContainerEnv = l.containerEnv(c)
 	for _, ob := range c.Blocks {
 		if ob.Type == "benchmark" {
@@ -206,6 +207,7 @@ func (l *loader) override(s *Suite, b *hcl.Block, written map[string]bool, compl
 		o.Judge, _ = l.ref(a.Expr, "endpoint")
 	}
 	o.Interceptors = l.interceptorRefs(c)
+	o.Executor = l.executorRef(c.Attributes["executor"])
 	o.ContainerEnv = l.containerEnv(c)
 	if a := c.Attributes["image"]; a != nil {
 		if v, ok := l.str(a); ok {

@@ -62,7 +62,11 @@ type Resource struct {
 	History  []HistoryEntry `json:"history,omitempty"`
 	Identity string         `json:"identity"`
 	// Inputs are the identity fields as plain JSON values.
-	Inputs    map[string]any `json:"inputs,omitempty"`
+	Inputs map[string]any `json:"inputs,omitempty"`
+	// Job is the cluster job carrying out the run (a Slurm job id), recorded as soon as it
+	// is submitted so that an interrupted apply re-attaches to it instead of submitting
+	// again; "" for a run executed on this machine.
+	Job       string         `json:"job,omitempty"`
 	Result    *result.Result `json:"result,omitempty"`
 	RunDir    string         `json:"run_dir,omitempty"`
 	StartedAt *time.Time     `json:"started_at,omitempty"`

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/providers/slurm"
+)
+
+// executors hands each run to the executor its suite chose: the local one, or a cluster's.
+type executors struct {
+	local   plan.Executor
+	byBlock map[string]plan.Executor // "TYPE.NAME" → executor
+}
+
+// executorsFor wires the configuration's executor blocks; nil when it declares none.
+func executorsFor(cfg *config.Config) plan.Executor {
+	if len(cfg.Executors) == 0 {
+		return nil
+	}
+	x := &executors{local: plan.LocalExecutor{}, byBlock: map[string]plan.Executor{}}
+	for key, e := range cfg.Executors {
+		x.byBlock[key] = &slurm.Executor{Config: e, ConfigDir: cfg.Dir}
+	}
+	return x
+}
+
+// Execute implements plan.Executor.
+func (x *executors) Execute(ctx context.Context, job *plan.Job, progress plan.Progress) (*plan.Outcome, error) {
+	if e := x.byBlock[job.Run.Executor]; e != nil {
+		return e.Execute(ctx, job, progress)
+	}
+	return x.local.Execute(ctx, job, progress)
+}
+
+// cmdRunJob is the hidden `evalplan __run-job SPECFILE` a cluster job runs on its node: it
+// loads the configuration the spec names, carries out exactly the planned run it describes
+// and writes the outcome next to the spec. Secrets come from the job's environment.
+func cmdRunJob(c *cli, args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(c.stderr, "Error: usage: evalplan __run-job SPECFILE")
+		return exitError
+	}
+	spec, err := slurm.ReadSpec(args[0])
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	jobID := os.Getenv("SLURM_JOB_ID")
+	fail := func(err error) int {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		if werr := slurm.WriteOutcome(spec, jobID, &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}); werr != nil {
+			fmt.Fprintln(c.stderr, "Error: write outcome:", werr)
+		}
+		return exitError
+	}
+	c.dir = spec.ConfigDir
+	l, ok := c.load(&commonFlags{})
+	if !ok {
+		return fail(fmt.Errorf("the configuration in %s does not load on this node", spec.ConfigDir))
+	}
+	out, err := l.engine.RunRemote(c.ctx, l.cfg, spec.Run, nil)
+	if out == nil {
+		return fail(err)
+	}
+	if err := slurm.WriteOutcome(spec, jobID, out); err != nil {
+		return fail(err)
+	}
+	b, _ := json.Marshal(map[string]any{"address": spec.Run.Address, "status": out.Status, "error": out.Error})
+	fmt.Fprintln(c.stdout, string(b))
+	if out.Status != state.StatusComplete {
+		return exitError
+	}
+	return exitOK
+}
