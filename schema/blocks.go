@@ -168,6 +168,7 @@ func SuiteBody() *hcl.BodySchema {
 			{Name: "interceptors"},
 			{Name: "env"},
 			{Name: "env_from_host"},
+			{Name: "runtime"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "params"},
@@ -204,6 +205,7 @@ func BenchmarkBody() *hcl.BodySchema {
 			{Name: "interceptors"},
 			{Name: "env"},
 			{Name: "env_from_host"},
+			{Name: "runtime"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "params"}},
 	}
