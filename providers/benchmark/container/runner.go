@@ -116,7 +116,12 @@ func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan
 		if err != nil {
 			return nil, err
 		}
-		return &plan.RunPlan{Image: id, Replays: replays, Note: note}, nil
+		// The plan says which runtime is used: a docker run's image is in its identity.
+		venvNote := "runtime venv: " + strings.TrimPrefix(id, "venv:") + " in a managed Python environment (evalplan runtimes)"
+		if note != "" {
+			venvNote += "; " + note
+		}
+		return &plan.RunPlan{Image: id, Replays: replays, Note: venvNote}, nil
 	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
 		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays, Note: note}, nil
