@@ -134,6 +134,10 @@ func (r *Runner) runInVenv(ctx context.Context, spec *plan.RunSpec, runDir strin
 		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
 	}
 	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {
+		// exitOutcome speaks of a container; here it was a process group, and nothing is removed.
+		out.Error = strings.NewReplacer("the container was sent", "the evaluator's processes were sent",
+			", and removed", "", "the container exited", "nemo-evaluator exited",
+			"the container's log", "its log (container.log)").Replace(out.Error)
 		return out, err
 	}
 	return finish(runDir, spec, started, r.counters(), tail), nil

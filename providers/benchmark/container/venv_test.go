@@ -114,7 +114,7 @@ func TestVenvRunContract(t *testing.T) {
 func TestVenvRunTimeout(t *testing.T) {
 	start := time.Now()
 	sp, out := venvRun(t, map[string]string{"SLEEP": "1"}, ptr(1.0))
-	if out.Status != state.StatusFailed || !strings.Contains(out.Error, "timed out") {
+	if out.Status != state.StatusFailed || !strings.Contains(out.Error, "timed out") || strings.Contains(out.Error, "the container") {
 		t.Fatalf("status %s: %s", out.Status, out.Error)
 	}
 	if d := time.Since(start); d > 10*time.Second {
