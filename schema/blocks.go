@@ -173,6 +173,7 @@ func SuiteBody() *hcl.BodySchema {
 			{Name: "env"},
 			{Name: "env_from_host"},
 			{Name: "executor"},
+			{Name: "runtime"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "params"},
@@ -210,6 +211,7 @@ func BenchmarkBody() *hcl.BodySchema {
 			{Name: "env"},
 			{Name: "env_from_host"},
 			{Name: "executor"},
+			{Name: "runtime"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "params"}},
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/evalplan/evalplan/providers/runtime"
 	"github.com/evalplan/evalplan/schema"
 )
 
@@ -149,6 +150,9 @@ func catalogShow(c *cli, r catalogRequest) int {
 	}
 	if t.Image != "" {
 		fmt.Fprintf(c.stdout, "  image:     %s:%s@%s\n", t.Image, t.Tag, t.Digest)
+	}
+	if pkgs := runtime.Packages(t.Harness); pkgs != nil {
+		fmt.Fprintf(c.stdout, "  packages:  %s (runtime = \"venv\")\n", strings.Join(pkgs, " "))
 	}
 	if t.Native != nil {
 		fmt.Fprintf(c.stdout, "  dataset:   %s (sha256 %s)\n  scorer:    %s\n", t.Native.Source, t.Native.SHA256, t.Native.Scorer)

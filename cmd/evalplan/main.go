@@ -71,6 +71,7 @@ func commands() map[string]command {
 		"version":  {"Print evalplan's version", cmdVersion},
 
 		"containers": {"List the container images the configuration needs (present, missing, size)", cmdContainers},
+		"runtimes":   {"Python environments of venv runs: list, prepare, clear", cmdRuntimes},
 		"status":     {"Check that everything the configuration needs is ready (exit 0 when it is)", cmdStatus},
 		"monitor":    {"Watch a running apply from another terminal: progress, rates, ETA, errors", cmdMonitor},
 		"init":       {"Write a new eval.hcl: a wizard on a terminal, flags otherwise", cmdInit},

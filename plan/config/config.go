@@ -167,6 +167,9 @@ type Suite struct {
 	// Executor is the executor its runs execute on, "TYPE.NAME" ("" for this machine).
 	// Operational.
 	Executor string
+	// Runtime is the harness runtime of the suite's container tasks: RuntimeDocker,
+	// RuntimeVenv, or "" (docker).
+	Runtime string
 	// Overrides maps a benchmark name as written in Benchmarks to its benchmark block.
 	Overrides map[string]*Override
 	DeclRange hcl.Range
@@ -212,6 +215,8 @@ type Override struct {
 	Interceptors []string
 	// ContainerEnv is the env and env_from_host added to the suite's (env key by key).
 	ContainerEnv
+	// Runtime replaces the suite's harness runtime for this benchmark; "" inherits.
+	Runtime   string
 	DeclRange hcl.Range
 }
 

@@ -82,6 +82,7 @@ func (l *loader) decodeSuite(b *hcl.Block) *Suite {
 	s.Interceptors = l.interceptorRefs(c)
 	s.Executor = l.executorRef(c.Attributes["executor"])
 	s.ContainerEnv = l.containerEnv(c)
+	s.Runtime = l.runtime(c.Attributes["runtime"])
 	for _, ob := range c.Blocks {
 		if ob.Type == "benchmark" {
 			l.override(s, ob, written, complete)
@@ -209,6 +210,7 @@ func (l *loader) override(s *Suite, b *hcl.Block, written map[string]bool, compl
 	o.Interceptors = l.interceptorRefs(c)
 	o.Executor = l.executorRef(c.Attributes["executor"])
 	o.ContainerEnv = l.containerEnv(c)
+	o.Runtime = l.runtime(c.Attributes["runtime"])
 	if a := c.Attributes["image"]; a != nil {
 		if v, ok := l.str(a); ok {
 			if !imagePattern().MatchString(v) {

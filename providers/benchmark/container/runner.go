@@ -39,8 +39,12 @@ type Runner struct {
 	// which decide each run's image exactly as the run's identity does.
 	Config *config.Config
 	// Environ is the environment (DOCKER_HOST, NGC_API_KEY, DOCKER_CONFIG, HOME) for the
-	// default Docker client; nil means the process environment.
+	// default Docker client, and the host environment of venv runs (venv.go); nil means the
+	// process environment.
 	Environ []string
+	// Venv returns the prepared Python environment of a harness for runs whose runtime is
+	// venv (venv.go); nil means runtime.Manager under the run's cache directory.
+	Venv VenvFunc
 	// StatusEvery is how often a running container's CPU and memory are reported through
 	// Progress.Log; default 5 s.
 	StatusEvery time.Duration
@@ -107,6 +111,18 @@ func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan
 	// earlier attempt got answered; embedding tasks do not go through it yet.
 	replays := !slices.Contains(req.Task.Capabilities, "embedding")
 	note := groupNote(req.Task, req.Params)
+	if config.RunRuntime(cfgSuite(req.Config, req.Addr.Suite), req.Override) == config.RuntimeVenv {
+		id, err := venvIdentity(req.Task, req.Override) // venv.go
+		if err != nil {
+			return nil, err
+		}
+		// The plan says which runtime is used: a docker run's image is in its identity.
+		venvNote := "runtime venv: " + strings.TrimPrefix(id, "venv:") + " in a managed Python environment (evalplan runtimes)"
+		if note != "" {
+			venvNote += "; " + note
+		}
+		return &plan.RunPlan{Image: id, Replays: replays, Note: venvNote}, nil
+	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
 		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays, Note: note}, nil
 	}
@@ -201,11 +217,14 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	if spec == nil || spec.RunDir == "" {
 		return failed(errors.New("container runner: run spec without a run directory")), nil
 	}
-	img, err := Image(r.Config, spec)
+	runDir, err := filepath.Abs(spec.RunDir)
 	if err != nil {
 		return failed(err), nil
 	}
-	runDir, err := filepath.Abs(spec.RunDir)
+	if r.runtime(spec) == config.RuntimeVenv {
+		return r.runInVenv(ctx, spec, runDir, progress) // venv.go
+	}
+	img, err := Image(r.Config, spec)
 	if err != nil {
 		return failed(err), nil
 	}
@@ -275,6 +294,12 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 // redacted, and the real config goes to a private file (returned) mounted read-only into
 // the container; the caller removes it after the run.
 func prepare(runDir string, spec *plan.RunSpec) (private string, own []byte, err error) {
+	return prepareAt(runDir, spec, func(rc *RunConfig) { rc.Config.OutputDir = "/results" })
+}
+
+// prepareAt is prepare with what differs between runtimes set by adjust: output_dir (where
+// the evaluator sees the run directory) and, for a venv, the framework-qualified task type.
+func prepareAt(runDir string, spec *plan.RunSpec, adjust func(*RunConfig)) (private string, own []byte, err error) {
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create run directory: %w", err)
 	}
@@ -282,6 +307,7 @@ func prepare(runDir string, spec *plan.RunSpec) (private string, own []byte, err
 	if err != nil {
 		return "", nil, err
 	}
+	adjust(rc)
 	b, err := rc.Marshal()
 	if err != nil {
 		return "", nil, err

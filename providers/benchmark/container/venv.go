@@ -1,0 +1,199 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/providers/runtime"
+	"github.com/evalplan/evalplan/schema"
+)
+
+// The venv runtime: the harness's packages (runtime.Packages) in a managed Python
+// environment instead of its image. Everything around the evaluator is the container
+// path's: the run config (output_dir is the run directory itself), the local endpoint and
+// its token (proxy.go), the adapter port, env and env_from_host, settle, results and
+// samples. The run directory looks the same; container.log holds the process's output.
+
+// TelemetryVar turns nemo-evaluator's telemetry off in venv runs.
+const TelemetryVar = "NEMO_EVALUATOR_TELEMETRY_LEVEL"
+
+// VenvFunc returns the prepared environment of a harness's packages; say reports progress.
+type VenvFunc func(ctx context.Context, spec *plan.RunSpec, packages []string, say func(string)) (*runtime.Env, error)
+
+// hostVars are the variables a venv run takes from evalplan's environment (a container
+// gets its image's); every other variable comes from env, env_from_host and evalplan.
+var hostVars = []string{"HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR"}
+
+// venvIdentity is what a venv run's identity holds instead of an image: the packages of
+// the harness, exact versions, which decide the environment's resolved lock.
+func venvIdentity(t *schema.Task, ov *config.Override) (string, error) {
+	if ov != nil && ov.Image != "" {
+		return "", fmt.Errorf("benchmark %s sets both image and runtime = \"venv\": remove image, or set runtime = \"docker\"", ov.Name)
+	}
+	pkgs := runtime.Packages(t.Harness)
+	if pkgs == nil {
+		return "", fmt.Errorf("%s: the %s harness has no known Python packages for runtime = \"venv\" (known: %s); set runtime = \"docker\" for it", t.Name, t.Harness, strings.Join(runtime.Harnesses(), ", "))
+	}
+	return "venv:" + strings.Join(pkgs, ","), nil
+}
+
+// runtime is the harness runtime of a run.
+func (r *Runner) runtime(spec *plan.RunSpec) string {
+	s := cfgSuite(r.Config, spec.Suite)
+	var ov *config.Override
+	if s != nil {
+		ov = override(s, spec)
+	}
+	return config.RunRuntime(s, ov)
+}
+
+// venv prepares (or finds) the environment of a run's harness.
+func (r *Runner) venv(ctx context.Context, spec *plan.RunSpec, say func(string)) (*runtime.Env, error) {
+	if spec.Task == nil {
+		return nil, fmt.Errorf("%s: runtime = \"venv\" needs a catalog task", spec.Address)
+	}
+	pkgs := runtime.Packages(spec.Task.Harness)
+	if pkgs == nil {
+		_, err := venvIdentity(spec.Task, nil)
+		return nil, err
+	}
+	if r.Venv != nil {
+		return r.Venv(ctx, spec, pkgs, say)
+	}
+	m := &runtime.Manager{Dir: RuntimesDir(spec.CacheDir), Environ: r.Environ}
+	return m.Prepare(ctx, pkgs, say)
+}
+
+// RuntimesDir is where the managed environments live: <cache_dir>/runtimes, or the user's
+// cache directory's evalplan/runtimes when no cache directory is set.
+func RuntimesDir(cacheDir string) string {
+	if cacheDir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			cacheDir = filepath.Join(d, "evalplan")
+		}
+	}
+	return filepath.Join(cacheDir, "runtimes")
+}
+
+// runInVenv is Run for the venv runtime.
+func (r *Runner) runInVenv(ctx context.Context, spec *plan.RunSpec, runDir string, progress plan.Progress) (*plan.Outcome, error) {
+	say := func(msg string) { progress.Log(spec.Address, msg) }
+	env, err := r.venv(ctx, spec, say)
+	if err != nil {
+		if ctx.Err() != nil {
+			return failed(fmt.Errorf("interrupted while preparing the Python environment")), ctx.Err()
+		}
+		return failed(fmt.Errorf("%s: prepare the Python environment: %w", spec.Address, err)), nil
+	}
+	spec, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
+	if err != nil {
+		return failed(err), nil
+	}
+	defer stopProxy()
+	opts, err := r.runOptions(spec, r.Environ)
+	if err != nil {
+		return failed(fmt.Errorf("%s: %w", spec.Address, err)), nil
+	}
+	// An environment may hold several harnesses (the image of one has only its own): the
+	// task type names its framework, "simple_evals.mmlu", as nemo-evaluator then requires.
+	private, own, err := prepareAt(runDir, spec, func(rc *RunConfig) {
+		rc.Config.OutputDir = runDir
+		rc.Config.Type = spec.Task.Harness + "." + spec.Task.Task
+	})
+	if private != "" {
+		defer os.Remove(private)
+	}
+	if err != nil {
+		return failed(err), nil
+	}
+	logf, err := os.Create(filepath.Join(runDir, rundir.ContainerLogFile))
+	if err != nil {
+		return failed(err), nil
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "evalplan: %s with the Python environment %s (%s), attempt started %s\n", spec.Address, env.Dir, env.Identity(), time.Now().UTC().Format(time.RFC3339))
+	tail := &tailWriter{max: tailLines}
+	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint, opts.secrets...)
+	configPath := filepath.Join(runDir, rundir.ContainerConfigFile)
+	if private != "" {
+		configPath = private
+	}
+	started := time.Now()
+	code, runErr := r.runProcess(ctx, spec, env, configPath, r.venvEnviron(env, opts), logs)
+	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
+		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
+	}
+	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {
+		// exitOutcome speaks of a container; here it was a process group, and nothing is removed.
+		out.Error = strings.NewReplacer("the container was sent", "the evaluator's processes were sent",
+			", and removed", "", "the container exited", "nemo-evaluator exited",
+			"the container's log", "its log (container.log)").Replace(out.Error)
+		return out, err
+	}
+	return finish(runDir, spec, started, r.counters(), tail), nil
+}
+
+// venvEnviron is the environment of a venv run's process: a few host variables
+// (hostVars), the venv first on PATH, telemetry off, the run's variables (opts.env: the
+// endpoint token, the judge key, env, env_from_host) and hf_cache as HF_HOME.
+func (r *Runner) venvEnviron(env *runtime.Env, opts *runOpts) []string {
+	host := envMap(r.Environ)
+	vars := map[string]string{}
+	for _, k := range hostVars {
+		if v, ok := host[k]; ok {
+			vars[k] = v
+		}
+	}
+	vars["PATH"] = filepath.Join(env.Dir, "bin") + string(os.PathListSeparator) + "/usr/local/bin:/usr/bin:/bin"
+	vars["VIRTUAL_ENV"] = env.Dir
+	vars[TelemetryVar] = "0"
+	for _, kv := range opts.env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	if r.Config != nil && r.Config.Settings.HFCache != "" {
+		vars["HF_HOME"] = r.Config.Settings.HFCache
+	}
+	out := make([]string, 0, len(vars))
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// runProcess runs nemo-evaluator run_eval in the environment under the run's timeout, in a
+// scratch working directory, with its own adapter port.
+func (r *Runner) runProcess(ctx context.Context, spec *plan.RunSpec, env *runtime.Env, configPath string, environ []string, logs io.Writer) (int64, error) {
+	if t := spec.Params.Timeout; t != nil && *t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
+		defer cancel()
+	}
+	port, release, err := reserveAdapterPort()
+	if err != nil {
+		return -1, err
+	}
+	defer release()
+	work, err := os.MkdirTemp("", "evalplan-venv-run-*")
+	if err != nil {
+		return -1, err
+	}
+	defer os.RemoveAll(work)
+	environ = append(environ, fmt.Sprintf("%s=%d", AdapterPortVar, port))
+	code, err := runGroup(ctx, env.Bin("nemo-evaluator"), []string{"run_eval", "--run_config", configPath}, work, environ, logs, r.stopGrace())
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return code, errTimeout
+	}
+	return code, err
+}

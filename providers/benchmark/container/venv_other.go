@@ -1,0 +1,15 @@
+//go:build !unix
+
+package container
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// runGroup is unsupported where process groups are missing.
+func runGroup(context.Context, string, []string, string, []string, io.Writer, time.Duration) (int64, error) {
+	return -1, errors.New("runtime = \"venv\" needs a Unix system; use runtime = \"docker\"")
+}
