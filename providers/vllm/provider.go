@@ -68,11 +68,13 @@ type Provider struct {
 	docker  *container.Client
 	running map[string]*server // endpoint name → server started or adopted here
 	digests map[string]string  // image as written → pinned reference resolved by Fingerprint
+	derived map[string]derivation
 }
 
 var (
 	_ plan.Services             = (*Provider)(nil)
 	_ plan.ServiceFingerprinter = (*Provider)(nil)
+	_ plan.ServicePlanner       = (*Provider)(nil)
 )
 
 // server is a started (or adopted) model server.
@@ -136,9 +138,13 @@ func (p *Provider) dockerClient() *container.Client {
 }
 
 // ConfigFingerprint implements plan.ServiceFingerprinter: model, type, revision,
-// capabilities, max_model_len, the image as written (docker runtime) and ResultArgs.
+// capabilities, max_model_len (set, or derived when it truncates the model's context), the
+// image as written (docker runtime) and ResultArgs.
 func (p *Provider) ConfigFingerprint(ep *config.Endpoint) plan.Fingerprint {
 	fp := plan.Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, MaxModelLen: ep.Server.MaxModelLen, ServerArgs: identityArgs(ep)}
+	if d := p.derive(context.Background(), ep); fp.MaxModelLen == 0 && d.Settings != nil && d.Settings.Truncates {
+		fp.MaxModelLen = d.Settings.MaxModelLen
+	}
 	if fp.Type == "" {
 		fp.Type = "chat"
 	}
@@ -230,6 +236,14 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 	if err := p.checkGPUs(ctx, ep); err != nil {
 		return "", err
 	}
+	d := p.derive(ctx, ep)
+	if d.Err != nil {
+		p.log().Warn("settings not derived", "endpoint", ep.Name, "error", d.Err)
+	}
+	for _, r := range d.Reasons {
+		p.log().Info("derived", "endpoint", ep.Name, "setting", r.String())
+	}
+	ep = withDerived(ep, d)
 	if err := os.MkdirAll(filepath.Join(p.Dir, ServicesDir), 0o755); err != nil {
 		return "", fmt.Errorf("create the services directory: %w", err)
 	}
