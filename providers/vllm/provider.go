@@ -86,6 +86,8 @@ type server struct {
 	Launch    string    `json:"launch"` // sha256 of the launch spec, to decide reuse
 	Log       string    `json:"log"`
 	StartedAt time.Time `json:"started_at"`
+	// Kept: started by StartKept (evalplan endpoint start); Stop leaves it running.
+	Kept bool `json:"kept,omitempty"`
 
 	// exited is closed when a process server started by this Provider exits; nil for
 	// adopted processes and containers.
@@ -286,7 +288,8 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 }
 
 // Stop implements plan.Services: it stops the endpoint's server (SIGTERM, then SIGKILL after
-// StopTimeout; a container is also removed) and forgets its record.
+// StopTimeout; a container is also removed) and forgets its record. A server started by
+// StartKept is left running.
 func (p *Provider) Stop(ctx context.Context, ep *config.Endpoint) error {
 	p.mu.Lock()
 	s := p.running[ep.Name]
@@ -296,6 +299,10 @@ func (p *Provider) Stop(ctx context.Context, ep *config.Endpoint) error {
 		s = p.readRecord(ep.Name)
 	}
 	if s == nil {
+		return nil
+	}
+	if s.Kept {
+		p.log().Info("leaving a kept server running", "endpoint", ep.Name, "url", s.URL)
 		return nil
 	}
 	err := p.stop(ctx, s)
