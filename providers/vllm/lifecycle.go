@@ -88,3 +88,14 @@ func (p *Provider) StopKept(ctx context.Context, ep *config.Endpoint) (bool, err
 	p.removeRecord(ep.Name)
 	return true, nil
 }
+
+// Process is "pid N", "container ID" (12 characters) or "-".
+func (st ServerStatus) Process() string {
+	switch {
+	case st.Container != "":
+		return "container " + st.Container[:min(12, len(st.Container))]
+	case st.PID > 0:
+		return fmt.Sprintf("pid %d", st.PID)
+	}
+	return "-"
+}
