@@ -234,7 +234,7 @@ func (s *Settings) deriveMaxModelLen(m ModelConfig, u user, reasons []Reason) []
 	s.MaxModelLen = s.KVCacheTokens / 1024 * 1024
 	s.Truncates = true
 	return append(reasons, Reason{"max_model_len", strconv.Itoa(s.MaxModelLen),
-		fmt.Sprintf("the KV cache holds %d tokens, fewer than the model's %d (truncates: part of the endpoint's identity)", s.KVCacheTokens, m.MaxPositions)})
+		fmt.Sprintf("the KV cache holds %d tokens, fewer than the model's %d (truncates the context)", s.KVCacheTokens, m.MaxPositions)})
 }
 
 func (s *Settings) deriveMaxNumSeqs(u user, reasons []Reason) []Reason {

@@ -124,7 +124,7 @@ func TestDerive(t *testing.T) {
 			reasons: []string{
 				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 24 GiB GPU at 0.90",
 				"gpu_memory_utilization = 0.90: vLLM's default; 24 GiB of 24 GiB free",
-				"max_model_len = 37888: the KV cache holds 38035 tokens, fewer than the model's 131072 (truncates: part of the endpoint's identity)",
+				"max_model_len = 37888: the KV cache holds 38035 tokens, fewer than the model's 131072 (truncates the context)",
 				"max_num_seqs = 18: the KV cache holds 18 sequences of 2048 tokens",
 			}},
 		{model: "llama-3.1-8b", gpus: "8x80",

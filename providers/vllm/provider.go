@@ -140,12 +140,12 @@ func (p *Provider) dockerClient() *container.Client {
 }
 
 // ConfigFingerprint implements plan.ServiceFingerprinter: model, type, revision,
-// capabilities, max_model_len (set, or derived when it truncates the model's context), the
-// image as written (docker runtime) and ResultArgs.
+// capabilities, max_model_len (set, or derived from a declared inventory when it truncates
+// the model's context), the image as written (docker runtime) and ResultArgs.
 func (p *Provider) ConfigFingerprint(ep *config.Endpoint) plan.Fingerprint {
 	fp := plan.Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, MaxModelLen: ep.Server.MaxModelLen, ServerArgs: identityArgs(ep)}
-	if d := p.derive(context.Background(), ep); fp.MaxModelLen == 0 && d.Settings != nil && d.Settings.Truncates {
-		fp.MaxModelLen = d.Settings.MaxModelLen
+	if fp.MaxModelLen == 0 {
+		fp.MaxModelLen = p.derive(context.Background(), ep).truncatedLen()
 	}
 	if fp.Type == "" {
 		fp.Type = "chat"

@@ -17,7 +17,10 @@ type derivation struct {
 	Reasons  []Reason
 	// Source says where the GPUs came from: "NVML" or "gpu.NAME's declared inventory".
 	Source string
-	Err    error
+	// Declared reports that the GPUs came from the gpu block's declared inventory, so the
+	// derivation is the same on every machine.
+	Declared bool
+	Err      error
 }
 
 // errNoInventory is derive's error without NVML and without a declared inventory.
@@ -54,10 +57,10 @@ func (p *Provider) derive(ctx context.Context, ep *config.Endpoint) derivation {
 
 func (p *Provider) deriveNow(ctx context.Context, ep *config.Endpoint) derivation {
 	g := p.GPUs[ep.Server.GPU]
-	d := derivation{Source: "gpu." + g.Name + "'s declared inventory"}
+	d := derivation{Source: "gpu." + g.Name + "'s declared inventory", Declared: true}
 	devs := gpu.Declared(g)
 	if devs == nil {
-		d.Source = "NVML"
+		d.Source, d.Declared = "NVML", false
 		inv, err := p.inventory(ctx)
 		if errors.Is(err, gpu.ErrNoNVML) {
 			d.Err = fmt.Errorf("%w: %v, and gpu.%s declares no inventory", errNoInventory, err, g.Name)
@@ -108,7 +111,20 @@ func (p *Provider) PlanService(ctx context.Context, ep *config.Endpoint) (settin
 	if len(settings) > 0 {
 		settings = append(settings, "(derived from "+d.Source+")")
 	}
-	return settings, nil
+	if d.Settings.Truncates && !d.Declared {
+		warnings = append(warnings, fmt.Sprintf("endpoint.%s: the derived max_model_len = %d truncates the model's context and depends on this machine's free GPU memory, so it is not part of the endpoint's identity; set max_model_len in the vllm block, or declare the GPUs in gpu.%s (count, memory), to make it one", ep.Name, d.Settings.MaxModelLen, ep.Server.GPU))
+	}
+	return settings, warnings
+}
+
+// truncatedLen is the derived max_model_len that belongs to the fingerprint: one that
+// truncates the model's context, derived from a declared inventory (the same everywhere); 0
+// otherwise.
+func (d derivation) truncatedLen() int {
+	if d.Settings == nil || !d.Settings.Truncates || !d.Declared {
+		return 0
+	}
+	return d.Settings.MaxModelLen
 }
 
 // withDerived is ep with the derived settings filled in where the user set none (a copy;

@@ -47,7 +47,7 @@ func TestPlanService(t *testing.T) {
 			wantSettings: []string{
 				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 24 GiB GPU at 0.90",
 				"gpu_memory_utilization = 0.90: vLLM's default; 24 GiB of 24 GiB free",
-				"max_model_len = 37888: the KV cache holds 38035 tokens, fewer than the model's 131072 (truncates: part of the endpoint's identity)",
+				"max_model_len = 37888: the KV cache holds 38035 tokens, fewer than the model's 131072 (truncates the context)",
 				"max_num_seqs = 18: the KV cache holds 18 sequences of 2048 tokens",
 				"(derived from gpu.g's declared inventory)",
 			}},
@@ -67,6 +67,15 @@ func TestPlanService(t *testing.T) {
 				"max_num_seqs = 165: the KV cache holds 165 sequences of 2048 tokens",
 				"(derived from NVML)",
 			}},
+		{name: "NVML truncation warns", model: "llama-3.1-8b", gpu: &config.GPU{}, inv: testInventory("1x24"),
+			wantSettings: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 24 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 24 GiB of 24 GiB free",
+				"max_model_len = 37888: the KV cache holds 38035 tokens, fewer than the model's 131072 (truncates the context)",
+				"max_num_seqs = 18: the KV cache holds 18 sequences of 2048 tokens",
+				"(derived from NVML)",
+			},
+			wantWarning: "endpoint.e: the derived max_model_len = 37888 truncates the model's context and depends on this machine's free GPU memory, so it is not part of the endpoint's identity; set max_model_len in the vllm block, or declare the GPUs in gpu.g (count, memory), to make it one"},
 		{name: "no NVML, no inventory", model: "llama-3-8b", gpu: &config.GPU{}, invErr: gpu.ErrNoNVML,
 			wantWarning: "endpoint.e: settings not derived: no GPU inventory: " + gpu.ErrNoNVML.Error() + ", and gpu.g declares no inventory; the server starts with the values set in its vllm block and vLLM's defaults for the others; to derive them here, declare the GPUs the server will run on in gpu.g (count, memory), or set tensor_parallel_size, gpu_memory_utilization and max_model_len"},
 		{name: "own command: nothing derived", model: "llama-3-8b", gpu: &config.GPU{Count: 1, MemoryMiB: 81920},
@@ -114,9 +123,17 @@ func TestDerivedServeArgs(t *testing.T) {
 			wantArgs:  "m --host 127.0.0.1 --port 8000 --tensor-parallel-size 2 --gpu-memory-utilization 0.9 --max-model-len 4096 --max-num-seqs 16",
 			wantFPLen: 4096},
 	}
+	tests = append(tests, struct {
+		name, model string
+		gpu         *config.GPU
+		server      config.VLLM
+		wantArgs    string
+		wantFPLen   int
+	}{name: "truncated by NVML: not in the fingerprint", model: "llama-3.1-8b", gpu: &config.GPU{},
+		wantArgs: "m --host 127.0.0.1 --port 8000 --tensor-parallel-size 1 --gpu-memory-utilization 0.9 --max-model-len 37888 --max-num-seqs 18"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := derivingProvider(t, tt.model, tt.gpu, nil, gpu.ErrNoNVML)
+			p := derivingProvider(t, tt.model, tt.gpu, testInventory("1x24"), nil)
 			v := tt.server
 			v.GPU, v.Runtime = "g", "process"
 			ep := &config.Endpoint{Name: "e", Model: "m", Server: &v}
