@@ -139,6 +139,9 @@ type ServiceAction struct {
 	Address string `json:"address"`
 	Start   bool   `json:"start"`
 	Stop    bool   `json:"stop"`
+	// Settings are the server settings derived for this apply, each "name = value: reason"
+	// (see ServicePlanner).
+	Settings []string `json:"settings,omitempty"`
 }
 
 // Summary counts actions by kind.
@@ -223,6 +226,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 	p.Notes = artifactNotes(p.Actions)
 	p.Summary = summarize(p.Actions)
 	p.Services = e.planServices(cfg, p.Actions)
+	p.Warnings = append(p.Warnings, e.deriveServices(ctx, cfg, p.Services)...)
 	if len(p.Services) > 0 && e.Services == nil {
 		p.Warnings = append(p.Warnings, "managed endpoints (vllm blocks) are not yet supported: apply will fail the runs that need them")
 	}
@@ -537,6 +541,23 @@ func (e *Engine) planServices(cfg *config.Config, actions []*Action) []ServiceAc
 		out = append(out, ServiceAction{Address: addrs.Endpoint{Name: name}.String(), Start: true, Stop: !cfg.Endpoints[name].Server.KeepRunning})
 	}
 	return out
+}
+
+// deriveServices fills in the derived settings of the managed endpoints to start, when the
+// Services provider derives them, and returns its warnings.
+func (e *Engine) deriveServices(ctx context.Context, cfg *config.Config, svcs []ServiceAction) []string {
+	sp, ok := e.Services.(ServicePlanner)
+	if !ok {
+		return nil
+	}
+	var warnings []string
+	for i := range svcs {
+		name := strings.TrimPrefix(svcs[i].Address, "endpoint.")
+		settings, w := sp.PlanService(ctx, cfg.Endpoints[name])
+		svcs[i].Settings = settings
+		warnings = append(warnings, w...)
+	}
+	return warnings
 }
 
 // unmatched reports -target and -replace addresses that select nothing, so a typo never

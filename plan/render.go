@@ -53,6 +53,9 @@ func Render(w io.Writer, p *Plan, color bool) {
 	fmt.Fprintln(w, "evalplan will perform the following actions:")
 	for _, sv := range p.Services {
 		fmt.Fprintf(w, "\n  %s> start%s %s (managed endpoint, before its first run)\n", c.cyan, c.reset, sv.Address)
+		for _, s := range sv.Settings {
+			fmt.Fprintf(w, "      %s\n", s)
+		}
 		if sv.Stop {
 			fmt.Fprintf(w, "  %s< stop%s  %s (after its last run)\n", c.cyan, c.reset, sv.Address)
 		}

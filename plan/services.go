@@ -27,6 +27,14 @@ type ServiceFingerprinter interface {
 	Fingerprint(ctx context.Context, ep *config.Endpoint) (Fingerprint, error)
 }
 
+// ServicePlanner is implemented by Services that derive a managed endpoint's settings (from
+// its GPUs and model) and show them in the plan.
+type ServicePlanner interface {
+	// PlanService returns the settings derived for ep, each "name = value: reason", and
+	// warnings: what could not be derived and what to set.
+	PlanService(ctx context.Context, ep *config.Endpoint) (settings, warnings []string)
+}
+
 // servicePool is the ServerPool of an apply: it reference-counts managed endpoints during an apply: the first run that needs
 // an endpoint starts it, the last one to finish stops it (unless keep_running).
 type servicePool struct {

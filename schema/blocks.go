@@ -91,6 +91,9 @@ func GPUBody() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "devices"},
 		{Name: "min_free_mib"},
+		{Name: "count"},
+		{Name: "memory"},
+		{Name: "name"},
 	}}
 }
 

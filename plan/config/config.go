@@ -74,6 +74,12 @@ type GPU struct {
 	Name       string
 	Devices    []int // nil means "all"
 	MinFreeMiB int
+	// Count, MemoryMiB and DeviceName declare an inventory of GPUs that are not local (the
+	// nodes of a Slurm partition): settings are derived from it instead of NVML. Count is 0
+	// when none is declared.
+	Count      int    `json:",omitempty"`
+	MemoryMiB  int    `json:",omitempty"`
+	DeviceName string `json:",omitempty"`
 	DeclRange  hcl.Range
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,7 +139,57 @@ func (l *loader) decodeGPU(b *hcl.Block) *GPU {
 	if n, ok := l.integer(c.Attributes["min_free_mib"], 0); ok {
 		g.MinFreeMiB = n
 	}
+	l.decodeInventory(g, c)
 	return g
+}
+
+// decodeInventory decodes a gpu block's declared inventory: count and memory together,
+// name optional.
+func (l *loader) decodeInventory(g *GPU, c *hcl.BodyContent) {
+	if n, ok := l.integer(c.Attributes["count"], 1); ok {
+		g.Count = n
+	}
+	if a := c.Attributes["memory"]; a != nil {
+		if s, ok := l.str(a); ok {
+			if m, err := ParseMemory(s); err != nil {
+				l.errorf(a.Expr.Range().Ptr(), "Invalid memory", "%s; write the memory of one GPU such as \"80GiB\" or \"24576MiB\".", err)
+			} else {
+				g.MemoryMiB = m
+			}
+		}
+	}
+	g.DeviceName, _ = l.str(c.Attributes["name"])
+	if (c.Attributes["count"] == nil) != (c.Attributes["memory"] == nil) {
+		l.errorf(eitherRange(c.Attributes["count"], c.Attributes["memory"]), "Incomplete GPU inventory", "gpu.%s declares an inventory with both count and memory (e.g. count = 8 and memory = \"80GiB\"); set both, or neither to read the local GPUs.", g.Name)
+	}
+}
+
+// eitherRange is the range of whichever attribute is set.
+func eitherRange(x, y *hcl.Attribute) *hcl.Range {
+	if x != nil {
+		return x.Range.Ptr()
+	}
+	return y.Range.Ptr()
+}
+
+// ParseMemory parses a GPU memory size such as "80GiB", "80 GiB", "24576MiB" or "80GB"
+// (10^9 bytes) into MiB.
+func ParseMemory(s string) (int, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		bytes  float64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"TiB", 1 << 40}, {"GB", 1e9}, {"MB", 1e6}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(t, u.suffix); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err != nil || f <= 0 {
+				break
+			}
+			return int(f * u.bytes / (1 << 20)), nil
+		}
+	}
+	return 0, fmt.Errorf("memory %q is not a size", s)
 }
 
 // devices decodes gpu.devices: "all" (nil) or a non-empty list of device indexes.

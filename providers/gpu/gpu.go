@@ -64,3 +64,16 @@ func Indexes(devs []Device) []int {
 	}
 	return out
 }
+
+// Declared is the inventory a gpu block declares (count, memory, name) for GPUs that are not
+// local, every device free; nil when the block declares none.
+func Declared(g *config.GPU) []Device {
+	if g == nil || g.Count == 0 {
+		return nil
+	}
+	out := make([]Device, g.Count)
+	for i := range out {
+		out[i] = Device{Index: i, Name: g.DeviceName, MemoryTotalMiB: g.MemoryMiB, MemoryFreeMiB: g.MemoryMiB}
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,16 +31,42 @@ var _ plan.Checker = (*Provider)(nil)
 // daemon and its image, present or pullable. When any server is to be started, the GPUs are
 // inventoried (NVML) and each gpu block's devices checked, as Start does.
 func (p *Provider) Check(ctx context.Context, cfg *config.Config, needs *plan.Needs) []plan.Check {
+	out := p.checkIdle(ctx, cfg, needs)
 	if len(needs.Services) == 0 {
-		return nil
+		return out
 	}
-	var out []plan.Check
 	for _, ep := range needs.Services {
 		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 		out = append(out, p.checkEndpoint(cctx, ep, needs.NoRefresh))
 		cancel()
 	}
 	return append(out, p.checkGPUInventory(ctx, needs.Services)...)
+}
+
+// checkIdle reports the servers that run although no run needs them now (kept running, or
+// started by evalplan endpoint start), so that status shows them and how to stop them.
+func (p *Provider) checkIdle(ctx context.Context, cfg *config.Config, needs *plan.Needs) []plan.Check {
+	var out []plan.Check
+	for _, name := range slices.Sorted(maps.Keys(cfg.Endpoints)) {
+		ep := cfg.Endpoints[name]
+		if !ep.Managed() || slices.ContainsFunc(needs.Services, func(e *config.Endpoint) bool { return e.Name == name }) {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		st := p.Status(cctx, ep)
+		cancel()
+		if st.State == StateStopped {
+			continue
+		}
+		kept := ""
+		if st.Kept {
+			kept = ", kept"
+		}
+		out = append(out, plan.Check{Section: plan.SectionEndpoints, Name: addrs.Endpoint{Name: name}.String(), Mark: plan.MarkInfo,
+			Detail: fmt.Sprintf("managed (%s runtime, model %q): its server is %s at %s (%s, since %s%s); no run needs it now; 'evalplan endpoint stop %s' stops it",
+				st.Runtime, ep.Model, st.State, st.URL, st.Process(), st.StartedAt.Local().Format(time.DateTime), kept, name)})
+	}
+	return out
 }
 
 // checkEndpoint reports whether apply can start (or reuse) one managed endpoint's server.

@@ -19,5 +19,10 @@
 // The package also decides a managed endpoint's fingerprint (plan.ServiceFingerprinter): the
 // server image's digest and the result-affecting server arguments (ResultArgs).
 //
+// Settings the user leaves unset (tensor_parallel_size, gpu_memory_utilization,
+// max_model_len, max_num_seqs) are derived from the model's config.json and the GPUs (Derive;
+// the gpu block's declared inventory, else NVML) and shown in the plan (plan.ServicePlanner).
+// Status, StartKept and StopKept serve `evalplan endpoint`: a kept server outlives applies.
+//
 // It imports plan, plan/config, providers/container and providers/gpu; never cmd/.
 package vllm

@@ -68,11 +68,13 @@ type Provider struct {
 	docker  *container.Client
 	running map[string]*server // endpoint name → server started or adopted here
 	digests map[string]string  // image as written → pinned reference resolved by Fingerprint
+	derived map[string]derivation
 }
 
 var (
 	_ plan.Services             = (*Provider)(nil)
 	_ plan.ServiceFingerprinter = (*Provider)(nil)
+	_ plan.ServicePlanner       = (*Provider)(nil)
 )
 
 // server is a started (or adopted) model server.
@@ -84,6 +86,8 @@ type server struct {
 	Launch    string    `json:"launch"` // sha256 of the launch spec, to decide reuse
 	Log       string    `json:"log"`
 	StartedAt time.Time `json:"started_at"`
+	// Kept: started by StartKept (evalplan endpoint start); Stop leaves it running.
+	Kept bool `json:"kept,omitempty"`
 
 	// exited is closed when a process server started by this Provider exits; nil for
 	// adopted processes and containers.
@@ -136,9 +140,13 @@ func (p *Provider) dockerClient() *container.Client {
 }
 
 // ConfigFingerprint implements plan.ServiceFingerprinter: model, type, revision,
-// capabilities, max_model_len, the image as written (docker runtime) and ResultArgs.
+// capabilities, max_model_len (set, or derived from a declared inventory when it truncates
+// the model's context), the image as written (docker runtime) and ResultArgs.
 func (p *Provider) ConfigFingerprint(ep *config.Endpoint) plan.Fingerprint {
 	fp := plan.Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, MaxModelLen: ep.Server.MaxModelLen, ServerArgs: identityArgs(ep)}
+	if fp.MaxModelLen == 0 {
+		fp.MaxModelLen = p.derive(context.Background(), ep).truncatedLen()
+	}
 	if fp.Type == "" {
 		fp.Type = "chat"
 	}
@@ -230,6 +238,14 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 	if err := p.checkGPUs(ctx, ep); err != nil {
 		return "", err
 	}
+	d := p.derive(ctx, ep)
+	if d.Err != nil {
+		p.log().Warn("settings not derived", "endpoint", ep.Name, "error", d.Err)
+	}
+	for _, r := range d.Reasons {
+		p.log().Info("derived", "endpoint", ep.Name, "setting", r.String())
+	}
+	ep = withDerived(ep, d)
 	if err := os.MkdirAll(filepath.Join(p.Dir, ServicesDir), 0o755); err != nil {
 		return "", fmt.Errorf("create the services directory: %w", err)
 	}
@@ -272,7 +288,8 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 }
 
 // Stop implements plan.Services: it stops the endpoint's server (SIGTERM, then SIGKILL after
-// StopTimeout; a container is also removed) and forgets its record.
+// StopTimeout; a container is also removed) and forgets its record. A server started by
+// StartKept is left running.
 func (p *Provider) Stop(ctx context.Context, ep *config.Endpoint) error {
 	p.mu.Lock()
 	s := p.running[ep.Name]
@@ -282,6 +299,10 @@ func (p *Provider) Stop(ctx context.Context, ep *config.Endpoint) error {
 		s = p.readRecord(ep.Name)
 	}
 	if s == nil {
+		return nil
+	}
+	if s.Kept {
+		p.log().Info("leaving a kept server running", "endpoint", ep.Name, "url", s.URL)
 		return nil
 	}
 	err := p.stop(ctx, s)

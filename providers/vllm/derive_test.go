@@ -1,0 +1,339 @@
+package vllm
+
+import (
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/google/go-cmp/cmp"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evalplan/evalplan/providers/gpu"
+)
+
+// testModel reads testdata/models/NAME.json.
+func testModel(t *testing.T, name string) ModelConfig {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "models", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseModelConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// testInventory is a named GPU inventory: 1x24 (one free 24 GiB GPU), 8x80, 1x141 and
+// mixed (four 80 GiB GPUs, GPU 2 with 60 GiB free).
+func testInventory(name string) []gpu.Device {
+	n, total, name2 := 0, 0, ""
+	switch name {
+	case "1x24":
+		n, total, name2 = 1, 24576, "NVIDIA GeForce RTX 4090"
+	case "8x80":
+		n, total, name2 = 8, 81920, "NVIDIA H100 80GB HBM3"
+	case "1x141":
+		n, total, name2 = 1, 144384, "NVIDIA H200"
+	case "mixed":
+		devs := testInventory("8x80")[:4]
+		devs[2].MemoryFreeMiB = 60 * 1024
+		return devs
+	}
+	out := make([]gpu.Device, n)
+	for i := range out {
+		out[i] = gpu.Device{Index: i, Name: name2, MemoryTotalMiB: total, MemoryFreeMiB: total}
+	}
+	return out
+}
+
+func TestDerive(t *testing.T) {
+	tests := []struct {
+		model, gpus string
+		want        Settings
+		reasons     []string
+		wantErr     string
+	}{
+		{model: "qwen2.5-0.5b", gpus: "1x24",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 32768, MaxNumSeqs: 256, KVCacheTokens: 1632276, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 0.9 GiB of bf16 weights with 0.4 GiB of KV cache fit one 24 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 24 GiB of 24 GiB free",
+				"max_model_len = 32768: the model's maximum; the KV cache holds 1632276 tokens",
+				"max_num_seqs = 256: the KV cache holds 797 sequences of 2048 tokens; vLLM's default 256 is the most",
+			}},
+		{model: "qwen2.5-0.5b", gpus: "8x80",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 32768, MaxNumSeqs: 256, KVCacheTokens: 6036296, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 0.9 GiB of bf16 weights with 0.4 GiB of KV cache fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 80 GiB of 80 GiB free",
+				"max_model_len = 32768: the model's maximum; the KV cache holds 6036296 tokens",
+				"max_num_seqs = 256: the KV cache holds 2947 sequences of 2048 tokens; vLLM's default 256 is the most",
+			}},
+		{model: "qwen2.5-0.5b", gpus: "1x141",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 32768, MaxNumSeqs: 256, KVCacheTokens: 10833531, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 0.9 GiB of bf16 weights with 0.4 GiB of KV cache fit one 141 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 141 GiB of 141 GiB free",
+				"max_model_len = 32768: the model's maximum; the KV cache holds 10833531 tokens",
+				"max_num_seqs = 256: the KV cache holds 5289 sequences of 2048 tokens; vLLM's default 256 is the most",
+			}},
+		{model: "qwen2.5-0.5b", gpus: "mixed",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 32768, MaxNumSeqs: 256, KVCacheTokens: 6036296, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 0.9 GiB of bf16 weights with 0.4 GiB of KV cache fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 80 GiB of 80 GiB free",
+				"max_model_len = 32768: the model's maximum; the KV cache holds 6036296 tokens",
+				"max_num_seqs = 256: the KV cache holds 2947 sequences of 2048 tokens; vLLM's default 256 is the most",
+			}},
+		{model: "llama-3-8b", gpus: "1x24",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 8192, MaxNumSeqs: 18, KVCacheTokens: 38035, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 24 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 24 GiB of 24 GiB free",
+				"max_model_len = 8192: the model's maximum; the KV cache holds 38035 tokens",
+				"max_num_seqs = 18: the KV cache holds 18 sequences of 2048 tokens",
+			}},
+		{model: "llama-3-8b", gpus: "8x80",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 8192, MaxNumSeqs: 220, KVCacheTokens: 450912, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 80 GiB of 80 GiB free",
+				"max_model_len = 8192: the model's maximum; the KV cache holds 450912 tokens",
+				"max_num_seqs = 220: the KV cache holds 220 sequences of 2048 tokens",
+			}},
+		{model: "llama-3-8b", gpus: "1x141",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 8192, MaxNumSeqs: 256, KVCacheTokens: 900652, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 141 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 141 GiB of 141 GiB free",
+				"max_model_len = 8192: the model's maximum; the KV cache holds 900652 tokens",
+				"max_num_seqs = 256: the KV cache holds 439 sequences of 2048 tokens; vLLM's default 256 is the most",
+			}},
+		{model: "llama-3-8b", gpus: "mixed",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 8192, MaxNumSeqs: 220, KVCacheTokens: 450912, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 80 GiB of 80 GiB free",
+				"max_model_len = 8192: the model's maximum; the KV cache holds 450912 tokens",
+				"max_num_seqs = 220: the KV cache holds 220 sequences of 2048 tokens",
+			}},
+		{model: "llama-3.1-8b", gpus: "1x24",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 37888, MaxNumSeqs: 18, KVCacheTokens: 38035, Truncates: true},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 24 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 24 GiB of 24 GiB free",
+				"max_model_len = 37888: the KV cache holds 38035 tokens, fewer than the model's 131072 (truncates the context)",
+				"max_num_seqs = 18: the KV cache holds 18 sequences of 2048 tokens",
+			}},
+		{model: "llama-3.1-8b", gpus: "8x80",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 131072, MaxNumSeqs: 220, KVCacheTokens: 450912, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 80 GiB of 80 GiB free",
+				"max_model_len = 131072: the model's maximum; the KV cache holds 450912 tokens",
+				"max_num_seqs = 220: the KV cache holds 220 sequences of 2048 tokens",
+			}},
+		{model: "llama-3.1-8b", gpus: "1x141",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 131072, MaxNumSeqs: 256, KVCacheTokens: 900652, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 141 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 141 GiB of 141 GiB free",
+				"max_model_len = 131072: the model's maximum; the KV cache holds 900652 tokens",
+				"max_num_seqs = 256: the KV cache holds 439 sequences of 2048 tokens; vLLM's default 256 is the most",
+			}},
+		{model: "llama-3.1-8b", gpus: "mixed",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 131072, MaxNumSeqs: 220, KVCacheTokens: 450912, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 80 GiB of 80 GiB free",
+				"max_model_len = 131072: the model's maximum; the KV cache holds 450912 tokens",
+				"max_num_seqs = 220: the KV cache holds 220 sequences of 2048 tokens",
+			}},
+		{model: "llama-3-70b", gpus: "1x24",
+			wantErr: "131 GiB of bf16 weights and 10 GiB of KV cache (32768 tokens) do not fit 1 × 24 GiB GPU at 0.90 (20 GiB usable per GPU); add GPUs, free memory, serve a quantized model, or lower max_model_len"},
+		{model: "llama-3-70b", gpus: "8x80",
+			want: Settings{TensorParallelSize: 4, GPUMemoryUtilization: 0.9, MaxModelLen: 8192, MaxNumSeqs: 237, KVCacheTokens: 486886, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 4: 131 GiB of bf16 weights with 10 GiB of KV cache do not fit 2 × 80 GiB GPUs at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; every GPU has at least 80 GiB of 80 GiB free",
+				"max_model_len = 8192: the model's maximum; the KV cache holds 486886 tokens",
+				"max_num_seqs = 237: the KV cache holds 237 sequences of 2048 tokens",
+			}},
+		{model: "llama-3-70b", gpus: "1x141",
+			wantErr: "131 GiB of bf16 weights and 10 GiB of KV cache (32768 tokens) do not fit 1 × 141 GiB GPU at 0.90 (125 GiB usable per GPU); add GPUs, free memory, serve a quantized model, or lower max_model_len"},
+		{model: "llama-3-70b", gpus: "mixed",
+			want: Settings{TensorParallelSize: 4, GPUMemoryUtilization: 0.73, MaxModelLen: 8192, MaxNumSeqs: 150, KVCacheTokens: 308628, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 4: 131 GiB of bf16 weights with 10 GiB of KV cache do not fit 2 × 80 GiB GPUs at 0.90",
+				"gpu_memory_utilization = 0.73: GPU 2 has 60 GiB free of 80 GiB (other processes hold 20 GiB), less a 0.02 margin",
+				"max_model_len = 8192: the model's maximum; the KV cache holds 308628 tokens",
+				"max_num_seqs = 150: the KV cache holds 150 sequences of 2048 tokens",
+			}},
+		{model: "mixtral-8x7b", gpus: "1x24",
+			wantErr: "87 GiB of bf16 weights and 4.0 GiB of KV cache (32768 tokens) do not fit 1 × 24 GiB GPU at 0.90 (20 GiB usable per GPU); add GPUs, free memory, serve a quantized model, or lower max_model_len"},
+		{model: "mixtral-8x7b", gpus: "8x80",
+			want: Settings{TensorParallelSize: 2, GPUMemoryUtilization: 0.9, MaxModelLen: 32768, MaxNumSeqs: 212, KVCacheTokens: 434272, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 2: 87 GiB of bf16 weights with 4.0 GiB of KV cache do not fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; every GPU has at least 80 GiB of 80 GiB free",
+				"max_model_len = 32768: the model's maximum; the KV cache holds 434272 tokens",
+				"max_num_seqs = 212: the KV cache holds 212 sequences of 2048 tokens",
+			}},
+		{model: "mixtral-8x7b", gpus: "1x141",
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 32768, MaxNumSeqs: 151, KVCacheTokens: 310572, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 1: 87 GiB of bf16 weights with 4.0 GiB of KV cache fit one 141 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 141 GiB of 141 GiB free",
+				"max_model_len = 32768: the model's maximum; the KV cache holds 310572 tokens",
+				"max_num_seqs = 151: the KV cache holds 151 sequences of 2048 tokens",
+			}},
+		{model: "mixtral-8x7b", gpus: "mixed",
+			want: Settings{TensorParallelSize: 2, GPUMemoryUtilization: 0.9, MaxModelLen: 32768, MaxNumSeqs: 212, KVCacheTokens: 434272, Truncates: false},
+			reasons: []string{
+				"tensor_parallel_size = 2: 87 GiB of bf16 weights with 4.0 GiB of KV cache do not fit one 80 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; every GPU has at least 80 GiB of 80 GiB free",
+				"max_model_len = 32768: the model's maximum; the KV cache holds 434272 tokens",
+				"max_num_seqs = 212: the KV cache holds 212 sequences of 2048 tokens",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model+"/"+tt.gpus, func(t *testing.T) {
+			got, reasons, err := Derive(testModel(t, tt.model), testInventory(tt.gpus), config.VLLM{})
+			checkDerived(t, got, reasons, err, tt.want, tt.reasons, tt.wantErr)
+		})
+	}
+}
+
+// TestDeriveUserWins: every value the user sets is kept and has no reason; the others are
+// derived around it.
+func TestDeriveUserWins(t *testing.T) {
+	tests := []struct {
+		name, model, gpus string
+		user              config.VLLM
+		want              Settings
+		reasons           []string
+		wantErr           string
+	}{
+		{name: "everything set", model: "llama-3-70b", gpus: "8x80",
+			user: config.VLLM{TensorParallelSize: 8, GPUMemoryUtilization: 0.8, MaxModelLen: 4096, ExtraArgs: []string{"--max-num-seqs", "64"}},
+			want: Settings{TensorParallelSize: 8, GPUMemoryUtilization: 0.8, MaxModelLen: 4096, MaxNumSeqs: 64, KVCacheTokens: 1194675}},
+		{name: "max_model_len set keeps a long context", model: "llama-3.1-8b", gpus: "1x24",
+			user: config.VLLM{MaxModelLen: 16384},
+			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 16384, MaxNumSeqs: 18, KVCacheTokens: 38035},
+			reasons: []string{
+				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 24 GiB GPU at 0.90",
+				"gpu_memory_utilization = 0.90: vLLM's default; 24 GiB of 24 GiB free",
+				"max_num_seqs = 18: the KV cache holds 18 sequences of 2048 tokens",
+			}},
+		{name: "flags in extra_args count as set", model: "qwen2.5-0.5b", gpus: "8x80",
+			user: config.VLLM{ExtraArgs: []string{"--tensor-parallel-size=2", "--gpu_memory_utilization", "0.5", "--max-model-len=4096", "--max-num-seqs=32"}},
+			want: Settings{TensorParallelSize: 2, GPUMemoryUtilization: 0.5, MaxModelLen: 4096, MaxNumSeqs: 32, KVCacheTokens: 6560584}},
+		{name: "tensor_parallel_size too small", model: "llama-3-70b", gpus: "8x80",
+			user:    config.VLLM{TensorParallelSize: 1},
+			wantErr: "tensor_parallel_size = 1: 131 GiB of bf16 weights and 10 GiB of KV cache (32768 tokens) do not fit 1 × 80 GiB GPU at 0.90 (70 GiB usable per GPU); raise tensor_parallel_size, or remove it to derive it"},
+		{name: "tensor_parallel_size above the GPUs", model: "qwen2.5-0.5b", gpus: "1x24",
+			user:    config.VLLM{TensorParallelSize: 2},
+			wantErr: "tensor_parallel_size = 2 needs 2 GPUs; the gpu block has 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, reasons, err := Derive(testModel(t, tt.model), testInventory(tt.gpus), tt.user)
+			checkDerived(t, got, reasons, err, tt.want, tt.reasons, tt.wantErr)
+		})
+	}
+}
+
+func checkDerived(t *testing.T, got Settings, reasons []Reason, err error, want Settings, wantReasons []string, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("error = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("settings (-want +got):\n%s", diff)
+	}
+	var gotReasons []string
+	for _, r := range reasons {
+		gotReasons = append(gotReasons, r.String())
+	}
+	if diff := cmp.Diff(wantReasons, gotReasons); diff != "" {
+		t.Errorf("reasons (-want +got):\n%s", diff)
+	}
+}
+
+func TestEstimateParams(t *testing.T) {
+	tests := []struct {
+		model string
+		want  int64 // published parameter counts, to within 1%
+	}{
+		{"qwen2.5-0.5b", 494_000_000},
+		{"llama-3-8b", 8_030_000_000},
+		{"llama-3-70b", 70_550_000_000},
+		{"mixtral-8x7b", 46_700_000_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			got := testModel(t, tt.model).EstimateParams()
+			if d := float64(got-tt.want) / float64(tt.want); d > 0.01 || d < -0.01 {
+				t.Errorf("EstimateParams = %d, want %d ± 1%%", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFindModelConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(p, s string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hub := filepath.Join(dir, "hf", "hub", "models--Org--Name")
+	write(filepath.Join(hub, "refs", "main"), "aaa\n")
+	write(filepath.Join(hub, "snapshots", "aaa", "config.json"), "{}")
+	write(filepath.Join(hub, "snapshots", "bbb", "config.json"), "{}")
+	write(filepath.Join(hub, "refs", "v2"), "bbb")
+	write(filepath.Join(dir, "local", "m", "config.json"), "{}")
+	other := filepath.Join(dir, "hf", "hub", "models--Org--Other")
+	write(filepath.Join(other, "snapshots", "ccc", "config.json"), "{}")
+	env := map[string]string{"HF_HOME": filepath.Join(dir, "hf")}
+	tests := []struct {
+		model, revision, want, wantErr string
+	}{
+		{model: "local/m", want: filepath.Join(dir, "local", "m", "config.json")},
+		{model: "Org/Name", want: filepath.Join(hub, "snapshots", "aaa", "config.json")},
+		{model: "Org/Name", revision: "v2", want: filepath.Join(hub, "snapshots", "bbb", "config.json")},
+		{model: "Org/Name", revision: "bbb", want: filepath.Join(hub, "snapshots", "bbb", "config.json")},
+		{model: "Org/Other", want: filepath.Join(other, "snapshots", "ccc", "config.json")},
+		{model: "Org/Name", revision: "zzz", wantErr: "no config.json for Org/Name"},
+		{model: "Org/Missing", wantErr: "no config.json for Org/Missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model+"@"+tt.revision, func(t *testing.T) {
+			got, err := FindModelConfig(tt.model, tt.revision, dir, func(k string) string { return env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
