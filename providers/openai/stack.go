@@ -56,7 +56,9 @@ type Limiters struct {
 
 // For returns the limiter of key, creating it with limit and ceiling parallelism, or
 // growing an existing one to parallelism (see Limiter.Grow): the limit starts at the
-// largest parallelism of the runs that share it.
+// largest parallelism of the runs that share it. A parallelism of 0 (none configured)
+// makes a new limiter discover the server's capacity (LimitOptions.Discover), starting at
+// DiscoverInitial with the ceiling DiscoverMax; it leaves an existing one as it is.
 func (r *Limiters) For(key string, parallelism int) *Limiter {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -66,6 +68,9 @@ func (r *Limiters) For(key string, parallelism int) *Limiter {
 	}
 	o := r.Options
 	o.Initial, o.Max = parallelism, parallelism
+	if parallelism <= 0 {
+		o.Initial, o.Max, o.Discover = DiscoverInitial, DiscoverMax, true
+	}
 	l := NewLimiter(o)
 	if r.m == nil {
 		r.m = make(map[string]*Limiter)
