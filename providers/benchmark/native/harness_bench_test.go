@@ -11,6 +11,8 @@ package native
 //     process.
 //   - BenchmarkHarnessParallelism: one GSM8K run at 50 ms latency with parallelism 1, 16,
 //     64 and 256 (40 rounds of requests each, at most 5,000 samples).
+//   - BenchmarkHarnessDiscover: no parallelism configured, 2,000 samples, 200 ms latency,
+//     128 slots: the limiter discovers the capacity; "ratio" = wall time ÷ ideal.
 
 import (
 	"bufio"
@@ -25,6 +27,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/providers/openai"
 )
 
 // gsm8kFile writes a synthetic GSM8K dataset of n records for one benchmark.
@@ -165,4 +168,53 @@ func BenchmarkHarnessParallelism(b *testing.B) {
 			b.ReportMetric(float64(mean)/float64(idealTime(n, min(p, slots), latency)), "ratio")
 		})
 	}
+}
+
+// BenchmarkHarnessDiscover is figure (e): a run of 2,000 samples against a server of 128
+// slots at 200 ms latency. "discover" configures no parallelism, so the endpoint's limiter
+// starts at 16 and must discover the capacity from latency; "parallelism=128" is the
+// reference of a user who knows it. "ratio" = wall time ÷ the ideal ceil(2000/128) ×
+// 200 ms (target for discover ≤ 1.15); "limit" is the limit the run ended with and "peak"
+// the most requests it had in flight.
+func BenchmarkHarnessDiscover(b *testing.B) {
+	const n, slots, latency = 2000, 128, 200 * time.Millisecond
+	data := gsm8kFile(b, n)
+	cfg := simConfig(data)
+	cfg.Latency, cfg.Capacity = latency, slots
+	s := startSim(b, cfg)
+	for _, p := range []*int{nil, ptr(slots)} {
+		name := "discover"
+		if p != nil {
+			name = fmt.Sprintf("parallelism=%d", *p)
+		}
+		b.Run(name, func(b *testing.B) {
+			params := config.Params{Parallelism: p, LimitSamples: ptr(float64(n)), Sample: ptr(sampleFirst)}
+			mean, st := limitedLoop(b, s.URL, data, n, params)
+			b.ReportMetric(float64(mean)/float64(idealTime(n, slots, latency)), "ratio")
+			b.ReportMetric(float64(st.Limit), "limit")
+			b.ReportMetric(float64(st.Peak), "peak")
+		})
+	}
+}
+
+// limitedLoop runs spec's run once per iteration, each with fresh limiters, and returns the
+// mean wall time and the endpoint limiter's state at the end of the last run.
+func limitedLoop(b *testing.B, url, data string, n int, p config.Params) (time.Duration, openai.LimitStats) {
+	lim := &openai.Limiters{}
+	r := &Runner{Limiters: lim}
+	defer r.Close()
+	var total time.Duration
+	var st openai.LimitStats
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		*lim = openai.Limiters{}
+		spec := simSpec(b.TempDir(), url, data, p)
+		b.StartTimer()
+		start := time.Now()
+		benchRun(b, r, spec, n)
+		total += time.Since(start)
+		st = lim.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, 0).Stats()
+	}
+	return total / time.Duration(b.N), st
 }
