@@ -35,13 +35,24 @@ type discovery struct {
 	count     int
 	sum       time.Duration
 	start     time.Time // when the current round began
+
+	// From the server's metrics (Observe), once it has reported them:
+	metrics    bool
+	ceiling    int     // the limit growth may reach until the next report
+	preempts   float64 // the preemption counter of the last report; -1 unknown
+	kvTarget   float64
+	maxRunning float64 // the most requests the server reported running
+	maxWaiting float64 // the most requests the server reported waiting
 }
 
 // slowStartGrowth is how much each fast success raises the limit in slow start.
 const slowStartGrowth = 3
 
 func newDiscovery(o LimitOptions, limit int) *discovery {
-	d := &discovery{tolerance: o.Tolerance, slack: o.Slack, slowStart: true, round: limit, start: o.Now()}
+	d := &discovery{tolerance: o.Tolerance, slack: o.Slack, slowStart: true, round: limit, start: o.Now(), preempts: -1, kvTarget: o.KVTarget}
+	if d.kvTarget <= 0 || d.kvTarget > 1 {
+		d.kvTarget = DefaultLimitKVTarget
+	}
 	if d.tolerance < 1.1 {
 		d.tolerance = DefaultLimitTolerance
 	}
@@ -75,8 +86,8 @@ func (l *Limiter) discovered(latency time.Duration) {
 			d.restart(l.limit, l.now())
 			return
 		}
-		if l.limit < l.max {
-			l.limit = min(l.limit+slowStartGrowth, l.max)
+		if top := l.ceiling(); l.limit < top {
+			l.limit = min(l.limit+slowStartGrowth, top)
 			l.stats.Increases++
 		}
 	}
@@ -92,7 +103,7 @@ func (l *Limiter) discovered(latency time.Duration) {
 		if elapsed := now.Sub(d.start); d.risen(mean, d.tolerance) && elapsed > 0 {
 			est := float64(d.count) / elapsed.Seconds() * d.baseline.Seconds()
 			l.setLimit(int(math.Ceil(est * 1.25)))
-		} else if l.limit < l.max {
+		} else if l.limit < l.ceiling() {
 			l.limit++
 			l.stats.Increases++
 		}
@@ -107,4 +118,62 @@ func (l *Limiter) setLimit(n int) {
 		l.stats.Decreases++
 	}
 	l.limit = n
+}
+
+// ceiling is the limit growth may reach: Max, or less while the server's metrics say so.
+// l.mu is held.
+func (l *Limiter) ceiling() int {
+	if l.disc != nil && l.disc.metrics {
+		return min(l.max, l.disc.ceiling)
+	}
+	return l.max
+}
+
+// Observe steers a discovering limiter (LimitOptions.Discover) by the server's metrics;
+// other limiters ignore them. Once metrics arrive they bound the latency steering:
+//
+//   - the server preempted since the last report: the limit drops by Decrease and slow
+//     start ends;
+//   - requests wait at the server: the limit holds;
+//   - the KV cache is in use: the server holds Running ÷ KVUsage sequences, and the limit
+//     may reach KVTarget of that, less what other clients run (Running − InFlight);
+//   - nothing says otherwise (an idle server): the limit may double.
+//
+// The limit moves to that ceiling at once when it is lower, and successes raise it
+// towards it otherwise; a KV-cache estimate is taken at once in either direction.
+func (l *Limiter) Observe(m ServerMetrics) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := l.disc
+	if d == nil {
+		return
+	}
+	d.metrics = true
+	d.maxRunning, d.maxWaiting = max(d.maxRunning, m.Running), max(d.maxWaiting, m.Waiting)
+	preempted := d.preempts >= 0 && m.Preemptions > d.preempts
+	d.preempts = m.Preemptions
+	switch {
+	case preempted:
+		d.slowStart = false
+		d.ceiling = int(float64(l.limit) * l.decrease)
+	case m.Waiting > 0:
+		d.ceiling = l.limit
+	case m.KVUsage > 0.01 && m.Running > 0:
+		seqs := m.Running * d.kvTarget / m.KVUsage
+		others := max(0, m.Running-float64(l.inFlight))
+		d.ceiling = int(seqs - others)
+		d.ceiling = max(l.min, min(d.ceiling, l.max))
+		if d.ceiling > l.limit {
+			l.limit = d.ceiling
+			l.stats.Increases++
+		}
+	default:
+		d.ceiling = 2 * l.limit
+	}
+	d.ceiling = max(l.min, min(d.ceiling, l.max))
+	if l.limit > d.ceiling {
+		l.setLimit(d.ceiling)
+	}
+	d.restart(l.limit, l.now())
+	l.grant()
 }

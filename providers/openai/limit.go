@@ -42,6 +42,9 @@ type LimitOptions struct {
 	// Slack is added to the tolerated latency, so that a server answering in microseconds
 	// is not judged by scheduling noise (default 5ms).
 	Slack time.Duration
+	// KVTarget is the fraction of the server's KV cache a discovering limiter fills when
+	// the server reports its use (Observe; default 0.98).
+	KVTarget float64
 }
 
 // Defaults of LimitOptions.
@@ -51,6 +54,7 @@ const (
 	// DefaultLimitTolerance and DefaultLimitSlack are the defaults of Discover's latency test.
 	DefaultLimitTolerance = 1.5
 	DefaultLimitSlack     = 5 * time.Millisecond
+	DefaultLimitKVTarget  = 0.98
 	// DiscoverInitial and DiscoverMax are the start and ceiling of a limit that discovers
 	// the server's capacity (Limiters.For with no parallelism).
 	DiscoverInitial = 16
@@ -125,6 +129,10 @@ type LimitStats struct {
 	// is still doubling its limit per round.
 	Baseline  time.Duration
 	SlowStart bool
+	// Metrics says the server reports its load (Observe); MaxRunning and MaxWaiting are
+	// the most requests it reported running and waiting.
+	Metrics                bool
+	MaxRunning, MaxWaiting float64
 }
 
 // Limiter bounds the requests in flight to one endpoint with an adaptive (AIMD) limit:
@@ -301,7 +309,9 @@ func (l *Limiter) Stats() LimitStats {
 	s.Limit, s.Max = l.limit, l.max
 	s.InFlight, s.Waiting = l.inFlight, l.waiters.Len()
 	if l.disc != nil {
-		s.Baseline, s.SlowStart = l.disc.baseline, l.disc.slowStart
+		d := l.disc
+		s.Baseline, s.SlowStart = d.baseline, d.slowStart
+		s.Metrics, s.MaxRunning, s.MaxWaiting = d.metrics, d.maxRunning, d.maxWaiting
 	}
 	return s
 }
@@ -408,7 +418,12 @@ func (l *Limited) acquire(ctx context.Context) error {
 	defer cancel()
 	defer context.AfterFunc(stop, cancel)()
 	err := l.Limiter.Acquire(wait)
-	if err != nil && ctx.Err() == nil && stop.Err() != nil {
+	switch {
+	case err != nil && ctx.Err() == nil && stop.Err() != nil:
+		return ErrStopped
+	case err == nil && stop.Err() != nil:
+		// The slot came as dispatch stopped: give it back unused.
+		l.Limiter.Release(OutcomeNeutral)
 		return ErrStopped
 	}
 	return err

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -50,8 +51,13 @@ type Limiters struct {
 	// parallelism. Set it before the first call of For.
 	Options LimitOptions
 
-	mu sync.Mutex
-	m  map[string]*Limiter
+	// WatchInterval is how often Watch reads an endpoint's metrics (default
+	// DefaultWatchInterval).
+	WatchInterval time.Duration
+
+	mu       sync.Mutex
+	m        map[string]*Limiter
+	watchers map[string]*watcher
 }
 
 // For returns the limiter of key, creating it with limit and ceiling parallelism, or
@@ -77,4 +83,43 @@ func (r *Limiters) For(key string, parallelism int) *Limiter {
 	}
 	r.m[key] = l
 	return l
+}
+
+// Watch feeds the limiter of key (made by For) with the metrics the server serves at
+// metricsURL, read every WatchInterval by one goroutine per key, while at least one caller
+// watches: the returned function ends this caller's watch. A server without metrics is
+// given up on after three answers.
+func (r *Limiters) Watch(key, metricsURL string) (unwatch func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.m[key]
+	if l == nil || metricsURL == "" {
+		return func() {}
+	}
+	w := r.watchers[key]
+	if w == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		w = &watcher{stop: cancel}
+		if r.watchers == nil {
+			r.watchers = make(map[string]*watcher)
+		}
+		r.watchers[key] = w
+		interval := r.WatchInterval
+		if interval <= 0 {
+			interval = DefaultWatchInterval
+		}
+		go watch(ctx, l, metricsURL, interval)
+	}
+	w.users++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if w.users--; w.users == 0 {
+				w.stop()
+				delete(r.watchers, key)
+			}
+		})
+	}
 }
