@@ -13,6 +13,8 @@ package native
 //     64 and 256 (40 rounds of requests each, at most 5,000 samples).
 //   - BenchmarkHarnessDiscover: no parallelism configured, 2,000 samples, 200 ms latency,
 //     128 slots: the limiter discovers the capacity; "ratio" = wall time ÷ ideal.
+//   - BenchmarkHarnessKVCache: no parallelism configured against a simulated vLLM whose KV
+//     cache holds 100 sequences; "ratio" = throughput ÷ the best of a parallelism sweep.
 
 import (
 	"bufio"
@@ -217,4 +219,61 @@ func limitedLoop(b *testing.B, url, data string, n int, p config.Params) (time.D
 		st = lim.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, 0).Stats()
 	}
 	return total / time.Duration(b.N), st
+}
+
+// BenchmarkHarnessKVCache is figure (f): 8,000 samples against a simulated vLLM whose KV
+// cache holds 100 sequences (256 slots, 50 ms latency; past 100 running, requests are
+// preempted and slow down quadratically), serving vLLM's metrics. A sweep of fixed
+// parallelism (50 to 150) finds the best throughput ("best-samples/s" at "best-p"); then a
+// run with no parallelism configured, steered by the metrics, reaches "samples/s", and
+// "ratio" = its throughput ÷ the best (target ≥ 0.95). "max-waiting" is the most requests
+// the server had waiting (vllm:num_requests_waiting) during that run, "preemptions" its
+// preemptions, "limit" the limit it ended with.
+func BenchmarkHarnessKVCache(b *testing.B) {
+	const n, kv, slots, latency = 8000, 100, 256, 50 * time.Millisecond
+	data := gsm8kFile(b, n)
+	cfg := simConfig(data)
+	cfg.Latency, cfg.Capacity, cfg.KVCache = latency, slots, kv
+	params := func(p *int) config.Params {
+		return config.Params{Parallelism: p, LimitSamples: ptr(float64(n)), Sample: ptr(sampleFirst)}
+	}
+	var best, bestP float64
+	var got time.Duration
+	var st openai.LimitStats
+	var waiting, preemptions int64
+	for range b.N {
+		for _, p := range []int{50, 75, 100, 125, 150} {
+			s := startSim(b, cfg)
+			mean, _ := limitedLoopOnce(b, s.URL, data, n, params(ptr(p)))
+			if rate := float64(n) / mean.Seconds(); rate > best {
+				best, bestP = rate, float64(p)
+			}
+			s.close()
+		}
+		s := startSim(b, cfg)
+		got, st = limitedLoopOnce(b, s.URL, data, n, params(nil))
+		s.close()
+		waiting, preemptions = s.MaxQueued(), s.Preemptions()
+	}
+	rate := float64(n) / got.Seconds()
+	b.ReportMetric(best, "best-samples/s")
+	b.ReportMetric(bestP, "best-p")
+	b.ReportMetric(rate, "samples/s")
+	b.ReportMetric(rate/best, "ratio")
+	b.ReportMetric(float64(waiting), "max-waiting")
+	b.ReportMetric(float64(preemptions), "preemptions")
+	b.ReportMetric(float64(st.Limit), "limit")
+}
+
+// limitedLoopOnce runs one run of n samples against url with fresh limiters and returns
+// its wall time and the endpoint limiter's state at its end.
+func limitedLoopOnce(b *testing.B, url, data string, n int, p config.Params) (time.Duration, openai.LimitStats) {
+	lim := &openai.Limiters{}
+	r := &Runner{Limiters: lim}
+	defer r.Close()
+	spec := simSpec(b.TempDir(), url, data, p)
+	start := time.Now()
+	benchRun(b, r, spec, n)
+	d := time.Since(start)
+	return d, lim.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, 0).Stats()
 }

@@ -229,21 +229,29 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 	if limiters == nil {
 		limiters = &openai.Limiters{}
 	}
-	opts.Limiter = limiters.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, s.limiterParallelism())
+	key := spec.Endpoint.Name + " " + spec.Endpoint.URL
+	opts.Limiter = limiters.For(key, s.limiterParallelism())
+	unwatch := func() {}
+	if s.discover {
+		// The server's own metrics (vLLM, SGLang), when it serves them, steer the limiter.
+		unwatch = limiters.Watch(key, openai.MetricsURL(spec.Endpoint.URL))
+	}
 	if !spec.NoCache && (spec.Params.Cache == nil || *spec.Params.Cache) && spec.CacheDir != "" {
 		ns, err := json.Marshal(spec.Fingerprint)
 		if err != nil {
+			unwatch()
 			return nil, nil, err
 		}
 		cache, err := r.responseCache(ctx, spec.Address, spec.CacheDir, progress)
 		if err != nil {
+			unwatch()
 			return nil, nil, fmt.Errorf("%s: response cache: %w", spec.Address, err)
 		}
 		if cache != nil {
 			opts.Cache, opts.Namespace = cache, ns
 		}
 	}
-	return openai.Stack(c, opts), c.CloseIdleConnections, nil
+	return openai.Stack(c, opts), func() { unwatch(); c.CloseIdleConnections() }, nil
 }
 
 // cacheWarning reports a damaged cache found mid-run; the cache then turns itself off.
