@@ -7,6 +7,11 @@
 #   (b) BenchmarkHarnessThroughput   req/s against a zero-latency simulator
 #   (c) BenchmarkHarnessPeakRSS      peak-MB of a 100,000-sample run (child process VmHWM)
 #   (d) BenchmarkHarnessParallelism  parallelism 1, 16, 64, 256 at 50 ms latency
+#   (e) BenchmarkHarnessDiscover     no parallelism, 128 slots, 200 ms, 2,000 samples:
+#                                    ratio = wall ÷ ideal (target ≤ 1.15), against parallelism=128
+#   (f) BenchmarkHarnessKVCache      no parallelism, a vLLM whose KV cache holds 100 sequences,
+#                                    8,000 samples: ratio = throughput ÷ best of a fixed sweep
+#                                    (target ≥ 0.95); max-waiting (target 0), preemptions
 # The simulator runs in the benchmark process and shares the machine's cores with the
 # harness. Raw output goes to .ci/artifacts/bench/.
 set -euo pipefail

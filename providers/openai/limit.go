@@ -31,12 +31,34 @@ type LimitOptions struct {
 	Cooldown time.Duration
 	// Now returns the current time (default time.Now); tests inject a fake clock.
 	Now func() time.Time
+
+	// Discover makes the limit also steer by latency, to find the server's capacity when
+	// the user configured none (see Limiter): it grows while the latency of a round of
+	// requests stays within Tolerance of the baseline and settles when it rises.
+	Discover bool
+	// Tolerance is how much slower than the baseline a round may be before the latency
+	// counts as risen (default 1.5, at least 1.1).
+	Tolerance float64
+	// Slack is added to the tolerated latency, so that a server answering in microseconds
+	// is not judged by scheduling noise (default 5ms).
+	Slack time.Duration
+	// KVTarget is the fraction of the server's KV cache a discovering limiter fills when
+	// the server reports its use (Observe; default 0.98).
+	KVTarget float64
 }
 
 // Defaults of LimitOptions.
 const (
 	DefaultLimitDecrease = 0.7
 	DefaultLimitCooldown = time.Second
+	// DefaultLimitTolerance and DefaultLimitSlack are the defaults of Discover's latency test.
+	DefaultLimitTolerance = 1.5
+	DefaultLimitSlack     = 5 * time.Millisecond
+	DefaultLimitKVTarget  = 0.98
+	// DiscoverInitial and DiscoverMax are the start and ceiling of a limit that discovers
+	// the server's capacity (Limiters.For with no parallelism).
+	DiscoverInitial = 16
+	DiscoverMax     = 1024
 )
 
 // Outcome is what a request told a Limiter about the server's health.
@@ -103,6 +125,14 @@ type LimitStats struct {
 	Decreases, Increases int
 	// Peak is the largest InFlight seen.
 	Peak int
+	// Baseline is the lowest round latency seen by a discovering limiter; SlowStart says it
+	// is still doubling its limit per round.
+	Baseline  time.Duration
+	SlowStart bool
+	// Metrics says the server reports its load (Observe); MaxRunning and MaxWaiting are
+	// the most requests it reported running and waiting.
+	Metrics                bool
+	MaxRunning, MaxWaiting float64
 }
 
 // Limiter bounds the requests in flight to one endpoint with an adaptive (AIMD) limit:
@@ -125,6 +155,9 @@ type Limiter struct {
 	decreased    bool
 	lastDecrease time.Time
 	stats        LimitStats
+
+	// The latency steering of LimitOptions.Discover; see discover.go.
+	disc *discovery
 
 	// onQueue, when set (tests), is called with mu held when a caller starts waiting.
 	onQueue func()
@@ -159,7 +192,7 @@ func NewLimiter(o LimitOptions) *Limiter {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Limiter{
+	l := &Limiter{
 		limit:         o.Initial,
 		min:           o.Min,
 		max:           o.Max,
@@ -168,6 +201,10 @@ func NewLimiter(o LimitOptions) *Limiter {
 		cooldown:      o.Cooldown,
 		now:           o.Now,
 	}
+	if o.Discover {
+		l.disc = newDiscovery(o, l.limit)
+	}
+	return l
 }
 
 // Acquire waits for a slot, in FIFO order with other callers, or until ctx is done. Every
@@ -208,14 +245,28 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 
 // Release returns a slot taken by Acquire and adapts the limit to o.
 func (l *Limiter) Release(o Outcome) {
+	l.ReleaseTimed(o, 0)
+}
+
+// ReleaseTimed is Release for a request that took latency (from Acquire's return to its
+// answer); a discovering limiter steers by the latencies of successes (see
+// LimitOptions.Discover), others ignore it. A latency of 0 means unknown.
+func (l *Limiter) ReleaseTimed(o Outcome, latency time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inFlight--
-	switch o {
-	case OutcomeSuccess:
+	switch {
+	case o == OutcomeSuccess && l.disc != nil && latency > 0:
+		l.discovered(latency)
+	case o == OutcomeSuccess:
 		l.succeeded()
-	case OutcomeOverload:
+	case o == OutcomeOverload:
 		l.overloaded()
+		if l.disc != nil {
+			// An overload ends slow start; the next round begins at the new limit.
+			l.disc.slowStart = false
+			l.disc.restart(l.limit, l.now())
+		}
 	}
 	l.grant()
 }
@@ -257,6 +308,11 @@ func (l *Limiter) Stats() LimitStats {
 	s := l.stats
 	s.Limit, s.Max = l.limit, l.max
 	s.InFlight, s.Waiting = l.inFlight, l.waiters.Len()
+	if l.disc != nil {
+		d := l.disc
+		s.Baseline, s.SlowStart = d.baseline, d.slowStart
+		s.Metrics, s.MaxRunning, s.MaxWaiting = d.metrics, d.maxRunning, d.maxWaiting
+	}
 	return s
 }
 
@@ -312,6 +368,21 @@ func (l *Limiter) overloaded() {
 	l.stats.Decreases++
 }
 
+// ErrStopped is returned for a request abandoned, before it got a slot, because the
+// stop context of WithStop ended.
+var ErrStopped = errors.New("request not sent: dispatch stopped while it waited for a slot")
+
+// stopKey is the context key of WithStop.
+type stopKey struct{}
+
+// WithStop returns ctx carrying stop: a request through Limited that still waits for a
+// slot when stop ends is abandoned with ErrStopped, while one that holds a slot goes on
+// under ctx. A run stops dispatching this way (fail-fast) without cutting short the
+// requests already at the server.
+func WithStop(ctx, stop context.Context) context.Context {
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
 // Limited is a Doer that holds a slot of Limiter around each call of Next and reports the
 // call's Outcome. Place it below Retry (see Stack), so that each attempt takes a slot, a
 // backoff wait holds none, and the limiter sees every attempt's error.
@@ -322,15 +393,38 @@ type Limited struct {
 
 // Do implements Doer.
 func (l *Limited) Do(ctx context.Context, req *Request) (*Response, error) {
-	if err := l.Limiter.Acquire(ctx); err != nil {
+	if err := l.acquire(ctx); err != nil {
 		return nil, err
 	}
+	start := l.Limiter.now()
 	resp, err := l.Next.Do(ctx, req)
 	o := Classify(err)
 	if err != nil && ctx.Err() != nil {
 		// The caller gave up; that says nothing about the server.
 		o = OutcomeNeutral
 	}
-	l.Limiter.Release(o)
+	l.Limiter.ReleaseTimed(o, l.Limiter.now().Sub(start))
 	return resp, err
+}
+
+// acquire takes a slot, abandoning the wait with ErrStopped when ctx carries a stop
+// context (WithStop) that ends first.
+func (l *Limited) acquire(ctx context.Context) error {
+	stop, ok := ctx.Value(stopKey{}).(context.Context)
+	if !ok {
+		return l.Limiter.Acquire(ctx)
+	}
+	wait, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(stop, cancel)()
+	err := l.Limiter.Acquire(wait)
+	switch {
+	case err != nil && ctx.Err() == nil && stop.Err() != nil:
+		return ErrStopped
+	case err == nil && stop.Err() != nil:
+		// The slot came as dispatch stopped: give it back unused.
+		l.Limiter.Release(OutcomeNeutral)
+		return ErrStopped
+	}
+	return err
 }

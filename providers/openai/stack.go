@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -50,13 +51,20 @@ type Limiters struct {
 	// parallelism. Set it before the first call of For.
 	Options LimitOptions
 
-	mu sync.Mutex
-	m  map[string]*Limiter
+	// WatchInterval is how often Watch reads an endpoint's metrics (default
+	// DefaultWatchInterval).
+	WatchInterval time.Duration
+
+	mu       sync.Mutex
+	m        map[string]*Limiter
+	watchers map[string]*watcher
 }
 
 // For returns the limiter of key, creating it with limit and ceiling parallelism, or
 // growing an existing one to parallelism (see Limiter.Grow): the limit starts at the
-// largest parallelism of the runs that share it.
+// largest parallelism of the runs that share it. A parallelism of 0 (none configured)
+// makes a new limiter discover the server's capacity (LimitOptions.Discover), starting at
+// DiscoverInitial with the ceiling DiscoverMax; it leaves an existing one as it is.
 func (r *Limiters) For(key string, parallelism int) *Limiter {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -66,10 +74,52 @@ func (r *Limiters) For(key string, parallelism int) *Limiter {
 	}
 	o := r.Options
 	o.Initial, o.Max = parallelism, parallelism
+	if parallelism <= 0 {
+		o.Initial, o.Max, o.Discover = DiscoverInitial, DiscoverMax, true
+	}
 	l := NewLimiter(o)
 	if r.m == nil {
 		r.m = make(map[string]*Limiter)
 	}
 	r.m[key] = l
 	return l
+}
+
+// Watch feeds the limiter of key (made by For) with the metrics the server serves at
+// metricsURL, read every WatchInterval by one goroutine per key, while at least one caller
+// watches: the returned function ends this caller's watch. A server without metrics is
+// given up on after three answers.
+func (r *Limiters) Watch(key, metricsURL string) (unwatch func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.m[key]
+	if l == nil || metricsURL == "" {
+		return func() {}
+	}
+	w := r.watchers[key]
+	if w == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		w = &watcher{stop: cancel}
+		if r.watchers == nil {
+			r.watchers = make(map[string]*watcher)
+		}
+		r.watchers[key] = w
+		interval := r.WatchInterval
+		if interval <= 0 {
+			interval = DefaultWatchInterval
+		}
+		go watch(ctx, l, metricsURL, interval)
+	}
+	w.users++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if w.users--; w.users == 0 {
+				w.stop()
+				delete(r.watchers, key)
+			}
+		})
+	}
 }

@@ -39,6 +39,14 @@ type Config struct {
 	// Capacity is the number of generation requests processed at once; excess requests
 	// queue in arrival order. Zero means unlimited.
 	Capacity int
+	// KVCache, when positive, models a vLLM server whose KV cache holds that many
+	// sequences: a request that starts while more than KVCache are running is preempted
+	// (counted) and its latency multiplied by (running ÷ KVCache)², so throughput
+	// collapses past the cache as vLLM's does when it preempts and recomputes. /metrics
+	// then also serves vLLM's names (vllm:num_requests_running, vllm:num_requests_waiting,
+	// vllm:kv_cache_usage_perc, vllm:num_preemptions_total). Capacity is then vLLM's
+	// max_num_seqs: the requests past it wait.
+	KVCache int
 
 	// Accuracy is the fraction of recognised samples answered correctly, for models
 	// without an entry in ModelAccuracy.
@@ -110,6 +118,9 @@ func (c *Config) Validate() error {
 	if sum := f.Rate429 + f.Rate500 + f.RateHang + f.RateMalformed + f.RateDrop + f.RateEmpty; sum > 1+1e-9 {
 		errs = append(errs, fmt.Errorf("fault rates sum to %g, more than 1", sum))
 	}
+	if c.KVCache < 0 {
+		errs = append(errs, fmt.Errorf("kv-cache must not be negative, got %d", c.KVCache))
+	}
 	if c.Capacity < 0 {
 		errs = append(errs, fmt.Errorf("capacity must not be negative, got %d", c.Capacity))
 	}
@@ -147,6 +158,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Latency, "latency", c.Latency, "delay per generation request")
 	fs.DurationVar(&c.Jitter, "jitter", c.Jitter, "extra random delay per request, uniform in [0, jitter)")
 	fs.IntVar(&c.Capacity, "capacity", c.Capacity, "concurrent generation slots; excess requests queue (0 = unlimited)")
+	fs.IntVar(&c.KVCache, "kv-cache", c.KVCache, "KV cache size in `sequences`: past it requests are preempted and slow down quadratically; serves vLLM's metric names (0 = off)")
 	fs.Func("accuracy", fmt.Sprintf("fraction answered correctly: `P` for all models, or MODEL=P for one (repeatable; default %g)", c.Accuracy), c.setAccuracy)
 	fs.Func("dataset", "recognise the questions of `FILE` (GSM8K/MATH-500/ARC JSONL, MMLU CSV; repeatable)", func(v string) error {
 		c.Datasets = append(c.Datasets, v)

@@ -5,7 +5,8 @@
 // server-sent events when the request sets "stream"), GET /health and GET /metrics
 // (Prometheus text: requests by route and status code, injected faults, in-flight and
 // queued requests, the highest concurrency seen). Latency, jitter, capacity (concurrent
-// slots; excess requests queue), per-model accuracy, an API key and injected faults (429
+// slots; excess requests queue), a KV cache past which requests are preempted and slow
+// down (served under vLLM's metric names), per-model accuracy, an API key and injected faults (429
 // with Retry-After, 500, hangs, malformed JSON, dropped connections, 200s without an answer)
 // are configurable.
 //

@@ -210,11 +210,12 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, route int) int
 		return s.hang(w, r, route)
 	}
 	ctx := r.Context()
-	if !s.acquire(ctx) {
+	running, ok := s.acquire(ctx)
+	if !ok {
 		return codeNone
 	}
 	defer s.release()
-	if !delay(ctx, s.latency(seq)) {
+	if !delay(ctx, s.preempt(s.latency(seq), running)) {
 		return codeNone
 	}
 

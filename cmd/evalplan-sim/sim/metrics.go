@@ -73,7 +73,19 @@ type metrics struct {
 	inflight    atomic.Int64
 	queued      atomic.Int64
 	maxInflight atomic.Int64
+	maxQueued   atomic.Int64
+	preemptions atomic.Int64
 	streamed    atomic.Int64
+}
+
+// raise sets v to n when n is larger.
+func raise(v *atomic.Int64, n int64) {
+	for {
+		old := v.Load()
+		if n <= old || v.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }
 
 func routeIndex(path string) int {
@@ -111,15 +123,12 @@ func codeLabel(i int) string {
 	return strconv.Itoa(statusCodes[i])
 }
 
-// enter marks a request as processing and records the highest concurrency.
-func (m *metrics) enter() {
+// enter marks a request as processing, records the highest concurrency and returns the
+// number processing now.
+func (m *metrics) enter() int64 {
 	n := m.inflight.Add(1)
-	for {
-		old := m.maxInflight.Load()
-		if n <= old || m.maxInflight.CompareAndSwap(old, n) {
-			return
-		}
-	}
+	raise(&m.maxInflight, n)
+	return n
 }
 
 // Count returns the number of requests answered on route (a path such as RouteChat, or
@@ -157,6 +166,13 @@ func (s *Server) Queued() int64 { return s.m.queued.Load() }
 
 // MaxInflight returns the highest number of generation requests processed at once.
 func (s *Server) MaxInflight() int64 { return s.m.maxInflight.Load() }
+
+// MaxQueued returns the highest number of generation requests that waited for a slot at
+// once.
+func (s *Server) MaxQueued() int64 { return s.m.maxQueued.Load() }
+
+// Preemptions returns how many requests started past the KV cache (Config.KVCache).
+func (s *Server) Preemptions() int64 { return s.m.preemptions.Load() }
 
 // appendMetrics writes the Prometheus text exposition of the counters.
 func (s *Server) appendMetrics(b *bytes.Buffer) {
@@ -197,6 +213,24 @@ func (s *Server) appendMetrics(b *bytes.Buffer) {
 	gauge("evalplan_sim_inflight", "Generation requests being processed.", s.m.inflight.Load())
 	gauge("evalplan_sim_queued", "Generation requests waiting for a slot.", s.m.queued.Load())
 	gauge("evalplan_sim_max_inflight", "Highest number of generation requests processed at once.", s.m.maxInflight.Load())
+	if s.cfg.KVCache > 0 {
+		s.appendVLLM(b)
+	}
+}
+
+// appendVLLM writes the vLLM metrics of the KV-cache model under vLLM's names.
+func (s *Server) appendVLLM(b *bytes.Buffer) {
+	running := s.m.inflight.Load()
+	usage := min(1, float64(running)/float64(s.cfg.KVCache))
+	label := `{model_name="` + s.cfg.Models[0] + `"} `
+	b.WriteString("# TYPE vllm:num_requests_running gauge\n")
+	b.WriteString("vllm:num_requests_running" + label + strconv.FormatInt(running, 10) + "\n")
+	b.WriteString("# TYPE vllm:num_requests_waiting gauge\n")
+	b.WriteString("vllm:num_requests_waiting" + label + strconv.FormatInt(s.m.queued.Load(), 10) + "\n")
+	b.WriteString("# TYPE vllm:kv_cache_usage_perc gauge\n")
+	b.WriteString("vllm:kv_cache_usage_perc" + label + strconv.FormatFloat(usage, 'g', -1, 64) + "\n")
+	b.WriteString("# TYPE vllm:num_preemptions_total counter\n")
+	b.WriteString("vllm:num_preemptions_total" + label + strconv.FormatInt(s.m.preemptions.Load(), 10) + "\n")
 }
 
 // Streamed reports how many replies were sent as server-sent events.

@@ -211,24 +211,36 @@ func methodNotAllowed(w http.ResponseWriter, allow string) int {
 	return writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "Use "+allow+".")
 }
 
-// acquire waits for a processing slot in arrival order; it returns false when ctx ends first.
-func (s *Server) acquire(ctx context.Context) bool {
+// acquire waits for a processing slot in arrival order and returns how many requests are
+// processing, this one included; ok is false when ctx ends first.
+func (s *Server) acquire(ctx context.Context) (running int64, ok bool) {
 	if s.slots != nil {
 		select {
 		case s.slots <- struct{}{}:
 		default:
-			s.m.queued.Add(1)
+			raise(&s.m.maxQueued, s.m.queued.Add(1))
 			select {
 			case s.slots <- struct{}{}:
 				s.m.queued.Add(-1)
 			case <-ctx.Done():
 				s.m.queued.Add(-1)
-				return false
+				return 0, false
 			}
 		}
 	}
-	s.m.enter()
-	return true
+	return s.m.enter(), true
+}
+
+// preempt is the KV-cache model (Config.KVCache): a request that starts with running
+// requests past the cache is preempted, and d grows by (running ÷ KVCache)².
+func (s *Server) preempt(d time.Duration, running int64) time.Duration {
+	kv := int64(s.cfg.KVCache)
+	if kv <= 0 || running <= kv {
+		return d
+	}
+	s.m.preemptions.Add(1)
+	f := float64(running) / float64(kv)
+	return time.Duration(float64(d) * f * f)
 }
 
 // release frees the slot acquire took.

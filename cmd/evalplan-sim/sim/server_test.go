@@ -342,17 +342,21 @@ func TestQueueWaitsForSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx1, cancel1 := context.WithCancel(context.Background())
-	if !s.acquire(ctx1) {
+	if _, ok := s.acquire(ctx1); !ok {
 		t.Fatal("first acquire failed")
 	}
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	acquired := make(chan bool)
-	go func() { acquired <- s.acquire(ctx2) }()
+	try := func(ctx context.Context) {
+		_, ok := s.acquire(ctx)
+		acquired <- ok
+	}
+	go try(ctx2)
 	cancel2()
 	if <-acquired {
 		t.Fatal("second acquire succeeded while the only slot was held")
 	}
-	go func() { acquired <- s.acquire(context.Background()) }()
+	go try(context.Background())
 	s.release()
 	if !<-acquired {
 		t.Fatal("third acquire failed after release")
@@ -581,5 +585,44 @@ func TestEmptyAnswerHasContent(t *testing.T) {
 				t.Errorf("want 200 with %s, got %v %v %s", tt.want, resp, err, data)
 			}
 		})
+	}
+}
+
+// TestKVCache: past the KV cache a request is preempted and slowed quadratically, and
+// /metrics serves vLLM's names.
+func TestKVCache(t *testing.T) {
+	s, err := New(Config{KVCache: 2, Capacity: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d = 100 * time.Millisecond
+	tests := []struct {
+		running int64
+		want    time.Duration
+	}{{1, d}, {2, d}, {3, d * 9 / 4}, {4, 4 * d}}
+	for _, tt := range tests {
+		if got := s.preempt(d, tt.running); got != tt.want {
+			t.Errorf("running %d: latency %v, want %v", tt.running, got, tt.want)
+		}
+	}
+	if got := s.Preemptions(); got != 2 {
+		t.Errorf("preemptions %d, want 2", got)
+	}
+	for range 3 {
+		if _, ok := s.acquire(context.Background()); !ok {
+			t.Fatal("acquire failed")
+		}
+	}
+	var b bytes.Buffer
+	s.appendMetrics(&b)
+	for _, want := range []string{
+		`vllm:num_requests_running{model_name="sim-model"} 3`,
+		`vllm:num_requests_waiting{model_name="sim-model"} 0`,
+		`vllm:kv_cache_usage_perc{model_name="sim-model"} 1`,
+		`vllm:num_preemptions_total{model_name="sim-model"} 2`,
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("metrics lack %q:\n%s", want, b.String())
+		}
 	}
 }

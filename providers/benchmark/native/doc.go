@@ -63,8 +63,12 @@
 // subscore groups, such as {"subject": "anatomy", "category": "other"}); results.json's
 // subscores are the primary metric per group, computed from the journal like the metrics.
 //
+// Without a configured parallelism, a run has 1,024 workers and the endpoint's limiter
+// discovers how many of them the server serves at once (openai.LimitOptions.Discover).
+//
 // When no request of a run has succeeded yet and eight requests (or parallelism, if larger)
-// have failed, the runner stops sending: the endpoint is down or refuses the key, and the
+// have failed, the runner stops sending (requests still waiting for a limiter slot are
+// abandoned, see openai.WithStop): the endpoint is down or refuses the key, and the
 // run ends failed with the first error instead of burning through every sample. A run ends
 // failed whenever no selected sample is answered and some failed; it ends partial when some
 // failed and some were answered, and after cancellation.

@@ -11,6 +11,10 @@ package native
 //     process.
 //   - BenchmarkHarnessParallelism: one GSM8K run at 50 ms latency with parallelism 1, 16,
 //     64 and 256 (40 rounds of requests each, at most 5,000 samples).
+//   - BenchmarkHarnessDiscover: no parallelism configured, 2,000 samples, 200 ms latency,
+//     128 slots: the limiter discovers the capacity; "ratio" = wall time ÷ ideal.
+//   - BenchmarkHarnessKVCache: no parallelism configured against a simulated vLLM whose KV
+//     cache holds 100 sequences; "ratio" = throughput ÷ the best of a parallelism sweep.
 
 import (
 	"bufio"
@@ -25,6 +29,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/providers/openai"
 )
 
 // gsm8kFile writes a synthetic GSM8K dataset of n records for one benchmark.
@@ -165,4 +170,110 @@ func BenchmarkHarnessParallelism(b *testing.B) {
 			b.ReportMetric(float64(mean)/float64(idealTime(n, min(p, slots), latency)), "ratio")
 		})
 	}
+}
+
+// BenchmarkHarnessDiscover is figure (e): a run of 2,000 samples against a server of 128
+// slots at 200 ms latency. "discover" configures no parallelism, so the endpoint's limiter
+// starts at 16 and must discover the capacity from latency; "parallelism=128" is the
+// reference of a user who knows it. "ratio" = wall time ÷ the ideal ceil(2000/128) ×
+// 200 ms (target for discover ≤ 1.15); "limit" is the limit the run ended with and "peak"
+// the most requests it had in flight.
+func BenchmarkHarnessDiscover(b *testing.B) {
+	const n, slots, latency = 2000, 128, 200 * time.Millisecond
+	data := gsm8kFile(b, n)
+	cfg := simConfig(data)
+	cfg.Latency, cfg.Capacity = latency, slots
+	s := startSim(b, cfg)
+	for _, p := range []*int{nil, ptr(slots)} {
+		name := "discover"
+		if p != nil {
+			name = fmt.Sprintf("parallelism=%d", *p)
+		}
+		b.Run(name, func(b *testing.B) {
+			params := config.Params{Parallelism: p, LimitSamples: ptr(float64(n)), Sample: ptr(sampleFirst)}
+			mean, st := limitedLoop(b, s.URL, data, n, params)
+			b.ReportMetric(float64(mean)/float64(idealTime(n, slots, latency)), "ratio")
+			b.ReportMetric(float64(st.Limit), "limit")
+			b.ReportMetric(float64(st.Peak), "peak")
+		})
+	}
+}
+
+// limitedLoop runs spec's run once per iteration, each with fresh limiters, and returns the
+// mean wall time and the endpoint limiter's state at the end of the last run.
+func limitedLoop(b *testing.B, url, data string, n int, p config.Params) (time.Duration, openai.LimitStats) {
+	lim := &openai.Limiters{}
+	r := &Runner{Limiters: lim}
+	defer r.Close()
+	var total time.Duration
+	var st openai.LimitStats
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		*lim = openai.Limiters{}
+		spec := simSpec(b.TempDir(), url, data, p)
+		b.StartTimer()
+		start := time.Now()
+		benchRun(b, r, spec, n)
+		total += time.Since(start)
+		st = lim.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, 0).Stats()
+	}
+	return total / time.Duration(b.N), st
+}
+
+// BenchmarkHarnessKVCache is figure (f): 8,000 samples against a simulated vLLM whose KV
+// cache holds 100 sequences (256 slots, 50 ms latency; past 100 running, requests are
+// preempted and slow down quadratically), serving vLLM's metrics. A sweep of fixed
+// parallelism (50 to 150) finds the best throughput ("best-samples/s" at "best-p"); then a
+// run with no parallelism configured, steered by the metrics, reaches "samples/s", and
+// "ratio" = its throughput ÷ the best (target ≥ 0.95). "max-waiting" is the most requests
+// the server had waiting (vllm:num_requests_waiting) during that run, "preemptions" its
+// preemptions, "limit" the limit it ended with.
+func BenchmarkHarnessKVCache(b *testing.B) {
+	const n, kv, slots, latency = 8000, 100, 256, 50 * time.Millisecond
+	data := gsm8kFile(b, n)
+	cfg := simConfig(data)
+	cfg.Latency, cfg.Capacity, cfg.KVCache = latency, slots, kv
+	params := func(p *int) config.Params {
+		return config.Params{Parallelism: p, LimitSamples: ptr(float64(n)), Sample: ptr(sampleFirst)}
+	}
+	var best, bestP float64
+	var got time.Duration
+	var st openai.LimitStats
+	var waiting, preemptions int64
+	for range b.N {
+		for _, p := range []int{50, 75, 100, 125, 150} {
+			s := startSim(b, cfg)
+			mean, _ := limitedLoopOnce(b, s.URL, data, n, params(ptr(p)))
+			if rate := float64(n) / mean.Seconds(); rate > best {
+				best, bestP = rate, float64(p)
+			}
+			s.close()
+		}
+		s := startSim(b, cfg)
+		got, st = limitedLoopOnce(b, s.URL, data, n, params(nil))
+		s.close()
+		waiting, preemptions = s.MaxQueued(), s.Preemptions()
+	}
+	rate := float64(n) / got.Seconds()
+	b.ReportMetric(best, "best-samples/s")
+	b.ReportMetric(bestP, "best-p")
+	b.ReportMetric(rate, "samples/s")
+	b.ReportMetric(rate/best, "ratio")
+	b.ReportMetric(float64(waiting), "max-waiting")
+	b.ReportMetric(float64(preemptions), "preemptions")
+	b.ReportMetric(float64(st.Limit), "limit")
+}
+
+// limitedLoopOnce runs one run of n samples against url with fresh limiters and returns
+// its wall time and the endpoint limiter's state at its end.
+func limitedLoopOnce(b *testing.B, url, data string, n int, p config.Params) (time.Duration, openai.LimitStats) {
+	lim := &openai.Limiters{}
+	r := &Runner{Limiters: lim}
+	defer r.Close()
+	spec := simSpec(b.TempDir(), url, data, p)
+	start := time.Now()
+	benchRun(b, r, spec, n)
+	d := time.Since(start)
+	return d, lim.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, 0).Stats()
 }

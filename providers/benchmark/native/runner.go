@@ -218,7 +218,7 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 		APIKey:   spec.Endpoint.APIKey,
 		Headers:  hdrs,
 		Timeout:  s.requestTimeout,
-		MaxConns: s.parallelism,
+		MaxConns: s.workers(),
 		Stream:   spec.Endpoint.Stream,
 
 		Secrets:                 append(spec.Endpoint.Secrets(), hsecrets...),
@@ -229,21 +229,29 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 	if limiters == nil {
 		limiters = &openai.Limiters{}
 	}
-	opts.Limiter = limiters.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, s.parallelism)
+	key := spec.Endpoint.Name + " " + spec.Endpoint.URL
+	opts.Limiter = limiters.For(key, s.limiterParallelism())
+	unwatch := func() {}
+	if s.discover {
+		// The server's own metrics (vLLM, SGLang), when it serves them, steer the limiter.
+		unwatch = limiters.Watch(key, openai.MetricsURL(spec.Endpoint.URL))
+	}
 	if !spec.NoCache && (spec.Params.Cache == nil || *spec.Params.Cache) && spec.CacheDir != "" {
 		ns, err := json.Marshal(spec.Fingerprint)
 		if err != nil {
+			unwatch()
 			return nil, nil, err
 		}
 		cache, err := r.responseCache(ctx, spec.Address, spec.CacheDir, progress)
 		if err != nil {
+			unwatch()
 			return nil, nil, fmt.Errorf("%s: response cache: %w", spec.Address, err)
 		}
 		if cache != nil {
 			opts.Cache, opts.Namespace = cache, ns
 		}
 	}
-	return openai.Stack(c, opts), c.CloseIdleConnections, nil
+	return openai.Stack(c, opts), func() { unwatch(); c.CloseIdleConnections() }, nil
 }
 
 // cacheWarning reports a damaged cache found mid-run; the cache then turns itself off.
@@ -418,7 +426,7 @@ func (x *run) execute(ctx context.Context, todo *selection) {
 	x.stop = stop
 	jobs := make(chan *item)
 	var wg sync.WaitGroup
-	for range min(x.set.parallelism, len(todo.rows)) {
+	for range min(x.set.workers(), len(todo.rows)) {
 		wg.Go(func() {
 			for it := range jobs {
 				// A job taken after dispatch stopped (fail-fast or Ctrl-C) is not sent: the
@@ -426,7 +434,7 @@ func (x *run) execute(ctx context.Context, todo *selection) {
 				if dispatch.Err() != nil {
 					continue
 				}
-				x.do(ctx, it)
+				x.do(openai.WithStop(ctx, dispatch), it)
 			}
 		})
 	}
@@ -458,7 +466,7 @@ func (x *run) do(ctx context.Context, it *item) {
 	if err == nil && resp == nil {
 		err = errors.New("request returned no response")
 	}
-	if err != nil && ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, openai.ErrStopped)) {
 		return
 	}
 	rec := &rundir.Record{
@@ -477,7 +485,7 @@ func (x *run) do(ctx context.Context, it *item) {
 		rec.Response = &text
 		rec.Usage = rundir.Usage(resp.Usage)
 		rec.Attempts = max(1, resp.Attempts)
-		if err = x.score(ctx, rec, it, text); err != nil && ctx.Err() != nil {
+		if err = x.score(ctx, rec, it, text); err != nil && (ctx.Err() != nil || errors.Is(err, openai.ErrStopped)) {
 			return // the judge was cut short: resume scores the sample again
 		}
 	}

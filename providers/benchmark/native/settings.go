@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/providers/openai"
 )
 
 // Defaults of the native runner's parameters.
@@ -22,10 +23,13 @@ const failFastErrors = 8
 
 // settings are the effective parameters of one run, defaults applied.
 type settings struct {
-	limit          *float64
-	sample         string
-	seed           int
-	parallelism    int
+	limit       *float64
+	sample      string
+	seed        int
+	parallelism int
+	// discover is set when no parallelism is configured: the endpoint's limiter then
+	// discovers the server's capacity, and the run has workers enough to follow it.
+	discover       bool
 	requestTimeout time.Duration
 	maxRetries     int
 	temperature    float64
@@ -40,6 +44,7 @@ func newSettings(p config.Params) (*settings, error) {
 		limit:          p.LimitSamples,
 		sample:         sampleRandom,
 		parallelism:    DefaultParallelism,
+		discover:       p.Parallelism == nil,
 		requestTimeout: DefaultRequestTimeout,
 		maxRetries:     DefaultMaxRetries,
 		topP:           p.TopP,
@@ -90,4 +95,22 @@ func newSettings(p config.Params) (*settings, error) {
 		s.maxTokens = *p.MaxNewTokens
 	}
 	return s, nil
+}
+
+// workers is how many requests the run may have outstanding: the parallelism, or, when the
+// limiter discovers the capacity, the limiter's ceiling.
+func (s *settings) workers() int {
+	if s.discover {
+		return openai.DiscoverMax
+	}
+	return s.parallelism
+}
+
+// limiterParallelism is what the run asks of the endpoint's limiter (Limiters.For): its
+// parallelism, or 0 to discover the capacity.
+func (s *settings) limiterParallelism() int {
+	if s.discover {
+		return 0
+	}
+	return s.parallelism
 }
