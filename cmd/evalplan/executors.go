@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
@@ -63,6 +64,10 @@ func cmdRunJob(c *cli, args []string) int {
 	l, ok := c.load(&commonFlags{})
 	if !ok {
 		return fail(fmt.Errorf("the configuration in %s does not load on this node", spec.ConfigDir))
+	}
+	if n, _ := strconv.Atoi(os.Getenv("SLURM_RESTART_COUNT")); n > 0 {
+		// Requeued (scontrol requeue, preemption): carry on from the journal.
+		spec.Run.Resume = true
 	}
 	out, err := l.engine.RunRemote(c.ctx, l.cfg, spec.Run, nil)
 	if out == nil {

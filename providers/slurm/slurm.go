@@ -66,20 +66,25 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 			}
 			return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, err
 		}
-		if out, ok := readOutcome(outcomePath(dir, id)); ok {
-			if st != "COMPLETED" && out.Status != state.StatusComplete {
-				// Cancelled or killed by the cluster while the run was writing its outcome.
-				out.Error = fmt.Sprintf("slurm job %s ended %s: %s", id, st, out.Error)
-			}
+		out, ok := readOutcome(outcomePath(dir, id))
+		if ok && out.Status == state.StatusComplete {
 			return out, nil
 		}
+		// The cluster ended the job (a run stopped by SIGTERM at its time limit writes a
+		// partial outcome first): resubmit, and the new job resumes from the journal.
 		if retryable(st) && resubmits < x.Config.MaxResubmits {
 			resubmits++
 			progress.Log(job.Spec.Address, fmt.Sprintf("slurm job %s ended %s; resubmitting (%d of %d), resuming from the journal", id, st, resubmits, x.Config.MaxResubmits))
 			id = ""
 			continue
 		}
-		msg := fmt.Sprintf("slurm job %s ended %s without an outcome", id, st)
+		if ok {
+			if st != "COMPLETED" {
+				out.Error = fmt.Sprintf("slurm job %s ended %s%s: %s", id, st, resubmitNote(st, resubmits), out.Error)
+			}
+			return out, nil
+		}
+		msg := fmt.Sprintf("slurm job %s ended %s%s without an outcome", id, st, resubmitNote(st, resubmits))
 		if tail := logTail(filepath.Join(dir, "slurm-"+id+".out"), 20); tail != "" {
 			msg += "; the end of its log:\n" + tail
 		}
@@ -198,6 +203,14 @@ func jobState(ctx context.Context, id string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("scontrol show job %s: no JobState", id)
+}
+
+// resubmitNote says, for a job the cluster ended, that no resubmission is left.
+func resubmitNote(st string, resubmits int) string {
+	if !retryable(st) {
+		return ""
+	}
+	return fmt.Sprintf(" (after %d resubmissions; max_resubmits reached)", resubmits)
 }
 
 func terminal(st string) bool {
