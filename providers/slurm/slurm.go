@@ -288,3 +288,36 @@ func logTail(path string, lines int) string {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// JobInfo is what squeue says about one job.
+type JobInfo struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	// Node is the job's node list, "" while it waits.
+	Node string `json:"node,omitempty"`
+	// Elapsed is squeue's run time, such as "1:05" or "1-02:03:04".
+	Elapsed string `json:"elapsed,omitempty"`
+}
+
+// Query asks squeue about ids in one call and returns what it knows by job id; jobs that
+// left the queue are absent. It runs one squeue however many ids there are, so monitors
+// can call it on every refresh.
+func Query(ctx context.Context, ids []string) (map[string]JobInfo, error) {
+	got := map[string]JobInfo{}
+	if len(ids) == 0 {
+		return got, nil
+	}
+	out, err := exec.CommandContext(ctx, "squeue", "-h", "-j", strings.Join(ids, ","), "-o", "%i|%T|%N|%M").Output()
+	if err != nil && len(out) == 0 {
+		// squeue fails when every id left the queue ("Invalid job id specified").
+		return got, nil
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 4 {
+			continue
+		}
+		got[f[0]] = JobInfo{ID: f[0], State: f[1], Node: f[2], Elapsed: f[3]}
+	}
+	return got, nil
+}
