@@ -31,6 +31,15 @@ func executorsFor(cfg *config.Config) plan.Executor {
 	return x
 }
 
+// cancelOnInterrupt makes every cluster executor cancel its jobs when apply is interrupted.
+func (x *executors) cancelOnInterrupt() {
+	for _, e := range x.byBlock {
+		if s, ok := e.(*slurm.Executor); ok {
+			s.CancelOnInterrupt = true
+		}
+	}
+}
+
 // Execute implements plan.Executor.
 func (x *executors) Execute(ctx context.Context, job *plan.Job, progress plan.Progress) (*plan.Outcome, error) {
 	if e := x.byBlock[job.Run.Executor]; e != nil {

@@ -31,6 +31,9 @@ type Executor struct {
 	Config *config.Executor
 	// ConfigDir is the configuration directory; the nodes must see it at the same path.
 	ConfigDir string
+	// CancelOnInterrupt cancels (scancel) the run's job when apply is interrupted, and
+	// the run ends partial; otherwise the job goes on and the next apply re-attaches.
+	CancelOnInterrupt bool
 }
 
 // Execute implements plan.Executor: it re-attaches to job.Previous when Slurm still knows
@@ -61,6 +64,9 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 		}
 		st, err := x.wait(ctx, id, job.Spec.Address, progress)
 		if err != nil {
+			if ctx.Err() != nil && x.CancelOnInterrupt {
+				return x.cancel(id, dir, job.Spec.Address, progress), ctx.Err()
+			}
 			if ctx.Err() != nil {
 				return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; slurm job %s keeps running: apply again to collect it", id)}, ctx.Err()
 			}
@@ -90,6 +96,30 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 		}
 		return &plan.Outcome{Status: state.StatusFailed, Error: msg}, nil
 	}
+}
+
+// cancel cancels job id after apply was interrupted, waits (boundedly) for it to end and
+// returns the run's outcome: partial with what the run finished, which the next apply resumes.
+func (x *Executor) cancel(id, dir, addr string, progress plan.Progress) *plan.Outcome {
+	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second+2*x.Config.PollInterval)
+	defer stop()
+	progress.Log(addr, "apply interrupted: cancelling slurm job "+id)
+	if out, err := exec.CommandContext(ctx, "scancel", id).CombinedOutput(); err != nil {
+		return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; scancel %s failed (%v: %s): the job may keep running, apply again to collect it", id, err, strings.TrimSpace(string(out)))}
+	}
+	st, err := x.wait(ctx, id, addr, progress)
+	if err != nil {
+		st = "CANCELLED"
+	}
+	msg := fmt.Sprintf("apply interrupted: slurm job %s cancelled (-cancel-on-interrupt), ended %s; apply again to resume", id, st)
+	if out, ok := readOutcome(outcomePath(dir, id)); ok {
+		if out.Status == state.StatusComplete {
+			return out
+		}
+		out.Status, out.Error = state.StatusPartial, msg+": "+out.Error
+		return out
+	}
+	return &plan.Outcome{Status: state.StatusPartial, Error: msg}
 }
 
 // jobDir is the run's directory under shared_dir: one per address and identity.
