@@ -62,6 +62,10 @@ func cmdRunJob(c *cli, args []string) int {
 		return exitError
 	}
 	jobID := os.Getenv("SLURM_JOB_ID")
+	if task := os.Getenv("SLURM_ARRAY_TASK_ID"); task != "" {
+		// A task of an array: apply knows it as ARRAYID_TASK.
+		jobID = os.Getenv("SLURM_ARRAY_JOB_ID") + "_" + task
+	}
 	fail := func(err error) int {
 		fmt.Fprintln(c.stderr, "Error:", err)
 		if werr := slurm.WriteOutcome(spec, jobID, &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}); werr != nil {

@@ -34,6 +34,9 @@ type Executor struct {
 	// CancelOnInterrupt cancels (scancel) the run's job when apply is interrupted, and
 	// the run ends partial; otherwise the job goes on and the next apply re-attaches.
 	CancelOnInterrupt bool
+
+	batch batcher
+	queue queue
 }
 
 // Execute implements plan.Executor: it re-attaches to job.Previous when Slurm still knows
@@ -91,7 +94,7 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 			return out, nil
 		}
 		msg := fmt.Sprintf("slurm job %s ended %s%s without an outcome", id, st, resubmitNote(st, resubmits))
-		if tail := logTail(filepath.Join(dir, "slurm-"+id+".out"), 20); tail != "" {
+		if tail := logTail(x.logPath(dir, id), 20); tail != "" {
 			msg += "; the end of its log:\n" + tail
 		}
 		return &plan.Outcome{Status: state.StatusFailed, Error: msg}, nil
@@ -148,23 +151,13 @@ func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume
 	if err := writeFileAtomic(specFile, b); err != nil {
 		return "", fmt.Errorf("slurm: write job spec: %w", err)
 	}
-	args := x.sbatchArgs(job, dir)
-	args = append(args, "--wrap", "exec "+shellQuote(x.Config.Evalplan)+" __run-job "+shellQuote(specFile))
-	out, err := exec.CommandContext(ctx, "sbatch", args...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("sbatch: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "ID" or "ID;CLUSTER"
-	if id == "" {
-		return "", fmt.Errorf("sbatch answered no job id")
-	}
-	return id, nil
+	return x.enqueue(&request{name: "evalplan:" + job.Spec.Address, spec: specFile, dir: dir})
 }
 
 // sbatchArgs are the executor block's settings as sbatch options.
-func (x *Executor) sbatchArgs(job *plan.Job, dir string) []string {
+func (x *Executor) sbatchArgs(name, output string) []string {
 	c := x.Config
-	args := []string{"--parsable", "--job-name", "evalplan:" + job.Spec.Address, "--output", filepath.Join(dir, "slurm-%j.out"), "--chdir", x.ConfigDir}
+	args := []string{"--parsable", "--job-name", name, "--output", output, "--chdir", x.ConfigDir}
 	for _, o := range []struct{ flag, v string }{
 		{"--partition", c.Partition}, {"--account", c.Account}, {"--qos", c.QOS},
 		{"--time", c.TimeLimit}, {"--mem", c.Mem}, {"--constraint", c.Constraint},
@@ -191,7 +184,7 @@ func (x *Executor) sbatchArgs(job *plan.Job, dir string) []string {
 func (x *Executor) wait(ctx context.Context, id, addr string, progress plan.Progress) (string, error) {
 	last := ""
 	for {
-		st, err := jobState(ctx, id)
+		st, err := x.jobState(ctx, id)
 		if err != nil {
 			return "", err
 		}
@@ -210,14 +203,13 @@ func (x *Executor) wait(ctx context.Context, id, addr string, progress plan.Prog
 	}
 }
 
-// jobState is the job's state: squeue while the job is queued or running, scontrol show
-// job once it left the queue (sacct needs slurmdbd), "GONE" when Slurm forgot it.
-func jobState(ctx context.Context, id string) (string, error) {
-	out, err := exec.CommandContext(ctx, "squeue", "-h", "-j", id, "-o", "%T").Output()
-	if st := strings.TrimSpace(string(out)); err == nil && st != "" {
-		return st, nil
+// jobState is the job's state: from the shared squeue listing while the job is queued or
+// running, scontrol show job when it is not there (just submitted, or left the queue) (sacct needs slurmdbd), "GONE" when Slurm forgot it.
+func (x *Executor) jobState(ctx context.Context, id string) (string, error) {
+	if st, ok, err := x.queued(ctx, id); err != nil || ok {
+		return st, err
 	}
-	out, err = exec.CommandContext(ctx, "scontrol", "-o", "show", "job", id).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "scontrol", "-o", "show", "job", id).CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
@@ -337,7 +329,7 @@ func Query(ctx context.Context, ids []string) (map[string]JobInfo, error) {
 	if len(ids) == 0 {
 		return got, nil
 	}
-	out, err := exec.CommandContext(ctx, "squeue", "-h", "-j", strings.Join(ids, ","), "-o", "%i|%T|%N|%M").Output()
+	out, err := exec.CommandContext(ctx, "squeue", "-h", "-r", "-j", strings.Join(ids, ","), "-o", "%i|%T|%N|%M").Output()
 	if err != nil && len(out) == 0 {
 		// squeue fails when every id left the queue ("Invalid job id specified").
 		return got, nil
