@@ -20,6 +20,7 @@ func cmdApply(c *cli, args []string) int {
 		forgetAll   bool
 		parallelism int
 		noCache     bool
+		cancelJobs  bool
 	)
 	fs := newFlagSet(c, "apply", "apply [options] [PLANFILE]")
 	f.registerVars(fs)
@@ -32,6 +33,7 @@ func cmdApply(c *cli, args []string) int {
 	fs.BoolVar(&forgetAll, "allow-forget-all", false, "let -auto-approve forget every run the state records")
 	fs.IntVar(&parallelism, "parallelism", 0, "graph nodes at work at once (default: the evalplan block's parallelism)")
 	fs.BoolVar(&noCache, "no-cache", false, "do not read or write the response cache")
+	fs.BoolVar(&cancelJobs, "cancel-on-interrupt", false, "on Ctrl-C, cancel the runs' cluster jobs (they end partial and resume); without it they keep running and the next apply re-attaches")
 	pos, code, ok := parseArgs(c, fs, args)
 	if !ok {
 		return code
@@ -68,6 +70,9 @@ func cmdApply(c *cli, args []string) int {
 	}
 	defer s.release()
 	l, st, exists := s.loaded, s.state, s.exists
+	if x, ok := l.engine.Executor.(*executors); ok && cancelJobs {
+		x.cancelOnInterrupt()
+	}
 
 	var p *plan.Plan
 	if saved != nil {

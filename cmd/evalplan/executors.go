@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
@@ -30,6 +31,15 @@ func executorsFor(cfg *config.Config) plan.Executor {
 	return x
 }
 
+// cancelOnInterrupt makes every cluster executor cancel its jobs when apply is interrupted.
+func (x *executors) cancelOnInterrupt() {
+	for _, e := range x.byBlock {
+		if s, ok := e.(*slurm.Executor); ok {
+			s.CancelOnInterrupt = true
+		}
+	}
+}
+
 // Execute implements plan.Executor.
 func (x *executors) Execute(ctx context.Context, job *plan.Job, progress plan.Progress) (*plan.Outcome, error) {
 	if e := x.byBlock[job.Run.Executor]; e != nil {
@@ -52,6 +62,10 @@ func cmdRunJob(c *cli, args []string) int {
 		return exitError
 	}
 	jobID := os.Getenv("SLURM_JOB_ID")
+	if task := os.Getenv("SLURM_ARRAY_TASK_ID"); task != "" {
+		// A task of an array: apply knows it as ARRAYID_TASK.
+		jobID = os.Getenv("SLURM_ARRAY_JOB_ID") + "_" + task
+	}
 	fail := func(err error) int {
 		fmt.Fprintln(c.stderr, "Error:", err)
 		if werr := slurm.WriteOutcome(spec, jobID, &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}); werr != nil {
@@ -63,6 +77,10 @@ func cmdRunJob(c *cli, args []string) int {
 	l, ok := c.load(&commonFlags{})
 	if !ok {
 		return fail(fmt.Errorf("the configuration in %s does not load on this node", spec.ConfigDir))
+	}
+	if n, _ := strconv.Atoi(os.Getenv("SLURM_RESTART_COUNT")); n > 0 {
+		// Requeued (scontrol requeue, preemption): carry on from the journal.
+		spec.Run.Resume = true
 	}
 	out, err := l.engine.RunRemote(c.ctx, l.cfg, spec.Run, nil)
 	if out == nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan/status"
 	"github.com/evalplan/evalplan/providers/container"
+	"github.com/evalplan/evalplan/providers/slurm"
 )
 
 // labelAddress is the label the container runner puts on each run's container.
@@ -95,6 +97,7 @@ func (w *monitorView) snapshot() (*status.Snapshot, error) {
 		return nil, err
 	}
 	w.containers(s)
+	w.jobs(s)
 	return s, nil
 }
 
@@ -143,6 +146,38 @@ func (w *monitorView) containers(s *status.Snapshot) {
 			}
 		}
 		s.Runs[i].Container = ct
+	}
+}
+
+// jobs fills in the live state, node and elapsed time of the runs' Slurm jobs: one squeue
+// call for all of them per refresh.
+func (w *monitorView) jobs(s *status.Snapshot) {
+	var ids []string
+	for _, r := range s.Runs {
+		if r.Job != nil && r.Status == "running" {
+			ids = append(ids, r.Job.ID)
+		}
+	}
+	fillJobs(w.c.ctx, s.Runs, ids)
+}
+
+// fillJobs asks squeue about ids once and fills in the runs' jobs.
+func fillJobs(ctx context.Context, runs []status.Run, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	info, err := slurm.Query(ctx, ids)
+	if err != nil {
+		return
+	}
+	for i := range runs {
+		if j := runs[i].Job; j != nil {
+			if in, ok := info[j.ID]; ok {
+				j.State, j.Node, j.Elapsed = in.State, in.Node, in.Elapsed
+			}
+		}
 	}
 }
 

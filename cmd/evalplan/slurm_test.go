@@ -19,3 +19,13 @@ func TestSlurmScripts(t *testing.T) {
 	}
 	testscript.Run(t, scriptParams(t, "testdata/slurm"))
 }
+
+// TestSlurmArray runs testdata/slurm-array/*.txtar (200 runs as one job array, about 5
+// minutes on the 2-CPU test cluster) after TestSlurmScripts, not beside it: its tasks would
+// hold the cluster's CPUs while the time-limit scripts wait for theirs.
+func TestSlurmArray(t *testing.T) {
+	if os.Getenv("EVALPLAN_TEST_SLURM") == "" {
+		t.Skip("no Slurm cluster: run .ci/services.sh (it exports EVALPLAN_TEST_SLURM=1)")
+	}
+	testscript.Run(t, scriptParams(t, "testdata/slurm-array"))
+}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/plan/status"
 	"github.com/hashicorp/hcl/v2"
 )
@@ -157,6 +159,7 @@ func (c *cli) statusState(r *status.Report, l *loaded) {
 		return
 	}
 	r.Add(status.Check{Section: status.SectionState, Name: name, Mark: status.Ready, Detail: status.DescribeState(r.State)})
+	c.statusJobs(r, st)
 	if held {
 		r.Lock = &h
 		r.Add(status.Check{Section: status.SectionState, Name: "lock", Mark: status.NotReady,
@@ -184,4 +187,22 @@ func unfinished(s status.StateSummary) string {
 		parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
 	}
 	return strings.Join(parts, ", ") + ": the next apply resumes interrupted and partial runs and re-runs failed ones"
+}
+
+// statusJobs adds a line for every run recorded as running with a cluster job: the job's
+// id, state, node and elapsed time from one squeue call.
+func (c *cli) statusJobs(r *status.Report, st *state.File) {
+	var runs []status.Run
+	var ids []string
+	for addr, res := range st.Resources {
+		if res.Type == "run" && res.Job != "" && res.Status == state.StatusRunning {
+			runs = append(runs, status.Run{Address: addr, Job: &status.ClusterJob{ID: res.Job}})
+			ids = append(ids, res.Job)
+		}
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Address < runs[j].Address })
+	fillJobs(c.ctx, runs, ids)
+	for _, run := range runs {
+		r.Add(status.Check{Section: status.SectionState, Name: run.Address, Mark: status.Info, Detail: "slurm job " + status.DescribeJob(*run.Job)})
+	}
 }

@@ -77,6 +77,19 @@ type Run struct {
 	Error string `json:"error,omitempty"`
 	// Container is filled in by the caller for container runs.
 	Container *Container `json:"container,omitempty"`
+	// Job is the cluster job state records for the run; the caller fills in its live
+	// state, node and elapsed time.
+	Job *ClusterJob `json:"job,omitempty"`
+}
+
+// ClusterJob is a run's cluster (Slurm) job.
+type ClusterJob struct {
+	ID string `json:"id"`
+	// State is the scheduler's state ("RUNNING", "PENDING"); "" when the job left the
+	// queue or was not asked about.
+	State   string `json:"state,omitempty"`
+	Node    string `json:"node,omitempty"`
+	Elapsed string `json:"elapsed,omitempty"`
 }
 
 // Container is the live state of a run's container.
@@ -87,6 +100,23 @@ type Container struct {
 	MemoryBytes    uint64   `json:"memory_bytes"`
 	ElapsedSeconds float64  `json:"elapsed_seconds"`
 	ExitCode       *int64   `json:"exit_code,omitempty"`
+}
+
+// clusterRuns adds the interrupted runs that have a cluster job to s.Runs: their jobs go on
+// without apply, so their journals still move.
+func (m *Monitor) clusterRuns(s *Snapshot, f *state.File, now time.Time) error {
+	for _, addr := range s.Interrupted {
+		r := f.Resources[addr]
+		if r.Job == "" {
+			continue
+		}
+		run, err := m.progress(addr, r, now)
+		if err != nil {
+			return err
+		}
+		s.Runs = append(s.Runs, run)
+	}
+	return nil
 }
 
 // Snapshot reads the lock holder, the state and the journals of the runs it shows. now is the
@@ -119,7 +149,7 @@ func (m *Monitor) Snapshot(now time.Time) (*Snapshot, error) {
 		}
 		sort.Strings(s.Interrupted)
 		if s.Ended == nil {
-			return s, nil
+			return s, m.clusterRuns(s, f, now)
 		}
 	}
 	for _, addr := range slices.Sorted(maps.Keys(f.Resources)) {
@@ -151,6 +181,9 @@ func inApply(r *state.Resource, h state.Holder, holding bool) bool {
 // progress reads one run's directory.
 func (m *Monitor) progress(addr string, r *state.Resource, now time.Time) (Run, error) {
 	run := Run{Address: addr, Status: string(r.Status), RunDir: r.RunDir, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Error: r.Error, Image: image(r)}
+	if r.Job != "" {
+		run.Job = &ClusterJob{ID: r.Job}
+	}
 	if r.RunDir == "" {
 		return run, nil
 	}

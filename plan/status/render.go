@@ -34,6 +34,9 @@ func WriteSnapshot(w io.Writer, s *Snapshot) error {
 		if c := r.Container; c != nil {
 			fmt.Fprintf(&b, "    container: %s\n", describeContainer(*c))
 		}
+		if j := r.Job; j != nil {
+			fmt.Fprintf(&b, "    slurm job: %s\n", DescribeJob(*j))
+		}
 		if r.Error != "" {
 			fmt.Fprintf(&b, "    error: %s\n", r.Error)
 		}
@@ -90,4 +93,19 @@ func describeContainer(c Container) string {
 		fmt.Fprintf(&b, ", memory %s", display.Bytes(int64(c.MemoryBytes)))
 	}
 	return b.String()
+}
+
+// DescribeJob is "1234 RUNNING on node07, 1:05" (or "1234, no longer queued").
+func DescribeJob(j ClusterJob) string {
+	if j.State == "" {
+		return j.ID + ", no longer queued"
+	}
+	s := j.ID + " " + j.State
+	if j.Node != "" {
+		s += " on " + j.Node
+	}
+	if j.Elapsed != "" {
+		s += ", " + j.Elapsed
+	}
+	return s
 }

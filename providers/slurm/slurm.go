@@ -31,6 +31,12 @@ type Executor struct {
 	Config *config.Executor
 	// ConfigDir is the configuration directory; the nodes must see it at the same path.
 	ConfigDir string
+	// CancelOnInterrupt cancels (scancel) the run's job when apply is interrupted, and
+	// the run ends partial; otherwise the job goes on and the next apply re-attaches.
+	CancelOnInterrupt bool
+
+	batch batcher
+	queue queue
 }
 
 // Execute implements plan.Executor: it re-attaches to job.Previous when Slurm still knows
@@ -61,30 +67,62 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 		}
 		st, err := x.wait(ctx, id, job.Spec.Address, progress)
 		if err != nil {
+			if ctx.Err() != nil && x.CancelOnInterrupt {
+				return x.cancel(id, dir, job.Spec.Address, progress), ctx.Err()
+			}
 			if ctx.Err() != nil {
 				return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; slurm job %s keeps running: apply again to collect it", id)}, ctx.Err()
 			}
 			return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, err
 		}
-		if out, ok := readOutcome(outcomePath(dir, id)); ok {
-			if st != "COMPLETED" && out.Status != state.StatusComplete {
-				// Cancelled or killed by the cluster while the run was writing its outcome.
-				out.Error = fmt.Sprintf("slurm job %s ended %s: %s", id, st, out.Error)
-			}
+		out, ok := readOutcome(outcomePath(dir, id))
+		if ok && out.Status == state.StatusComplete {
 			return out, nil
 		}
+		// The cluster ended the job (a run stopped by SIGTERM at its time limit writes a
+		// partial outcome first): resubmit, and the new job resumes from the journal.
 		if retryable(st) && resubmits < x.Config.MaxResubmits {
 			resubmits++
 			progress.Log(job.Spec.Address, fmt.Sprintf("slurm job %s ended %s; resubmitting (%d of %d), resuming from the journal", id, st, resubmits, x.Config.MaxResubmits))
 			id = ""
 			continue
 		}
-		msg := fmt.Sprintf("slurm job %s ended %s without an outcome", id, st)
-		if tail := logTail(filepath.Join(dir, "slurm-"+id+".out"), 20); tail != "" {
+		if ok {
+			if st != "COMPLETED" {
+				out.Error = fmt.Sprintf("slurm job %s ended %s%s: %s", id, st, resubmitNote(st, resubmits), out.Error)
+			}
+			return out, nil
+		}
+		msg := fmt.Sprintf("slurm job %s ended %s%s without an outcome", id, st, resubmitNote(st, resubmits))
+		if tail := logTail(x.logPath(dir, id), 20); tail != "" {
 			msg += "; the end of its log:\n" + tail
 		}
 		return &plan.Outcome{Status: state.StatusFailed, Error: msg}, nil
 	}
+}
+
+// cancel cancels job id after apply was interrupted, waits (boundedly) for it to end and
+// returns the run's outcome: partial with what the run finished, which the next apply resumes.
+func (x *Executor) cancel(id, dir, addr string, progress plan.Progress) *plan.Outcome {
+	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second+2*x.Config.PollInterval)
+	defer stop()
+	progress.Log(addr, "apply interrupted: cancelling slurm job "+id)
+	if out, err := exec.CommandContext(ctx, "scancel", id).CombinedOutput(); err != nil {
+		return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; scancel %s failed (%v: %s): the job may keep running, apply again to collect it", id, err, strings.TrimSpace(string(out)))}
+	}
+	st, err := x.wait(ctx, id, addr, progress)
+	if err != nil {
+		st = "CANCELLED"
+	}
+	msg := fmt.Sprintf("apply interrupted: slurm job %s cancelled (-cancel-on-interrupt), ended %s; apply again to resume", id, st)
+	if out, ok := readOutcome(outcomePath(dir, id)); ok {
+		if out.Status == state.StatusComplete {
+			return out
+		}
+		out.Status, out.Error = state.StatusPartial, msg+": "+out.Error
+		return out
+	}
+	return &plan.Outcome{Status: state.StatusPartial, Error: msg}
 }
 
 // jobDir is the run's directory under shared_dir: one per address and identity.
@@ -113,23 +151,13 @@ func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume
 	if err := writeFileAtomic(specFile, b); err != nil {
 		return "", fmt.Errorf("slurm: write job spec: %w", err)
 	}
-	args := x.sbatchArgs(job, dir)
-	args = append(args, "--wrap", "exec "+shellQuote(x.Config.Evalplan)+" __run-job "+shellQuote(specFile))
-	out, err := exec.CommandContext(ctx, "sbatch", args...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("sbatch: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "ID" or "ID;CLUSTER"
-	if id == "" {
-		return "", fmt.Errorf("sbatch answered no job id")
-	}
-	return id, nil
+	return x.enqueue(&request{name: "evalplan:" + job.Spec.Address, spec: specFile, dir: dir})
 }
 
 // sbatchArgs are the executor block's settings as sbatch options.
-func (x *Executor) sbatchArgs(job *plan.Job, dir string) []string {
+func (x *Executor) sbatchArgs(name, output string) []string {
 	c := x.Config
-	args := []string{"--parsable", "--job-name", "evalplan:" + job.Spec.Address, "--output", filepath.Join(dir, "slurm-%j.out"), "--chdir", x.ConfigDir}
+	args := []string{"--parsable", "--job-name", name, "--output", output, "--chdir", x.ConfigDir}
 	for _, o := range []struct{ flag, v string }{
 		{"--partition", c.Partition}, {"--account", c.Account}, {"--qos", c.QOS},
 		{"--time", c.TimeLimit}, {"--mem", c.Mem}, {"--constraint", c.Constraint},
@@ -156,7 +184,7 @@ func (x *Executor) sbatchArgs(job *plan.Job, dir string) []string {
 func (x *Executor) wait(ctx context.Context, id, addr string, progress plan.Progress) (string, error) {
 	last := ""
 	for {
-		st, err := jobState(ctx, id)
+		st, err := x.jobState(ctx, id)
 		if err != nil {
 			return "", err
 		}
@@ -175,14 +203,13 @@ func (x *Executor) wait(ctx context.Context, id, addr string, progress plan.Prog
 	}
 }
 
-// jobState is the job's state: squeue while the job is queued or running, scontrol show
-// job once it left the queue (sacct needs slurmdbd), "GONE" when Slurm forgot it.
-func jobState(ctx context.Context, id string) (string, error) {
-	out, err := exec.CommandContext(ctx, "squeue", "-h", "-j", id, "-o", "%T").Output()
-	if st := strings.TrimSpace(string(out)); err == nil && st != "" {
-		return st, nil
+// jobState is the job's state: from the shared squeue listing while the job is queued or
+// running, scontrol show job when it is not there (just submitted, or left the queue) (sacct needs slurmdbd), "GONE" when Slurm forgot it.
+func (x *Executor) jobState(ctx context.Context, id string) (string, error) {
+	if st, ok, err := x.queued(ctx, id); err != nil || ok {
+		return st, err
 	}
-	out, err = exec.CommandContext(ctx, "scontrol", "-o", "show", "job", id).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "scontrol", "-o", "show", "job", id).CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
@@ -198,6 +225,14 @@ func jobState(ctx context.Context, id string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("scontrol show job %s: no JobState", id)
+}
+
+// resubmitNote says, for a job the cluster ended, that no resubmission is left.
+func resubmitNote(st string, resubmits int) string {
+	if !retryable(st) {
+		return ""
+	}
+	return fmt.Sprintf(" (after %d resubmissions; max_resubmits reached)", resubmits)
 }
 
 func terminal(st string) bool {
@@ -275,3 +310,36 @@ func logTail(path string, lines int) string {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// JobInfo is what squeue says about one job.
+type JobInfo struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	// Node is the job's node list, "" while it waits.
+	Node string `json:"node,omitempty"`
+	// Elapsed is squeue's run time, such as "1:05" or "1-02:03:04".
+	Elapsed string `json:"elapsed,omitempty"`
+}
+
+// Query asks squeue about ids in one call and returns what it knows by job id; jobs that
+// left the queue are absent. It runs one squeue however many ids there are, so monitors
+// can call it on every refresh.
+func Query(ctx context.Context, ids []string) (map[string]JobInfo, error) {
+	got := map[string]JobInfo{}
+	if len(ids) == 0 {
+		return got, nil
+	}
+	out, err := exec.CommandContext(ctx, "squeue", "-h", "-r", "-j", strings.Join(ids, ","), "-o", "%i|%T|%N|%M").Output()
+	if err != nil && len(out) == 0 {
+		// squeue fails when every id left the queue ("Invalid job id specified").
+		return got, nil
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 4 {
+			continue
+		}
+		got[f[0]] = JobInfo{ID: f[0], State: f[1], Node: f[2], Elapsed: f[3]}
+	}
+	return got, nil
+}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 )
 
@@ -14,8 +13,7 @@ func TestSbatchArgs(t *testing.T) {
 		Partition: "gpu", Account: "eval", TimeLimit: "02:00:00", Mem: "32G", GPUsPerNode: 1, CPUsPerTask: 8,
 		Exclusive: true, SbatchArgs: []string{"--reservation=r1"},
 	}}
-	job := &plan.Job{Spec: &plan.RunSpec{Address: `suite.q.run["native.gsm8k"]["m"]`}}
-	got := x.sbatchArgs(job, "/shared/jobs/x")
+	got := x.sbatchArgs(`evalplan:suite.q.run["native.gsm8k"]["m"]`, "/shared/jobs/x/slurm-%j.out")
 	want := []string{
 		"--parsable", "--job-name", `evalplan:suite.q.run["native.gsm8k"]["m"]`, "--output", "/shared/jobs/x/slurm-%j.out", "--chdir", "/cfg",
 		"--partition=gpu", "--account=eval", "--time=02:00:00", "--mem=32G", "--gpus-per-node=1", "--cpus-per-task=8",
