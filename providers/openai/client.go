@@ -236,16 +236,17 @@ func rawKey(req *Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := rawBody(req.Body)
+	body, err := CanonicalBody(req.Body)
 	if err != nil {
 		return nil, err
 	}
 	return append([]byte(rawPrefix+path+" "), body...), nil
 }
 
-// rawBody is b re-encoded with sorted keys and without stream and stream_options. Numbers
-// keep their text.
-func rawBody(b []byte) ([]byte, error) {
+// CanonicalBody is a request body b re-encoded with sorted keys and without the transport
+// fields stream and stream_options: two bodies asking the same are equal. Numbers keep their
+// text.
+func CanonicalBody(b []byte) ([]byte, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var m map[string]any
@@ -329,7 +330,7 @@ func (c *Client) doRaw(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := rawBody(req.Body)
+	body, err := CanonicalBody(req.Body)
 	if err != nil {
 		return nil, err
 	}

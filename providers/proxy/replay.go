@@ -2,13 +2,14 @@ package proxy
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/evalplan/evalplan/providers/openai"
 )
 
 // Replay holds the answered requests of earlier attempts of a run, read from their request
@@ -50,18 +51,10 @@ func ReadReplay(path string) (Replay, error) {
 	}
 }
 
-// replayKey identifies a request: its path and its body without transport fields (stream,
-// stream_options), keys sorted, numbers as written.
+// replayKey identifies a request: its path and its canonical body (openai.CanonicalBody,
+// the response cache's notion of the same request).
 func replayKey(path string, body []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return "", err
-	}
-	delete(m, "stream")
-	delete(m, "stream_options")
-	b, err := json.Marshal(m)
+	b, err := openai.CanonicalBody(body)
 	if err != nil {
 		return "", err
 	}

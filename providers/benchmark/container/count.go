@@ -1,15 +1,12 @@
 package container
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -34,59 +31,14 @@ func DefaultCounters() []Counter { return []Counter{SamplesFiles{}, ResponseStat
 // its subtasks: with limit_samples = 2, 57 × 2 = 114.
 type SamplesFiles struct{}
 
-// Count implements Counter.
+// Count implements Counter: the samples ReadLMEvalSamples reads, one per doc_id of each
+// (sub)task — the same reader that writes the run's journal.
 func (SamplesFiles) Count(runDir string, since time.Time) (int, bool, error) {
-	n, files := 0, 0
-	err := filepath.WalkDir(runDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		name := d.Name()
-		if !strings.HasPrefix(name, "samples_") || !strings.HasSuffix(name, ".jsonl") {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil || info.ModTime().Before(since.Add(-time.Second)) {
-			return err
-		}
-		lines, err := countSamples(path)
-		n, files = n+lines, files+1
-		return err
-	})
+	recs, ok, err := ReadLMEvalSamples(runDir, since)
 	if err != nil {
 		return 0, false, fmt.Errorf("count samples: %w", err)
 	}
-	return n, files > 0, nil
-}
-
-// countSamples counts the distinct doc_id values of an lm-eval samples file.
-func countSamples(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 256<<20)
-	n := 0
-	seen := map[string]bool{}
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var s struct {
-			DocID json.RawMessage `json:"doc_id"`
-		}
-		if json.Unmarshal(line, &s) == nil && len(s.DocID) > 0 {
-			if seen[string(s.DocID)] {
-				continue
-			}
-			seen[string(s.DocID)] = true
-		}
-		n++
-	}
-	return n, sc.Err()
+	return len(recs), ok, nil
 }
 
 // MetricsFile is the file in which nemo-evaluator's adapter records the requests it passed
