@@ -24,6 +24,8 @@ nemo_data=${EVALPLAN_BENCHMARK_DATA:-../shared/data/benchmarks}
 if [ ! -f "$nemo_data/gsm8k_test.jsonl" ] || [ ! -d "$nemo_data/mmlu/test" ]; then
   echo "benchmark data not found in $nemo_data (want gsm8k_test.jsonl, mmlu/test, mmlu/dev):" >&2
   echo "check out shared/ beside the clone or set EVALPLAN_BENCHMARK_DATA" >&2
+  # Off CI the real-harness tests then skip; CI always has shared/ and must run them.
+  if [ "${CI:-}" != true ]; then echo "skipping the NeMo images: their tests will skip"; return 0; fi
   return 1
 fi
 # The key: the recipe's files and the data files, by relative path and content.

@@ -13,7 +13,9 @@ nemo_runtime_setup() {
   local recipe=.ci/nemo-real data=${EVALPLAN_BENCHMARK_DATA:-../shared/data/benchmarks}
   local py="" cand key dir log=.ci/artifacts/nemo-runtime.log
   if [ ! -f "$data/gsm8k_test.jsonl" ] || [ ! -d "$data/mmlu/test" ]; then
-    echo "benchmark data not found in $data: the venv runtime's real-harness test will skip" >&2
+    echo "benchmark data not found in $data: check out shared/ beside the clone or set EVALPLAN_BENCHMARK_DATA" >&2
+    [ "${CI:-}" = true ] && return 1
+    echo "the venv runtime's real-harness test will skip"
     return 0
   fi
   for cand in python3.11 python3.12 python3.13 python3.10 python3; do
