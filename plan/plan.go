@@ -350,7 +350,10 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 		a.Action, a.Prior = ActionRerun, res.Identity
 		a.Changes = DiffInputs(Inputs(res.Inputs), in)
 		a.Reason = "identity changed"
-		if r.Identity == "" {
+		switch {
+		case r.runtimePending():
+			a.Reason = ReasonKnownAfterPrepare
+		case r.Identity == "":
 			a.Reason = "dataset identity known after fetch"
 		}
 		if from, ok := byIdentity[r.Identity]; ok && r.Identity != "" {
@@ -373,6 +376,11 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 	}
 	return a
 }
+
+// ReasonKnownAfterPrepare is the reason of a recorded run whose environment is not
+// prepared: apply prepares it, then compares the identity with the recorded one and runs
+// only when it differs.
+const ReasonKnownAfterPrepare = "identity known after the environment is prepared"
 
 // ReasonArtifactsAbsent is the reason of a complete run whose recorded result is up to
 // date but whose run directory (results.json, samples.jsonl) is not present here.

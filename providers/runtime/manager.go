@@ -42,6 +42,15 @@ type Manager struct {
 	// Environ is the environment of the installers and of Python discovery (PATH,
 	// EVALPLAN_PYTHON, proxies, PIP_* settings); nil means the process environment.
 	Environ []string
+	// Python is the interpreter environments are made with; nil means the one FindPython
+	// discovers in Environ (a caller that plans many runs finds it once and sets it).
+	Python *Interpreter
+}
+
+// Interpreter is a Python of a supported version.
+type Interpreter struct {
+	// Path is the executable, Version its "3.N".
+	Path, Version string
 }
 
 // Env is a prepared environment.
@@ -73,10 +82,11 @@ func (m *Manager) Prepare(ctx context.Context, pkgs []string, say func(string)) 
 		return nil, errors.New("prepare a Python environment: no packages")
 	}
 	pkgs = slices.Sorted(slices.Values(pkgs))
-	py, ver, err := m.python(ctx)
+	ip, err := m.interpreter(ctx)
 	if err != nil {
 		return nil, err
 	}
+	py, ver := ip.Path, ip.Version
 	key := specKey(pkgs, ver)
 	dir := filepath.Join(m.Dir, key)
 	if err := os.MkdirAll(m.Dir, 0o755); err != nil {
@@ -117,6 +127,21 @@ func (m *Manager) Prepare(ctx context.Context, pkgs []string, say func(string)) 
 	_ = os.Remove(link)
 	_ = os.Symlink(key, link)
 	say(fmt.Sprintf("prepared the Python %s environment %s (%s) in %s", ver, dir, strings.Join(pkgs, " "), time.Since(start).Round(time.Second)))
+	return env, nil
+}
+
+// Lookup returns the prepared environment of pkgs, the one Prepare would return, without
+// installing anything; nil when it is not prepared (or only partly). It fails only when no
+// supported Python is found.
+func (m *Manager) Lookup(ctx context.Context, pkgs []string) (*Env, error) {
+	ip, err := m.interpreter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env, err := Open(filepath.Join(m.Dir, specKey(slices.Sorted(slices.Values(pkgs)), ip.Version)))
+	if err != nil {
+		return nil, nil
+	}
 	return env, nil
 }
 
@@ -205,8 +230,26 @@ func (m *Manager) lookPath(name string) (string, error) {
 	return "", exec.ErrNotFound
 }
 
-// python finds an interpreter of a supported version: EVALPLAN_PYTHON, else the first of
-// python3.11, python3.12, python3.13, python3.10, python3 on PATH.
+// interpreter is m.Python, else the one FindPython discovers.
+func (m *Manager) interpreter(ctx context.Context) (*Interpreter, error) {
+	if m.Python != nil {
+		return m.Python, nil
+	}
+	return m.FindPython(ctx)
+}
+
+// FindPython finds an interpreter of a supported version: EVALPLAN_PYTHON, else the first
+// of python3.11, python3.12, python3.13, python3.10, python3 on the PATH of Environ. The
+// error says what to install.
+func (m *Manager) FindPython(ctx context.Context) (*Interpreter, error) {
+	p, v, err := m.python(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Interpreter{Path: p, Version: v}, nil
+}
+
+// python finds an interpreter of a supported version (FindPython).
 func (m *Manager) python(ctx context.Context) (path, version string, err error) {
 	cands := []string{"python3.11", "python3.12", "python3.13", "python3.10", "python3"}
 	if p := m.getenv(PythonVar); p != "" {
