@@ -224,6 +224,13 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	if err != nil {
 		return failed(err), nil
 	}
+	// Evaluator processes of a venv attempt whose apply was killed would still write into the
+	// run directory: stop them before this attempt starts, whichever its runtime.
+	if msg, err := cleanupLeftover(ctx, runDir, r.stopGrace()); err != nil {
+		return failed(fmt.Errorf("%s: %w", spec.Address, err)), ctx.Err()
+	} else if msg != "" {
+		progress.Log(spec.Address, msg)
+	}
 	if r.runtime(spec) == config.RuntimeVenv {
 		return r.runInVenv(ctx, spec, runDir, progress) // venv.go
 	}

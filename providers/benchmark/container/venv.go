@@ -224,7 +224,8 @@ func (r *Runner) venvEnviron(env *runtime.Env, opts *runOpts) []string {
 }
 
 // runProcess runs nemo-evaluator run_eval in the environment under the run's timeout, in a
-// scratch working directory, with its own adapter port.
+// scratch working directory, with its own adapter port, recorded in runDir while it runs
+// (cleanupLeftover).
 func (r *Runner) runProcess(ctx context.Context, spec *plan.RunSpec, env *runtime.Env, runDir, configPath string, environ []string, logs io.Writer) (int64, error) {
 	if t := spec.Params.Timeout; t != nil && *t > 0 {
 		var cancel context.CancelFunc
@@ -242,7 +243,7 @@ func (r *Runner) runProcess(ctx context.Context, spec *plan.RunSpec, env *runtim
 	}
 	defer os.RemoveAll(work)
 	environ = append(environ, fmt.Sprintf("%s=%d", AdapterPortVar, port))
-	code, err := runGroup(ctx, env.Bin("nemo-evaluator"), []string{"run_eval", "--run_config", configPath}, work, environ, logs, r.stopGrace())
+	code, err := runGroup(ctx, env.Bin("nemo-evaluator"), []string{"run_eval", "--run_config", configPath}, work, environ, logs, r.stopGrace(), runDir)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return code, errTimeout
 	}
