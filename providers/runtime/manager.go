@@ -318,8 +318,22 @@ func (m *Manager) install(ctx context.Context, py, dir string, pkgs []string, sa
 	return nil
 }
 
+// seed reports whether a distribution is one an installer may put in every environment of
+// its own accord: `python -m venv` installs pip (and, before Python 3.12, setuptools), uv
+// none.
+func seed(name string) bool {
+	switch name {
+	case "pip", "setuptools", "wheel":
+		return true
+	}
+	return false
+}
+
 // resolvedLock lists the environment's installed distributions with the digest of each
-// RECORD (the list of its files and their hashes), sorted.
+// RECORD (the list of its files and their hashes), sorted. An installer's seed (pip,
+// setuptools, wheel) that no installed distribution requires is left out: it is how the
+// environment was made, not what its packages resolve to, so that pip and uv give the same
+// lock.
 func resolvedLock(dir string) ([]byte, error) {
 	records, err := filepath.Glob(filepath.Join(dir, "lib", "python3*", "site-packages", "*.dist-info", "RECORD"))
 	if err != nil {
@@ -327,6 +341,13 @@ func resolvedLock(dir string) ([]byte, error) {
 	}
 	if len(records) == 0 {
 		return nil, fmt.Errorf("%s has no installed distributions", dir)
+	}
+	required := map[string]bool{}
+	for _, r := range records {
+		meta, _ := os.ReadFile(filepath.Join(filepath.Dir(r), "METADATA"))
+		for _, name := range requires(meta) {
+			required[name] = true
+		}
 	}
 	lines := make([]string, 0, len(records))
 	for _, r := range records {
@@ -336,23 +357,63 @@ func resolvedLock(dir string) ([]byte, error) {
 		}
 		name := strings.TrimSuffix(filepath.Base(filepath.Dir(r)), ".dist-info")
 		n, v, _ := strings.Cut(name, "-")
+		n = normalize(n)
+		if seed(n) && !required[n] {
+			continue
+		}
 		sum := sha256.Sum256(recordContent(b))
-		lines = append(lines, fmt.Sprintf("%s==%s sha256:%s", strings.ToLower(strings.ReplaceAll(n, "_", "-")), v, hex.EncodeToString(sum[:])))
+		lines = append(lines, fmt.Sprintf("%s==%s sha256:%s", n, v, hex.EncodeToString(sum[:])))
 	}
 	slices.Sort(lines)
 	return []byte(strings.Join(lines, "\n") + "\n"), nil
 }
 
+// requires lists the normalized names a distribution's METADATA requires, leaving out the
+// requirements of its extras (installed only when asked for).
+func requires(meta []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(meta), "\n") {
+		req, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "Requires-Dist:")
+		if !ok {
+			if strings.TrimSpace(l) == "" {
+				break // the headers end; the description follows
+			}
+			continue
+		}
+		if _, marker, _ := strings.Cut(req, ";"); strings.Contains(marker, "extra ") || strings.Contains(marker, "extra==") {
+			continue
+		}
+		req = strings.TrimSpace(req)
+		end := strings.IndexFunc(req, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+		})
+		if end >= 0 {
+			req = req[:end]
+		}
+		if req != "" {
+			out = append(out, normalize(req))
+		}
+	}
+	return out
+}
+
+// normalize is a distribution's name as the lock writes it: lower case, "_" and "." as "-".
+func normalize(name string) string {
+	return strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(name))
+}
+
 // recordContent is a RECORD without the lines that depend on where or how the environment
 // was installed: scripts (whose shebang holds the venv's path, "../../../bin/..."), and the
-// installer's own files (INSTALLER says pip or uv; RECORD, REQUESTED, direct_url.json).
+// installer's own files (INSTALLER says pip or uv; RECORD, REQUESTED, direct_url.json, and
+// uv's uv_cache.json).
 func recordContent(b []byte) []byte {
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimRight(l, "\r") // pip ends RECORD's lines with CRLF, uv with LF
 		path, _, _ := strings.Cut(l, ",")
 		base := path[strings.LastIndex(path, "/")+1:]
 		if l == "" || strings.HasPrefix(path, "../") || strings.Contains(path, "__pycache__") ||
-			strings.Contains(path, ".dist-info/") && slices.Contains([]string{"INSTALLER", "RECORD", "REQUESTED", "direct_url.json"}, base) {
+			strings.Contains(path, ".dist-info/") && slices.Contains([]string{"INSTALLER", "RECORD", "REQUESTED", "direct_url.json", "uv_cache.json"}, base) {
 			continue
 		}
 		out = append(out, l)
