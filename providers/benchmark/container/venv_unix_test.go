@@ -11,8 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/state"
 )
 
 // leftover starts a long-lived process group in runDir as a venv run starts nemo-evaluator
@@ -163,4 +167,40 @@ func TestCleanupLeftoverProcesses(t *testing.T) {
 			t.Errorf("cleanupLeftover = %q, %v", msg, err)
 		}
 	})
+}
+
+// progressLines is a plan.Progress keeping Log lines.
+type progressLines struct {
+	plan.NopProgress
+	mu    sync.Mutex
+	lines []string
+}
+
+func (p *progressLines) Log(_, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lines = append(p.lines, msg)
+}
+
+// Run stops the leftover before anything else, whatever the run's runtime, and says so.
+func TestRunStopsLeftoverProcesses(t *testing.T) {
+	runDir := t.TempDir()
+	_, child, done := leftover(t, runDir, `sleep 300 & echo $!; wait`)
+	progress := &progressLines{}
+	// A run without a task has no image: it fails, after the leftover is stopped.
+	out, err := (&Runner{StopGrace: 5 * time.Second}).Run(context.Background(), &plan.RunSpec{Address: "suite.s.run[\"x\"][\"a\"]", RunDir: runDir}, progress)
+	if err != nil || out.Status != state.StatusFailed {
+		t.Fatalf("Run = %+v, %v", out, err)
+	}
+	if len(progress.lines) == 0 || !strings.HasPrefix(progress.lines[0], "stopped 2 leftover evaluator process(es)") {
+		t.Errorf("progress: %q", progress.lines)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the leader still runs")
+	}
+	if alive(child) {
+		t.Error("the child still runs")
+	}
 }
