@@ -35,6 +35,14 @@ type ServicePlanner interface {
 	PlanService(ctx context.Context, ep *config.Endpoint) (settings, warnings []string)
 }
 
+// ServiceMetrics is implemented by Services that know where a started managed endpoint's
+// server serves Prometheus metrics (NIM: /v1/metrics); the engine hands it to runners as
+// the endpoint's MetricsURL.
+type ServiceMetrics interface {
+	// MetricsURL is the metrics URL of ep's server at the base URL Start returned.
+	MetricsURL(ep *config.Endpoint, base string) string
+}
+
 // servicePool is the ServerPool of an apply: it reference-counts managed endpoints during an apply: the first run that needs
 // an endpoint starts it, the last one to finish stops it (unless keep_running).
 type servicePool struct {
@@ -82,6 +90,15 @@ func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string,
 	}
 	s.refs++
 	return s.url, nil
+}
+
+// MetricsURL is where ep's server at base serves metrics, when the Services know (see
+// ServiceMetrics); "" otherwise.
+func (p *servicePool) MetricsURL(ep *config.Endpoint, base string) string {
+	if m, ok := p.svc.(ServiceMetrics); ok && ep.Managed() {
+		return m.MetricsURL(ep, base)
+	}
+	return ""
 }
 
 // Release drops one reference to ep, stopping it when none is left and it is not kept running.

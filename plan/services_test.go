@@ -31,8 +31,8 @@ func (f *fakeServices) Stop(_ context.Context, ep *config.Endpoint) error {
 func TestServicePoolRefcount(t *testing.T) {
 	svc := &fakeServices{}
 	pool := newServicePool(svc)
-	ep := &config.Endpoint{Name: "v", Server: &config.VLLM{}}
-	keep := &config.Endpoint{Name: "k", Server: &config.VLLM{KeepRunning: true}}
+	ep := &config.Endpoint{Name: "v", Server: &config.ManagedServer{}}
+	keep := &config.Endpoint{Name: "k", Server: &config.ManagedServer{KeepRunning: true}}
 	ext := &config.Endpoint{Name: "x", URL: "http://h/v1"}
 	ctx := context.Background()
 

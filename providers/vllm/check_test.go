@@ -38,7 +38,7 @@ func TestCheck(t *testing.T) {
 		{name: "no managed endpoint needed", want: nil},
 		{
 			name:      "vllm not on PATH",
-			services:  []*config.Endpoint{{Name: "m", Model: "org/m", Server: &config.VLLM{Runtime: "process"}}},
+			services:  []*config.Endpoint{{Name: "m", Model: "org/m", Server: &config.ManagedServer{Runtime: "process"}}},
 			inventory: noNVML,
 			want: []line{
 				{plan.SectionEndpoints, "endpoint.m", plan.MarkNotReady, installVLLM},
@@ -59,7 +59,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:      "command missing, gpu without enough free memory",
-			services:  []*config.Endpoint{withGPU(&config.Endpoint{Name: "m", Server: &config.VLLM{Runtime: "process", Command: []string{"./server", "--port", "{port}"}}}, "all")},
+			services:  []*config.Endpoint{withGPU(&config.Endpoint{Name: "m", Server: &config.ManagedServer{Runtime: "process", Command: []string{"./server", "--port", "{port}"}}}, "all")},
 			inventory: twoGPUs,
 			want: []line{
 				{plan.SectionEndpoints, "endpoint.m", plan.MarkNotReady, "install it, or fix command in the vllm block"},
@@ -70,7 +70,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:      "docker runtime without a daemon",
-			services:  []*config.Endpoint{{Name: "d", Model: "org/m", Server: &config.VLLM{Runtime: "docker"}}},
+			services:  []*config.Endpoint{{Name: "d", Model: "org/m", Server: &config.ManagedServer{Runtime: "docker"}}},
 			inventory: noNVML,
 			environ:   []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"},
 			want: []line{

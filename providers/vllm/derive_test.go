@@ -200,7 +200,7 @@ func TestDerive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.model+"/"+tt.gpus, func(t *testing.T) {
-			got, reasons, err := Derive(testModel(t, tt.model), testInventory(tt.gpus), config.VLLM{})
+			got, reasons, err := Derive(testModel(t, tt.model), testInventory(tt.gpus), config.ManagedServer{})
 			checkDerived(t, got, reasons, err, tt.want, tt.reasons, tt.wantErr)
 		})
 	}
@@ -211,16 +211,16 @@ func TestDerive(t *testing.T) {
 func TestDeriveUserWins(t *testing.T) {
 	tests := []struct {
 		name, model, gpus string
-		user              config.VLLM
+		user              config.ManagedServer
 		want              Settings
 		reasons           []string
 		wantErr           string
 	}{
 		{name: "everything set", model: "llama-3-70b", gpus: "8x80",
-			user: config.VLLM{TensorParallelSize: 8, GPUMemoryUtilization: 0.8, MaxModelLen: 4096, ExtraArgs: []string{"--max-num-seqs", "64"}},
+			user: config.ManagedServer{TensorParallelSize: 8, GPUMemoryUtilization: 0.8, MaxModelLen: 4096, ExtraArgs: []string{"--max-num-seqs", "64"}},
 			want: Settings{TensorParallelSize: 8, GPUMemoryUtilization: 0.8, MaxModelLen: 4096, MaxNumSeqs: 64, KVCacheTokens: 1194675}},
 		{name: "max_model_len set keeps a long context", model: "llama-3.1-8b", gpus: "1x24",
-			user: config.VLLM{MaxModelLen: 16384},
+			user: config.ManagedServer{MaxModelLen: 16384},
 			want: Settings{TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 16384, MaxNumSeqs: 18, KVCacheTokens: 38035},
 			reasons: []string{
 				"tensor_parallel_size = 1: 15 GiB of bf16 weights with 4.0 GiB of KV cache fit one 24 GiB GPU at 0.90",
@@ -228,13 +228,13 @@ func TestDeriveUserWins(t *testing.T) {
 				"max_num_seqs = 18: the KV cache holds 18 sequences of 2048 tokens",
 			}},
 		{name: "flags in extra_args count as set", model: "qwen2.5-0.5b", gpus: "8x80",
-			user: config.VLLM{ExtraArgs: []string{"--tensor-parallel-size=2", "--gpu_memory_utilization", "0.5", "--max-model-len=4096", "--max-num-seqs=32"}},
+			user: config.ManagedServer{ExtraArgs: []string{"--tensor-parallel-size=2", "--gpu_memory_utilization", "0.5", "--max-model-len=4096", "--max-num-seqs=32"}},
 			want: Settings{TensorParallelSize: 2, GPUMemoryUtilization: 0.5, MaxModelLen: 4096, MaxNumSeqs: 32, KVCacheTokens: 6560584}},
 		{name: "tensor_parallel_size too small", model: "llama-3-70b", gpus: "8x80",
-			user:    config.VLLM{TensorParallelSize: 1},
+			user:    config.ManagedServer{TensorParallelSize: 1},
 			wantErr: "tensor_parallel_size = 1: 131 GiB of bf16 weights and 10 GiB of KV cache (32768 tokens) do not fit 1 × 80 GiB GPU at 0.90 (70 GiB usable per GPU); raise tensor_parallel_size, or remove it to derive it"},
 		{name: "tensor_parallel_size above the GPUs", model: "qwen2.5-0.5b", gpus: "1x24",
-			user:    config.VLLM{TensorParallelSize: 2},
+			user:    config.ManagedServer{TensorParallelSize: 2},
 			wantErr: "tensor_parallel_size = 2 needs 2 GPUs; the gpu block has 1"},
 	}
 	for _, tt := range tests {

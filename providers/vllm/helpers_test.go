@@ -68,7 +68,7 @@ func managed(name, helper string, args ...string) *config.Endpoint {
 	cmd := append([]string{os.Args[0], "-addr", "127.0.0.1:{port}", "-models", "sim-model"}, args...)
 	return &config.Endpoint{
 		Name: name, Model: "sim-model", Type: "chat",
-		Server: &config.VLLM{
+		Server: &config.ManagedServer{
 			Runtime: "process", Command: cmd,
 			Env:          map[string]string{helperEnv: helper},
 			StartTimeout: time.Minute,

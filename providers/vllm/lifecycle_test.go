@@ -22,12 +22,12 @@ func TestLifecycle(t *testing.T) {
 		do   func(t *testing.T)
 		want ServerStatus
 	}{
-		{"before", func(*testing.T) {}, ServerStatus{Endpoint: "sim", State: StateStopped, Runtime: "process"}},
+		{"before", func(*testing.T) {}, ServerStatus{Endpoint: "sim", Kind: "vllm", State: StateStopped, Runtime: "process"}},
 		{"started", func(t *testing.T) {
 			if _, err := p.StartKept(ctx, ep); err != nil {
 				t.Fatal(err)
 			}
-		}, ServerStatus{Endpoint: "sim", State: StateRunning, Runtime: "process", Kept: true, Current: true}},
+		}, ServerStatus{Endpoint: "sim", Kind: "vllm", State: StateRunning, Runtime: "process", Kept: true, Current: true}},
 		{"an apply reuses it and leaves it running", func(t *testing.T) {
 			apply := &Provider{Dir: p.Dir, PollInterval: p.PollInterval}
 			url, err := apply.Start(ctx, ep)
@@ -40,10 +40,10 @@ func TestLifecycle(t *testing.T) {
 			if err := apply.Stop(ctx, ep); err != nil {
 				t.Fatal(err)
 			}
-		}, ServerStatus{Endpoint: "sim", State: StateRunning, Runtime: "process", Kept: true, Current: true}},
+		}, ServerStatus{Endpoint: "sim", Kind: "vllm", State: StateRunning, Runtime: "process", Kept: true, Current: true}},
 		{"another launch is not current", func(t *testing.T) {
 			ep.Server.ExtraArgs = []string{"--seed", "2"}
-		}, ServerStatus{Endpoint: "sim", State: StateRunning, Runtime: "process", Kept: true}},
+		}, ServerStatus{Endpoint: "sim", Kind: "vllm", State: StateRunning, Runtime: "process", Kept: true}},
 		{"stopped", func(t *testing.T) {
 			ep.Server.ExtraArgs = nil
 			if ok, err := p.StopKept(ctx, ep); err != nil || !ok {
@@ -52,7 +52,7 @@ func TestLifecycle(t *testing.T) {
 			if ok, err := p.StopKept(ctx, ep); err != nil || ok {
 				t.Fatalf("StopKept again = %v, %v; want false", ok, err)
 			}
-		}, ServerStatus{Endpoint: "sim", State: StateStopped, Runtime: "process"}},
+		}, ServerStatus{Endpoint: "sim", Kind: "vllm", State: StateStopped, Runtime: "process"}},
 	}
 	for _, s := range steps {
 		s.do(t)
