@@ -3,7 +3,6 @@ package vllm
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,8 +37,8 @@ type kind interface {
 	install() string
 	// args are the server arguments after program (process) or to the image (docker).
 	args(ep *config.Endpoint, port int) []string
-	// dockerCmd reports whether the image's entrypoint is the server (args go to Cmd), or
-	// the container runs program with args (false).
+	// imageServes reports whether the image's entrypoint is the server (args go to Cmd),
+	// or the container runs program with args (false).
 	imageServes() bool
 	// env are the server's own variables (NIM reads its settings from them).
 	env(ep *config.Endpoint, port int) []string
@@ -274,11 +273,4 @@ func ensureCache(dir string, k kind) error {
 // Prometheus metrics (vLLM and SGLang /metrics, NIM /v1/metrics).
 func (p *Provider) MetricsURL(ep *config.Endpoint, base string) string {
 	return strings.TrimSuffix(strings.TrimSuffix(base, "/"), "/v1") + kindOf(ep.Server).metricsPath()
-}
-
-// hasFlag reports whether args set --name (as "--name v" or "--name=v").
-func hasFlag(args []string, name string) bool {
-	return slices.ContainsFunc(args, func(a string) bool {
-		return a == "--"+name || strings.HasPrefix(a, "--"+name+"=")
-	})
 }
