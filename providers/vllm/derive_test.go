@@ -1,12 +1,13 @@
 package vllm
 
 import (
-	"github.com/evalplan/evalplan/plan/config"
-	"github.com/google/go-cmp/cmp"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/evalplan/evalplan/providers/gpu"
 )
