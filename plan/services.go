@@ -9,7 +9,7 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 )
 
-// Services starts and stops managed endpoints (a vllm block). Start returns the base URL
+// Services starts and stops managed endpoints (a vllm, sglang or nim block). Start returns the base URL
 // (ending in /v1) once the server is healthy.
 type Services interface {
 	Start(ctx context.Context, ep *config.Endpoint) (url string, err error)
@@ -70,7 +70,7 @@ func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string,
 		return ep.URL, nil
 	}
 	if p.svc == nil {
-		return "", fmt.Errorf("%s: managed endpoints (vllm blocks) are not yet supported", addrs.Endpoint{Name: ep.Name})
+		return "", fmt.Errorf("%s: managed endpoints (vllm, sglang or nim blocks) are not yet supported", addrs.Endpoint{Name: ep.Name})
 	}
 	p.mu.Lock()
 	s := p.eps[ep.Name]

@@ -14,7 +14,7 @@ import (
 
 const endpointUsage = "Usage: evalplan endpoint list | status [NAME] | start NAME | stop NAME [options]"
 
-// cmdEndpoint lists, starts and stops the managed endpoints' servers (vllm blocks).
+// cmdEndpoint lists, starts and stops the managed endpoints' servers (vllm, sglang and nim blocks).
 func cmdEndpoint(c *cli, args []string) int {
 	if len(args) == 0 || !slices.Contains([]string{"list", "status", "start", "stop"}, args[0]) {
 		return c.subcommandUsage(args, endpointUsage)
@@ -89,7 +89,7 @@ func managedEndpoints(c *cli, cfg *config.Config, names []string) ([]*config.End
 		}
 	}
 	if len(names) > 0 && len(out) == 0 {
-		fmt.Fprintf(c.stderr, "Error: the configuration has no managed endpoint %q (an endpoint block with a vllm block); 'evalplan endpoint list' lists them\n", names[0])
+		fmt.Fprintf(c.stderr, "Error: the configuration has no managed endpoint %q (an endpoint block with a vllm, sglang or nim block); 'evalplan endpoint list' lists them\n", names[0])
 		return nil, false
 	}
 	return out, true

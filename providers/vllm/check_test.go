@@ -47,6 +47,16 @@ func TestCheck(t *testing.T) {
 			details: []string{"vllm is not on PATH, so apply cannot start the server", "apply skips the GPU checks"},
 		},
 		{
+			name:      "sglang: python3 not on PATH",
+			services:  []*config.Endpoint{{Name: "s", Model: "org/m", Server: &config.ManagedServer{Kind: "sglang", Runtime: "process"}}},
+			inventory: noNVML,
+			want: []line{
+				{plan.SectionEndpoints, "endpoint.s", plan.MarkNotReady, `install SGLang (pip install "sglang[all]") for the python3 on PATH, set command to another OpenAI-compatible server, or use runtime = "docker"`},
+				{plan.SectionGPU, "gpu", plan.MarkInfo, ""},
+			},
+			details: []string{"python3 is not on PATH, so apply cannot start the server", "apply skips the GPU checks"},
+		},
+		{
 			name:      "command present, gpu block satisfied",
 			services:  []*config.Endpoint{withGPU(managed("m", "sim"), "big")},
 			inventory: twoGPUs,
