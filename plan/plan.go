@@ -228,7 +228,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 	p.Services = e.planServices(cfg, p.Actions)
 	p.Warnings = append(p.Warnings, e.deriveServices(ctx, cfg, p.Services)...)
 	if len(p.Services) > 0 && e.Services == nil {
-		p.Warnings = append(p.Warnings, "managed endpoints (vllm blocks) are not yet supported: apply will fail the runs that need them")
+		p.Warnings = append(p.Warnings, "managed endpoints (vllm, sglang or nim blocks) are not yet supported: apply will fail the runs that need them")
 	}
 	p.Checks = e.planChecks(cfg, st, p)
 	return p, diags
