@@ -90,7 +90,7 @@ func TestKnownTasks(t *testing.T) {
 			Image: "nvcr.io/nvidia/eval-factory/mteb", Tag: "26.03",
 			Digest:        "sha256:2f88751256c4222aa9152e626e0815ed38277393dc95f259be1df38c5b68c651",
 			EndpointTypes: []string{}, Capabilities: []string{"embedding"}, RawEndpointTypes: []string{"embedding"},
-			Defaults: map[string]any{"parallelism": 20.0, "request_timeout": 300.0, "max_retries": 10.0, "task": "MTEB(eng, v2)"},
+			Defaults:   map[string]any{"parallelism": 20.0, "request_timeout": 300.0, "max_retries": 10.0, "task": "MTEB(eng, v2)"},
 			NoPackages: "NVIDIA publishes no package of its MTEB harness",
 		},
 		{
@@ -330,7 +330,7 @@ func TestHarnessPackages(t *testing.T) {
 		"AA-LCR":                     "nvidia-aa-lcr==26.3",
 		"bfcl":                       "nvidia-bfcl==26.3",
 		"bigcode-evaluation-harness": "nvidia-bigcode-eval==26.3",
-		"codec":                      none + "NVIDIA publishes no package of the contamination-detection harness (nvidia-codec on the package index is an unrelated video-decoding library)",
+		"codec":                      none + "NVIDIA publishes no package of the contamination-detection harness; nvidia-codec on the package index is an unrelated video-decoding library",
 		"garak":                      "nvidia-eval-factory-garak==26.3",
 		"genai_perf_eval":            "nvidia-genai-perf-eval==26.3",
 		"helm":                       "nvidia-crfm-helm==25.10",

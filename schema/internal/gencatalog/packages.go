@@ -34,8 +34,8 @@ func harnessPackages() map[string]harnessPackage {
 		"AA-LCR":                     pkg("nvidia-aa-lcr==26.3"),
 		"bfcl":                       pkg("nvidia-bfcl==26.3"),
 		"bigcode-evaluation-harness": pkg("nvidia-bigcode-eval==26.3"),
-		"codec": {None: "NVIDIA publishes no package of the contamination-detection harness " +
-			"(nvidia-codec on the package index is an unrelated video-decoding library)"},
+		"codec": {None: "NVIDIA publishes no package of the contamination-detection harness; " +
+			"nvidia-codec on the package index is an unrelated video-decoding library"},
 		"garak":           pkg("nvidia-eval-factory-garak==26.3"),
 		"genai_perf_eval": pkg("nvidia-genai-perf-eval==26.3"),
 		// 25.10 is the newest release; its framework.yml has all 15 tasks of the 26.03 image.
