@@ -156,7 +156,7 @@ func catalogShow(c *cli, r catalogRequest) int {
 	case len(t.Packages) > 0:
 		fmt.Fprintf(c.stdout, "  packages:  %s (runtime = \"venv\")\n", strings.Join(t.Packages, " "))
 	case t.NoPackages != "":
-		fmt.Fprintf(c.stdout, "  packages:  none: %s; runtime = \"venv\" is not available\n", t.NoPackages)
+		fmt.Fprintf(c.stdout, "  packages:  none, runtime = \"venv\" is not available: %s\n", t.NoPackages)
 	}
 	if t.Native != nil {
 		fmt.Fprintf(c.stdout, "  dataset:   %s (sha256 %s)\n  scorer:    %s\n", t.Native.Source, t.Native.SHA256, t.Native.Scorer)
