@@ -319,11 +319,11 @@ func TestCheckFloor(t *testing.T) {
 func TestResolveHarnessRuntime(t *testing.T) {
 	cat := catalog(t)
 	tests := []struct {
-		name       string
-		typ        string
-		suite      scaffold.Suite
-		wantRT     string
-		wantErr    string
+		name    string
+		typ     string
+		suite   scaffold.Suite
+		wantRT  string
+		wantErr string
 	}{
 		{name: "default", typ: "chat", suite: scaffold.Suite{Preset: "quick"}, wantRT: "docker"},
 		{name: "venv preset", typ: "chat", suite: scaffold.Suite{Preset: "language_models", Runtime: "venv"}, wantRT: "venv"},
