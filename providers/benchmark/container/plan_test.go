@@ -27,6 +27,7 @@ func TestPlanRunNotes(t *testing.T) {
 		simpleImage = "nvcr.io/nvidia/eval-factory/simple-evals@sha256:9a7c36ea625e"
 		simplePkgs  = "nemo-evaluator==0.2.8,nvidia-eval-commons==1.0.5,nvidia-simple-evals==26.3"
 		customImage = "reg.example/h@sha256:0123456789012345678901234567890123456789012345678901234567890123"
+		venvPending = " in a managed Python environment, not prepared yet: apply prepares it (or evalplan runtimes prepare), then knows the run's identity"
 	)
 	tests := []struct {
 		name          string
@@ -41,9 +42,9 @@ func TestPlanRunNotes(t *testing.T) {
 		{name: "suite docker", task: "simple_evals.mmlu", suiteRuntime: "docker",
 			want: `runtime docker (suite "s" sets runtime = "docker"): ` + simpleImage},
 		{name: "suite venv", task: "simple_evals.mmlu", suiteRuntime: "venv",
-			want: `runtime venv (suite "s" sets runtime = "venv"): ` + simplePkgs + " in a managed Python environment (evalplan runtimes)"},
+			want: `runtime venv (suite "s" sets runtime = "venv"): ` + simplePkgs + venvPending},
 		{name: "benchmark venv", task: "simple_evals.mmlu", override: &config.Override{Name: "mmlu", Runtime: "venv"},
-			want: `runtime venv (benchmark "mmlu" sets runtime = "venv"): ` + simplePkgs + " in a managed Python environment (evalplan runtimes)"},
+			want: `runtime venv (benchmark "mmlu" sets runtime = "venv"): ` + simplePkgs + venvPending},
 		{name: "benchmark docker over suite venv", task: "simple_evals.mmlu", suiteRuntime: "venv", override: &config.Override{Name: "simple_evals.mmlu", Runtime: "docker"},
 			want: `runtime docker (benchmark "simple_evals.mmlu" sets runtime = "docker"): ` + simpleImage},
 		{name: "image", task: "simple_evals.mmlu", override: &config.Override{Name: "simple_evals.mmlu", Image: customImage},
@@ -58,6 +59,7 @@ func TestPlanRunNotes(t *testing.T) {
 				t.Fatalf("%s not in the catalog", tt.task)
 			}
 			cfg := &config.Config{Suites: map[string]*config.Suite{"s": {Name: "s", Runtime: tt.suiteRuntime}}}
+			cfg.Settings.CacheDir = t.TempDir() // no prepared environment
 			rp, err := (&container.Runner{}).PlanRun(context.Background(), &plan.RunRequest{
 				Addr: addrs.Run{Suite: "s", Benchmark: tt.task, Endpoint: "e"}, Task: task,
 				Config: cfg, Override: tt.override, Params: config.Params{LimitSamples: &two},
