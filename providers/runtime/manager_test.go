@@ -87,12 +87,12 @@ func TestPythonErrorSaysWhatToInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &Manager{Dir: t.TempDir(), Environ: []string{"PATH=" + dir}}
-	_, err := m.Prepare(context.Background(), Packages("simple_evals"), nil)
+	_, err := m.Prepare(context.Background(), []string{"nemo-evaluator==0.2.8", "nvidia-simple-evals==26.3"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "python3 is 3.9") || !strings.Contains(err.Error(), "install python3.11") {
 		t.Errorf("err = %v", err)
 	}
 	m.Environ = []string{"PATH=" + t.TempDir()}
-	if _, err := m.Prepare(context.Background(), Packages("simple_evals"), nil); err == nil || !strings.Contains(err.Error(), "no Python found") {
+	if _, err := m.Prepare(context.Background(), []string{"nemo-evaluator==0.2.8", "nvidia-simple-evals==26.3"}, nil); err == nil || !strings.Contains(err.Error(), "no Python found") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/providers/runtime"
+	"github.com/evalplan/evalplan/schema"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -68,7 +69,14 @@ func installer(tb testing.TB, uv, wheelhouse string, withUV bool) []string {
 // built from.
 func simpleEvals(tb testing.TB) []string {
 	tb.Helper()
-	pkgs := runtime.Packages("simple_evals")
+	cat, err := schema.LoadCatalog()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pkgs, err := runtime.HarnessPackages(cat, "simple_evals")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	b, err := os.ReadFile(filepath.Join("..", "..", ".ci", "nemo-real", "requirements-simple-evals.txt"))
 	if err != nil {
 		tb.Fatal(err)

@@ -73,7 +73,7 @@ func TestNeMoRealHarnessesInVenv(t *testing.T) {
 				return &runtime.Env{Dir: venv, Packages: pkgs, Lock: "test"}, nil
 			}}
 			rp, err := r.PlanRun(context.Background(), &plan.RunRequest{Task: task, Config: cfg, Params: sp.Params, Addr: addrs.Run{Suite: "s", Benchmark: tt.benchmark, Endpoint: "sim"}})
-			if want := "venv:" + strings.Join(runtime.Packages(task.Harness), ","); err != nil || rp.PendingRuntime != want || rp.Runtime != "" || rp.Image != "" || rp.Pull != "" {
+			if want := "venv:" + strings.Join(task.Packages, ","); err != nil || rp.PendingRuntime != want || rp.Runtime != "" || rp.Image != "" || rp.Pull != "" {
 				t.Fatalf("PlanRun = %+v, %v; want the identity to wait for %s, and nothing to pull", rp, err, want)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

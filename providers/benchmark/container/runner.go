@@ -115,25 +115,45 @@ func (r *Runner) PlanRun(ctx context.Context, req *plan.RunRequest) (*plan.RunPl
 	// earlier attempt got answered; embedding tasks do not go through it yet.
 	replays := !slices.Contains(req.Task.Capabilities, "embedding")
 	note := groupNote(req.Task, req.Params)
-	if config.RunRuntime(cfgSuite(req.Config, req.Addr.Suite), req.Override) == config.RuntimeVenv {
+	// The plan says which runtime a run uses, and why (DESIGN §2: docker unless the suite or
+	// benchmark block says venv).
+	rt, why := config.RunRuntimeWhy(cfgSuite(req.Config, req.Addr.Suite), req.Override)
+	withNote := func(runtimeNote string) string {
+		if note != "" {
+			return runtimeNote + "; " + note
+		}
+		return runtimeNote
+	}
+	if rt == config.RuntimeVenv {
 		rp, err := r.planVenv(ctx, req) // venv.go
 		if err != nil {
 			return nil, err
 		}
 		rp.Replays = replays
-		if note != "" {
-			rp.Note += "; " + note
-		}
+		// planVenv's note starts "runtime venv: "; the reason goes after the runtime.
+		rp.Note = withNote("runtime venv (" + why + "): " + strings.TrimPrefix(rp.Note, "runtime venv: "))
 		return rp, nil
 	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
-		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays, Note: note}, nil
+		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays,
+			Note: withNote("runtime docker (" + why + "): image " + ov.Image + ", set by benchmark \"" + ov.Name + "\"")}, nil
 	}
 	t := req.Task
 	if t.Image == "" {
 		return &plan.RunPlan{Replays: replays, Note: note}, nil
 	}
-	return &plan.RunPlan{Image: pinned(t.Image, "", t.Digest), Pull: pullRef(req.Config, t), Replays: replays, Note: note}, nil
+	image := pinned(t.Image, "", t.Digest)
+	return &plan.RunPlan{Image: image, Pull: pullRef(req.Config, t), Replays: replays,
+		Note: withNote("runtime docker (" + why + "): " + shortDigest(image))}, nil
+}
+
+// shortDigest shortens the digest of a pinned image reference to 12 hex digits for display.
+func shortDigest(ref string) string {
+	repo, digest, ok := strings.Cut(ref, "@sha256:")
+	if !ok || len(digest) <= 12 {
+		return ref
+	}
+	return repo + "@sha256:" + digest[:12]
 }
 
 // groupSubtasks is the number of subtasks of a catalog group task whose harness applies

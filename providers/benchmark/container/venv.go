@@ -40,9 +40,9 @@ func venvPackages(t *schema.Task, ov *config.Override) ([]string, error) {
 	if ov != nil && ov.Image != "" {
 		return nil, fmt.Errorf("benchmark %s sets both image and runtime = \"venv\": remove image, or set runtime = \"docker\"", ov.Name)
 	}
-	pkgs := runtime.Packages(t.Harness)
-	if pkgs == nil {
-		return nil, fmt.Errorf("%s: the %s harness has no known Python packages for runtime = \"venv\" (known: %s); set runtime = \"docker\" for it", t.Name, t.Harness, strings.Join(runtime.Harnesses(), ", "))
+	pkgs, err := runtime.Packages(t)
+	if err != nil {
+		return nil, err
 	}
 	return pkgs, nil
 }

@@ -153,7 +153,15 @@ func (p *venvProject) prepare() *runtime.Env {
 	p.t.Helper()
 	cfg, _ := p.load()
 	m := &runtime.Manager{Dir: container.RuntimesDir(cfg.Settings.CacheDir), Environ: p.environ()}
-	env, err := m.Prepare(context.Background(), runtime.Packages("simple_evals"), nil)
+	cat, err := schema.LoadCatalog()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	pkgs, err := runtime.HarnessPackages(cat, "simple_evals")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	env, err := m.Prepare(context.Background(), pkgs, nil)
 	if err != nil {
 		p.t.Fatal(err)
 	}
