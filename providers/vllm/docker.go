@@ -46,10 +46,10 @@ func (p *Provider) startDocker(ctx context.Context, ep *config.Endpoint, port in
 		spec.ShmSize = DefaultShmSize
 	}
 	if len(ep.Server.Command) > 0 {
-		cmd := command(ep, port)
+		cmd := onHost(command(ep, port), p.host())
 		spec.Entrypoint, spec.Cmd = cmd[:1], cmd[1:]
 	} else {
-		spec.Cmd = ServeArgs(ep, port)
+		spec.Cmd = onHost(ServeArgs(ep, port), p.host())
 	}
 	if spec.GPUs, spec.AllGPUs, err = p.dockerGPUs(ctx, ep); err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ import (
 // startProcess starts the process runtime's server in its own session (setsid), so that its
 // process group holds the whole tree, with its output appended to logPath.
 func (p *Provider) startProcess(ep *config.Endpoint, port int, logPath string) (*server, error) {
-	args := command(ep, port)
+	args := onHost(command(ep, port), p.host())
 	logf, err := openLog(logPath, "starting "+strings.Join(args, " "))
 	if err != nil {
 		return nil, err
