@@ -61,6 +61,10 @@ type RemoteOptions struct {
 	// Parallelism is how many of the runs go at once; below 1, the settings' parallelism.
 	Parallelism int
 	Progress    Progress
+	// Done, when set, is called once for each run as it ends, or could not start
+	// (concurrently), with its index in the group and what RunRemoteGroup returns for it,
+	// so that a node records a finished run's outcome before the rest of the job is done.
+	Done func(i int, out *Outcome, err error)
 }
 
 // RunRemoteGroup carries out the runs of one cluster job on this machine, like RunRemote:
@@ -127,6 +131,9 @@ func (e *Engine) RunRemoteGroup(ctx context.Context, cfg *config.Config, rrs []*
 	var wg sync.WaitGroup
 	for i := range rrs {
 		if jobs[i] == nil {
+			if opts.Done != nil {
+				opts.Done(i, nil, errs[i])
+			}
 			continue
 		}
 		wg.Add(1)
@@ -135,6 +142,9 @@ func (e *Engine) RunRemoteGroup(ctx context.Context, cfg *config.Config, rrs []*
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			outs[i], errs[i] = LocalExecutor{}.Execute(ctx, jobs[i], progress)
+			if opts.Done != nil {
+				opts.Done(i, outs[i], errs[i])
+			}
 		}()
 	}
 	wg.Wait()

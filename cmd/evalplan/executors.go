@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
@@ -51,8 +52,9 @@ func (x *executors) Execute(ctx context.Context, job *plan.Job, progress plan.Pr
 }
 
 // cmdRunJob is the hidden `evalplan __run-job SPECFILE` a cluster job runs on its node: it
-// loads the configuration the spec names, carries out exactly the planned run it describes
-// and writes the outcome next to the spec. Secrets come from the job's environment.
+// loads the configuration the spec names, carries out exactly the planned runs it describes
+// (one, or the group of a managed endpoint started in the job) and writes each run's outcome
+// as soon as the run ends. Secrets come from the job's environment.
 func cmdRunJob(c *cli, args []string) int {
 	if len(args) != 1 {
 		fmt.Fprintln(c.stderr, "Error: usage: evalplan __run-job SPECFILE")
@@ -102,16 +104,20 @@ func cmdRunJob(c *cli, args []string) int {
 	for i, g := range group {
 		rrs[i] = g.Run
 	}
-	outs, errs, err := l.engine.RunRemoteGroup(c.ctx, l.cfg, rrs, opts)
-	if err != nil {
-		return fail(err)
-	}
+	// Each run's outcome is written as soon as it ends: a job ended by the cluster later
+	// keeps the runs it finished.
+	var mu sync.Mutex
 	code := exitOK
-	for i, g := range group {
-		out := outs[i]
+	opts.Done = func(i int, out *plan.Outcome, err error) {
+		g := group[i]
+		mu.Lock()
+		defer mu.Unlock()
 		if out == nil {
-			out = &plan.Outcome{Status: state.StatusFailed, Error: errs[i].Error()}
-			fmt.Fprintln(c.stderr, "Error:", errs[i])
+			out = &plan.Outcome{Status: state.StatusFailed}
+			if err != nil {
+				out.Error = err.Error()
+				fmt.Fprintln(c.stderr, "Error:", err)
+			}
 		}
 		if err := slurm.WriteRunOutcome(g.Outcome, jobID, out); err != nil {
 			fmt.Fprintln(c.stderr, "Error: write outcome:", err)
@@ -123,6 +129,11 @@ func cmdRunJob(c *cli, args []string) int {
 			code = exitError
 		}
 	}
+	if _, _, err := l.engine.RunRemoteGroup(c.ctx, l.cfg, rrs, opts); err != nil {
+		return fail(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
 	return code
 }
 

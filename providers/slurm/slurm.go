@@ -334,7 +334,7 @@ func WriteRunOutcome(outcome, jobID string, out *plan.Outcome) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(strings.ReplaceAll(outcome, "%j", jobID), b)
+	return writeFileAtomic(strings.ReplaceAll(outcome, "%j", jobID), append(b, '\n'))
 }
 
 // ReadSpec reads a job's spec file.
