@@ -36,6 +36,10 @@ type request struct {
 	// noGPUs leaves the block's gpus_per_node out.
 	extra  []string
 	noGPUs bool
+	// window, when longer than BatchWindow, is how long the batch this request opens
+	// gathers: the runs of a shared job that the cluster ended notice it up to a poll
+	// interval apart, and should go again as one job.
+	window time.Duration
 }
 
 type submitted struct {
@@ -62,7 +66,7 @@ func (x *Executor) enqueue(r *request) (string, error) {
 	b.pending = append(b.pending, r)
 	if !b.armed {
 		b.armed = true
-		time.AfterFunc(BatchWindow, x.flush)
+		time.AfterFunc(max(BatchWindow, r.window), x.flush)
 	}
 	b.mu.Unlock()
 	res := <-r.done

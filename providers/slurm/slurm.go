@@ -208,6 +208,9 @@ func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume
 				names[i] = ep.Name
 			}
 			r.group = strings.Join(names, "+")
+			if resume {
+				r.window = BatchWindow + x.Config.PollInterval
+			}
 		}
 	}
 	return x.enqueue(r)
