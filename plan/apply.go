@@ -141,6 +141,7 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	if err := e.recordEndpoints(store, p.Fingerprints); err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error()}}
 	}
+	w.endpointRuns = endpointRuns(w.work)
 	g := BuildGraph(cfg, p)
 	errs := g.Walk(ctx, opts.Parallelism, w.node)
 	for addr := range errs {
@@ -191,7 +192,12 @@ func (e *Engine) recordEndpoints(store *state.Store, fps map[string]Fingerprint)
 				continue
 			}
 			id, _ := Identity(in)
-			f.Resources[addrs.Endpoint{Name: name}.String()] = &state.Resource{Type: "endpoint", Identity: id, Inputs: in}
+			addr := addrs.Endpoint{Name: name}.String()
+			res := &state.Resource{Type: "endpoint", Identity: id, Inputs: in}
+			if prev := f.Resources[addr]; prev != nil {
+				res.Job = prev.Job // the cluster job serving it, for the executor to re-attach
+			}
+			f.Resources[addr] = res
 		}
 	})
 }
@@ -206,6 +212,8 @@ type walker struct {
 	// with work need, by address. Every other node of the graph is passed through.
 	work  map[string]*Action
 	fetch map[string]*config.Dataset
+	// endpointRuns counts the runs with work by executor, then managed endpoint (Job.EndpointRuns).
+	endpointRuns map[string]map[string]int
 
 	mu       sync.Mutex
 	files    map[string]DatasetFile // dataset address → fetched file
@@ -368,7 +376,7 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	if err != nil {
 		return err
 	}
-	job := &Job{Run: r, Spec: w.spec(a, file, runDir), Servers: w.pool, Previous: previous}
+	job := &Job{Run: r, Spec: w.spec(a, file, runDir), Servers: w.pool, Previous: previous, ServerJobs: storeServerJobs{w.store}, EndpointRuns: w.endpointRuns[r.Executor]}
 	job.Record = func(id string) error {
 		return w.store.Update(func(f *state.File) { f.Resources[a.Address].Job = id })
 	}
@@ -401,6 +409,45 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 		return runErr
 	}
 	return fmt.Errorf("run ended %s", out.Status)
+}
+
+// endpointRuns counts the run actions of work by executor and managed endpoint.
+func endpointRuns(work map[string]*Action) map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for _, a := range work {
+		if !a.Action.runs() || a.Run == nil {
+			continue
+		}
+		for _, ep := range ManagedEndpoints(a.Run) {
+			if out[a.Run.Executor] == nil {
+				out[a.Run.Executor] = map[string]int{}
+			}
+			out[a.Run.Executor][ep.Name]++
+		}
+	}
+	return out
+}
+
+// storeServerJobs is ServerJobs over the state: the endpoint resource's job.
+type storeServerJobs struct{ store *state.Store }
+
+func (s storeServerJobs) ServerJob(endpoint string) string {
+	if res := s.store.Snapshot().Resources[addrs.Endpoint{Name: endpoint}.String()]; res != nil {
+		return res.Job
+	}
+	return ""
+}
+
+func (s storeServerJobs) RecordServerJob(endpoint, job string) error {
+	return s.store.Update(func(f *state.File) {
+		addr := addrs.Endpoint{Name: endpoint}.String()
+		res := f.Resources[addr]
+		if res == nil {
+			res = &state.Resource{Type: "endpoint"}
+			f.Resources[addr] = res
+		}
+		res.Job = job
+	})
 }
 
 // moveAside moves a run directory to asideName under its lock, so that it never moves a

@@ -330,5 +330,6 @@ func ExecutorBody(typ string) *hcl.BodySchema {
 		{Name: "evalplan"},
 		{Name: "poll_interval"},
 		{Name: "max_resubmits"},
+		{Name: "model_server"},
 	}}
 }

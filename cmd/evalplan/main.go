@@ -169,6 +169,9 @@ func (c *cli) main(args []string) int {
 	if args[0] == "__run-job" { // hidden: what a cluster job runs on its node
 		return cmdRunJob(c, args[1:])
 	}
+	if args[0] == "__serve-job" { // hidden: what a managed endpoint's server job runs on its node
+		return cmdServeJob(c, args[1:])
+	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(c.stderr, "Error: unknown command %q%s\n\n", args[0], suggestCommand(args[0]))

@@ -284,8 +284,21 @@ type Executor struct {
 	// MaxResubmits bounds the resubmissions of a job the cluster ended (timeout,
 	// preemption, node failure); default 2.
 	MaxResubmits int
-	DeclRange    hcl.Range
+	// ModelServer is where the managed (vllm) endpoints of its runs run: ModelServerInJob
+	// (default) or ModelServerOwnJob.
+	ModelServer string
+	DeclRange   hcl.Range
 }
+
+// Values of an executor's model_server.
+const (
+	// ModelServerInJob starts a managed endpoint's server inside the job that carries out
+	// its runs: the runs of one endpoint that are ready together share one job.
+	ModelServerInJob = "in_job"
+	// ModelServerOwnJob runs a managed endpoint's server as a Slurm job of its own; the run
+	// jobs depend on it and read its URL from the shared directory.
+	ModelServerOwnJob = "own_job"
+)
 
 // Check is a check block; its condition is evaluated after apply.
 type Check struct {

@@ -10,6 +10,27 @@ import (
 // PortPlaceholder in a command, extra_args or env value is replaced by the server's port.
 const PortPlaceholder = "{port}"
 
+// HostPlaceholder in a command, extra_args or env value is replaced by the address the
+// server binds: 127.0.0.1, or the Provider's Host (0.0.0.0 for a server that other
+// machines reach, such as a Slurm server job's).
+const HostPlaceholder = "{host}"
+
+// onHost binds args to host: HostPlaceholder is replaced and, when host is not loopback,
+// the derived "--host 127.0.0.1" becomes "--host HOST".
+func onHost(args []string, host string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = strings.ReplaceAll(a, HostPlaceholder, host)
+		if i > 0 && args[i-1] == "--host" && a == loopback {
+			out[i] = host
+		}
+	}
+	return out
+}
+
+// loopback is where a server binds unless the Provider's Host says otherwise.
+const loopback = "127.0.0.1"
+
 // ServeArgs are the server arguments evalplan derives from a vllm block, for the process
 // runtime (after "vllm serve") and the docker runtime (the image's entrypoint is vLLM's
 // server): MODEL, --host 127.0.0.1, --port PORT, then --tensor-parallel-size,

@@ -90,3 +90,24 @@ func TestConfigFingerprint(t *testing.T) {
 		t.Errorf("process runtime fingerprint has image %q", got.Image)
 	}
 }
+
+func TestOnHost(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		host string
+		want []string
+	}{
+		{"loopback keeps the derived host", []string{"m", "--host", "127.0.0.1", "--port", "8000"}, "127.0.0.1", []string{"m", "--host", "127.0.0.1", "--port", "8000"}},
+		{"all interfaces", []string{"m", "--host", "127.0.0.1", "--port", "8000"}, "0.0.0.0", []string{"m", "--host", "0.0.0.0", "--port", "8000"}},
+		{"placeholder", []string{"server", "-addr", "{host}:{port}"}, "0.0.0.0", []string{"server", "-addr", "0.0.0.0:{port}"}},
+		{"an address elsewhere is kept", []string{"server", "--upstream", "127.0.0.1"}, "0.0.0.0", []string{"server", "--upstream", "127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, onHost(tt.args, tt.host)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -48,12 +48,12 @@ func (p *Provider) startDocker(ctx context.Context, ep *config.Endpoint, port in
 	k := kindOf(ep.Server)
 	switch {
 	case len(ep.Server.Command) > 0:
-		cmd := command(ep, port)
+		cmd := onHost(command(ep, port), p.host())
 		spec.Entrypoint, spec.Cmd = cmd[:1], cmd[1:]
 	case k.imageServes():
-		spec.Cmd = k.args(ep, port)
+		spec.Cmd = onHost(k.args(ep, port), p.host())
 	default:
-		spec.Cmd = command(ep, port)
+		spec.Cmd = onHost(command(ep, port), p.host())
 	}
 	if spec.GPUs, spec.AllGPUs, err = p.dockerGPUs(ctx, ep); err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ func (p *Provider) startProcess(ep *config.Endpoint, port int, logPath string) (
 	if kindOf(ep.Server).program() == nil && len(ep.Server.Command) == 0 {
 		return nil, fmt.Errorf("a %s server runs only in a container; remove runtime = \"process\"", kindOf(ep.Server).label())
 	}
-	args := command(ep, port)
+	args := onHost(command(ep, port), p.host())
 	logf, err := openLog(logPath, "starting "+strings.Join(args, " "))
 	if err != nil {
 		return nil, err

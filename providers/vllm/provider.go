@@ -63,6 +63,9 @@ type Provider struct {
 	PollInterval time.Duration
 	// Log receives what the provider does; nil discards it.
 	Log hclog.Logger
+	// Host is the address servers bind ("--host", HostPlaceholder); "" means 127.0.0.1.
+	// Set 0.0.0.0 for a server that other machines reach. Start's URL stays on loopback.
+	Host string
 
 	mu      sync.Mutex
 	docker  *container.Client
@@ -120,6 +123,13 @@ func (p *Provider) getenv(name string) string {
 		}
 	}
 	return ""
+}
+
+func (p *Provider) host() string {
+	if p.Host == "" {
+		return loopback
+	}
+	return p.Host
 }
 
 func (p *Provider) stopTimeout() time.Duration {
@@ -489,7 +499,7 @@ func (p *Provider) serverEnv(ep *config.Endpoint, port int, base []string) []str
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		env = append(env, k+"="+withPort([]string{ep.Server.Env[k]}, port)[0])
+		env = append(env, k+"="+onHost(withPort([]string{ep.Server.Env[k]}, port), p.host())[0])
 	}
 	return append(env, "PORT="+strconv.Itoa(port))
 }
