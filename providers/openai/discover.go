@@ -10,11 +10,17 @@ import (
 // capacity is the concurrency past which requests start to queue, and queueing shows as
 // latency above the baseline (the fastest round seen).
 //
-//   - Slow start: every success whose latency is within half the tolerance of the
-//     baseline raises the limit by two, so the limit triples per round trip (doubling,
-//     as TCP does, costs a 16-request start more than 10% of a 2,000-request run against
-//     128 slots). The first slower success ends slow start and halves the limit; the next
-//     round corrects it.
+//   - Slow start: the limit grows by one per success whose latency is within half the
+//     tolerance of the baseline, but never past twice the evidence: the most requests that
+//     were in flight when a request that came back fast took its slot (AcquireAt, ReleaseAt).
+//     A request the server queued comes back slow, so the evidence is what the server holds
+//     at once, and the limit doubles per round trip from the initial window, as TCP's
+//     congestion window does: it never has more than twice what the server was seen to hold
+//     in flight (a limit that grew per success alone, ahead of the requests it let out, had
+//     five times a 128-slot server's capacity in flight before the first queued request
+//     came back). The first slower success ends slow start and halves the limit; the next
+//     round corrects it. A success of unknown dispatch (ReleaseTimed) counts as evidence of
+//     the limit.
 //   - Then, per round (as many successes as the limit was when the round began): a round
 //     whose mean latency is above Tolerance × baseline + Slack is queueing, so the server
 //     is saturated and the round's throughput is its capacity; the concurrency it serves
@@ -30,6 +36,11 @@ type discovery struct {
 	slack     time.Duration
 
 	slowStart bool
+	initial   int           // the limit slow start began at
+	proven    int           // the evidence: the most fast answers within one fastest latency
+	fastest   time.Duration // the lowest latency seen
+	answers   []time.Time   // when the fast answers of the last fastest latency came
+	slow      int           // slow successes in a row, in slow start
 	baseline  time.Duration // lowest round mean; 0 until the first round ends
 	round     int           // successes that end the current round
 	count     int
@@ -45,11 +56,15 @@ type discovery struct {
 	maxWaiting float64 // the most requests the server reported waiting
 }
 
-// slowStartGrowth is how much each fast success raises the limit in slow start.
-const slowStartGrowth = 3
+// slowExit is how many slow successes in a row end slow start.
+const slowExit = 4
+
+// slowStartFactor is how many times the evidence (discovery.proven) the limit may reach in
+// slow start: the limit multiplies by it per round trip.
+const slowStartFactor = 2
 
 func newDiscovery(o LimitOptions, limit int) *discovery {
-	d := &discovery{tolerance: o.Tolerance, slack: o.Slack, slowStart: true, round: limit, start: o.Now(), preempts: -1, kvTarget: o.KVTarget}
+	d := &discovery{tolerance: o.Tolerance, slack: o.Slack, slowStart: true, initial: limit, round: limit, start: o.Now(), preempts: -1, kvTarget: o.KVTarget}
 	if d.kvTarget <= 0 || d.kvTarget > 1 {
 		d.kvTarget = DefaultLimitKVTarget
 	}
@@ -76,20 +91,31 @@ func (d *discovery) restart(limit int, now time.Time) {
 // discovered adapts the limit to a success that took latency. l.mu is held.
 func (l *Limiter) discovered(latency time.Duration) {
 	d := l.disc
+	if d.fastest == 0 || latency < d.fastest {
+		d.fastest = latency
+	}
 	d.count++
 	d.sum += latency
 	if d.slowStart {
 		half := 1 + (d.tolerance-1)/2
 		if d.risen(latency, half) {
-			d.slowStart = false
-			l.setLimit(l.limit / 2)
-			d.restart(l.limit, l.now())
+			// Slow successes do not grow the limit; slowExit of them in a row (the
+			// server queues) end slow start, while a lone one (scheduling noise) does not.
+			if d.slow++; d.slow >= slowExit {
+				d.slowStart = false
+				l.setLimit(l.limit / 2)
+				d.restart(l.limit, l.now())
+			}
 			return
 		}
-		if top := l.ceiling(); l.limit < top {
-			l.limit = min(l.limit+slowStartGrowth, top)
+		d.slow = 0
+		d.prove(latency, l.now())
+		if top := l.evidenced(); l.limit < top {
+			l.limit = top
 			l.stats.Increases++
 		}
+	} else {
+		d.prove(latency, l.now())
 	}
 	if d.count < d.round {
 		return
@@ -102,13 +128,43 @@ func (l *Limiter) discovered(latency time.Duration) {
 	if !d.slowStart {
 		if elapsed := now.Sub(d.start); d.risen(mean, d.tolerance) && elapsed > 0 {
 			est := float64(d.count) / elapsed.Seconds() * d.baseline.Seconds()
-			l.setLimit(int(math.Ceil(est * 1.25)))
-		} else if l.limit < l.ceiling() {
+			// A round that ended in a burst (queued requests answered together) measures
+			// more throughput than the server has: the evidence bounds it.
+			l.setLimit(min(int(math.Ceil(est*1.25)), l.evidenced()))
+		} else if l.limit < l.evidenced() {
 			l.limit++
 			l.stats.Increases++
 		}
 	}
 	d.restart(l.limit, now)
+}
+
+// prove counts a success that took latency and came back at now as evidence when it was not
+// queued (much): within a quarter of the tolerance of the baseline (or, before there is
+// one, of the fastest latency). The evidence is the most such answers within one fastest
+// latency: the requests the server was seen to serve at once (its delivery rate times its
+// round trip, as BBR estimates a path's capacity).
+func (d *discovery) prove(latency time.Duration, now time.Time) {
+	base := d.baseline
+	if base == 0 {
+		base = d.fastest
+	}
+	if latency > time.Duration(float64(base)*(1+(d.tolerance-1)/4))+d.slack {
+		return
+	}
+	cut := 0
+	for cut < len(d.answers) && now.Sub(d.answers[cut]) >= d.fastest {
+		cut++
+	}
+	d.answers = append(d.answers[cut:], now)
+	d.proven = max(d.proven, len(d.answers))
+}
+
+// evidenced is the most the limit may grow to: the ceiling, and no more than
+// slowStartFactor times the evidence (or the initial window). l.mu is held.
+func (l *Limiter) evidenced() int {
+	d := l.disc
+	return min(l.ceiling(), max(d.initial, slowStartFactor*d.proven))
 }
 
 // setLimit moves the limit to n, within [min, max], counting a decrease. l.mu is held.
@@ -120,13 +176,17 @@ func (l *Limiter) setLimit(n int) {
 	l.limit = n
 }
 
-// ceiling is the limit growth may reach: Max, or less while the server's metrics say so.
-// l.mu is held.
+// ceiling is the limit growth may reach: Max, or less while the server's metrics or memory
+// pressure (Pressure) say so. l.mu is held.
 func (l *Limiter) ceiling() int {
-	if l.disc != nil && l.disc.metrics {
-		return min(l.max, l.disc.ceiling)
+	top := l.max
+	if l.held > 0 {
+		top = min(top, l.held)
 	}
-	return l.max
+	if l.disc != nil && l.disc.metrics {
+		return min(top, l.disc.ceiling)
+	}
+	return top
 }
 
 // Observe steers a discovering limiter (LimitOptions.Discover) by the server's metrics;
@@ -163,8 +223,8 @@ func (l *Limiter) Observe(m ServerMetrics) {
 		others := max(0, m.Running-float64(l.inFlight))
 		d.ceiling = int(seqs - others)
 		d.ceiling = max(l.min, min(d.ceiling, l.max))
-		if d.ceiling > l.limit {
-			l.limit = d.ceiling
+		if top := l.ceiling(); top > l.limit {
+			l.limit = top
 			l.stats.Increases++
 		}
 	default:
