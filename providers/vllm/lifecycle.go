@@ -61,6 +61,7 @@ func (p *Provider) StartKept(ctx context.Context, ep *config.Endpoint) (ServerSt
 	if _, err := p.Start(ctx, ep); err != nil {
 		return ServerStatus{}, err
 	}
+	p.unwatchGPUs(ep.Name) // GPUs are watched while an apply uses the server
 	p.mu.Lock()
 	s := p.running[ep.Name]
 	delete(p.running, ep.Name) // this Provider leaves it running
