@@ -10,23 +10,25 @@ import (
 // capacity is the concurrency past which requests start to queue, and queueing shows as
 // latency above the baseline (the fastest round seen).
 //
-//   - Slow start: the limit grows by one per success whose latency is within half the
-//     tolerance of the baseline, but never past twice the evidence: the most requests that
-//     were in flight when a request that came back fast took its slot (AcquireAt, ReleaseAt).
-//     A request the server queued comes back slow, so the evidence is what the server holds
-//     at once, and the limit doubles per round trip from the initial window, as TCP's
-//     congestion window does: it never has more than twice what the server was seen to hold
-//     in flight (a limit that grew per success alone, ahead of the requests it let out, had
-//     five times a 128-slot server's capacity in flight before the first queued request
-//     came back). The first slower success ends slow start and halves the limit; the next
-//     round corrects it. A success of unknown dispatch (ReleaseTimed) counts as evidence of
-//     the limit.
+//   - Evidence: the most successes that came back unqueued (within a quarter of the
+//     tolerance of the baseline, plus the slack) within one round trip (the fastest
+//     latency seen) — what the server was seen to serve at once, its delivery rate times
+//     its round trip, as BBR estimates a path's capacity. The limit never grows past twice
+//     the evidence (or the initial window, before there is any).
+//   - Slow start: the limit is twice the evidence, so it doubles per round trip from the
+//     initial window as TCP's congestion window does, and the requests in flight never
+//     outnumber twice what the server has shown it holds. (A limit that grew by three per
+//     fast success ran ahead of the requests it let out: a 128-slot server saw 640 in
+//     flight before the first queued request came back.) Successes slower than half the
+//     tolerance do not grow it; slowExit of them in a row end slow start and halve the
+//     limit (a lone one is scheduling noise); the next round corrects it.
 //   - Then, per round (as many successes as the limit was when the round began): a round
 //     whose mean latency is above Tolerance × baseline + Slack is queueing, so the server
 //     is saturated and the round's throughput is its capacity; the concurrency it serves
 //     without queueing is est = throughput × baseline (Little's law), and the limit is set
-//     to est plus a quarter (a small standing queue keeps every slot busy). A faster round
-//     adds one. Throughput, not the limit, enters the estimate: right after a decrease the
+//     to est plus a quarter (a small standing queue keeps every slot busy), within twice
+//     the evidence (a round that ends in a burst measures more than the server has). A
+//     faster round adds one. Throughput, not the limit, enters the estimate: right after a decrease the
 //     requests in flight still outnumber the limit.
 //
 // Overload signals (429, 503, ...) still decrease the limit multiplicatively, and end slow
@@ -59,8 +61,8 @@ type discovery struct {
 // slowExit is how many slow successes in a row end slow start.
 const slowExit = 4
 
-// slowStartFactor is how many times the evidence (discovery.proven) the limit may reach in
-// slow start: the limit multiplies by it per round trip.
+// slowStartFactor is how many times its evidence (discovery.proven) the limit may reach;
+// slow start keeps it there, so the limit multiplies by it per round trip.
 const slowStartFactor = 2
 
 func newDiscovery(o LimitOptions, limit int) *discovery {
