@@ -159,8 +159,7 @@ func printServerDetails(c *cli, sts []vllm.ServerStatus) {
 			for _, g := range st.GPUs {
 				fmt.Fprintf(c.stdout, "  %s\n", status.DescribeGPU(g))
 			}
-		case st.GPUNote == "no gpu block":
-		default:
+		case st.GPUNote != "":
 			fmt.Fprintf(c.stdout, "  GPU memory: not available (%s)\n", st.GPUNote)
 		}
 		if !st.Current {

@@ -130,3 +130,32 @@ func TestServicesDirAgrees(t *testing.T) {
 		t.Errorf("GPU readings in %s, server records in %s", got, want)
 	}
 }
+
+// TestStatusGPUs: Status reads the GPUs of a running server's gpu block once, with the
+// memory of its processes; without NVML it says so; a stopped server is not read.
+func TestStatusGPUs(t *testing.T) {
+	ctx := context.Background()
+	ramp := &gputest.Ramp{Devices: []gpu.Sample{{Index: 0, Name: "H100", MemoryTotalMiB: 81920, UtilizationPct: 97}, {Index: 1, Name: "H100", MemoryTotalMiB: 81920}}, Used: []int{62669}}
+	p := newProvider(t)
+	p.Inventory = func(context.Context) ([]gpu.Device, error) { return nil, gpu.ErrNoNVML }
+	p.GPUs = map[string]*config.GPU{"node": {Name: "node", Devices: []int{0}}}
+	p.Sampler = func() (gpu.Sampler, error) { return ramp, nil }
+	ep := managed("sim", "sim")
+	ep.Server.GPU = "node"
+	if st := p.Status(ctx, ep); st.GPUs != nil || st.GPUNote != "" {
+		t.Errorf("stopped server: GPUs %v, note %q", st.GPUs, st.GPUNote)
+	}
+	if _, err := p.StartKept(ctx, ep); err != nil {
+		t.Fatal(err)
+	}
+	defer p.StopKept(ctx, ep)
+	st := p.Status(ctx, ep)
+	want := []status.GPU{{Index: 0, Name: "H100", MemoryUsedMiB: 62669, MemoryTotalMiB: 81920, UtilizationPct: 97, ProcessMiB: 62669}}
+	if diff := cmp.Diff(want, st.GPUs); diff != "" || st.GPUNote != "" {
+		t.Errorf("GPUs (-want +got):\n%s\nnote %q", diff, st.GPUNote)
+	}
+	p.Sampler = func() (gpu.Sampler, error) { return nil, gpu.ErrNoNVML }
+	if st := p.Status(ctx, ep); st.GPUs != nil || st.GPUNote != "no NVML" {
+		t.Errorf("no NVML: GPUs %v, note %q", st.GPUs, st.GPUNote)
+	}
+}

@@ -38,7 +38,7 @@ type ServerStatus struct {
 	Current bool   `json:"current"`
 	Log     string `json:"log,omitempty"`
 	// GPUs are the devices of the server's gpu block, read once (NVML) while it runs; nil
-	// when not read, and then GPUNote says why ("no NVML", "no gpu block").
+	// when not read, and then GPUNote says why ("no NVML"), unless there is no gpu block.
 	GPUs    []status.GPU `json:"gpus,omitempty"`
 	GPUNote string       `json:"gpu_note,omitempty"`
 }
@@ -63,11 +63,12 @@ func (p *Provider) Status(ctx context.Context, ep *config.Endpoint) ServerStatus
 }
 
 // readGPUs reads the devices of the gpu block of a running server once, with the memory of
-// its processes when it is a process server; nil and the reason when it cannot.
+// its processes when it is a process server; nil and the reason when it cannot, nil and ""
+// without a gpu block.
 func (p *Provider) readGPUs(ctx context.Context, ep *config.Endpoint, rec *server) ([]status.GPU, string) {
 	g := p.GPUs[ep.Server.GPU]
 	if g == nil {
-		return nil, "no gpu block"
+		return nil, ""
 	}
 	open := p.Sampler
 	if open == nil {
