@@ -132,7 +132,7 @@ func DescribeGPUMemory(gpus []GPU) string {
 func writeServerGPUs(b *strings.Builder, gs []ServerGPUs, now time.Time) {
 	for _, g := range gs {
 		fmt.Fprintf(b, "\nendpoint.%s GPUs", g.Endpoint)
-		if age := now.Sub(g.Time).Round(time.Second); age > 0 {
+		if age := now.Sub(g.Time).Round(time.Second); age > 0 && g.Available {
 			fmt.Fprintf(b, " (read %s ago)", age)
 		}
 		b.WriteString(":\n")

@@ -46,7 +46,7 @@ func TestServerGPUs(t *testing.T) {
 
 No run started yet.
 
-endpoint.laptop GPUs (read 7s ago):
+endpoint.laptop GPUs:
     GPU memory: not available (no NVML)
 
 endpoint.local GPUs (read 2s ago):
