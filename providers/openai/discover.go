@@ -28,8 +28,8 @@ import (
 //     without queueing is est = throughput × baseline (Little's law), and the limit is set
 //     to est plus a quarter (a small standing queue keeps every slot busy), within twice
 //     the evidence (a round that ends in a burst measures more than the server has). A
-//     faster round adds one. Throughput, not the limit, enters the estimate: right after a decrease the
-//     requests in flight still outnumber the limit.
+//     faster round adds one. Throughput, not the limit, enters the estimate: right after
+//     a decrease the requests in flight still outnumber the limit.
 //
 // Overload signals (429, 503, ...) still decrease the limit multiplicatively, and end slow
 // start.
