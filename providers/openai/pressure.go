@@ -22,10 +22,12 @@ func (e LimitEvent) String() string {
 }
 
 // Pressure tells the limiter whether the server's memory is under pressure (on), with the
-// reason to record. Pressure halves the limit (never below Min, at most once per Cooldown
-// while it lasts) and holds it there: neither successes, latency nor the server's metrics
-// raise it until Pressure(false) lifts the hold. Each lowering is returned (ok true) and
-// told to the listeners (OnEvent).
+// reason to record. The onset of pressure halves the limit (never below Min) and holds it
+// there: neither successes, latency nor the server's metrics raise it, and further readings
+// under the same pressure do not lower it again (memory a server preallocates does not
+// shrink with concurrency, so halving per reading would only run the limit down to Min),
+// until Pressure(false) ends the episode and lifts the hold. A lowering is returned (ok
+// true) and told to the listeners (OnEvent).
 func (l *Limiter) Pressure(on bool, reason string) (ev LimitEvent, ok bool) {
 	l.mu.Lock()
 	if !on {
@@ -35,7 +37,7 @@ func (l *Limiter) Pressure(on bool, reason string) (ev LimitEvent, ok bool) {
 		return LimitEvent{}, false
 	}
 	now := l.now()
-	if l.pressured && now.Sub(l.lastPressure) < l.cooldown || l.limit <= l.min {
+	if l.pressured || l.limit <= l.min {
 		if l.held == 0 {
 			l.held = l.limit
 		}
@@ -44,8 +46,7 @@ func (l *Limiter) Pressure(on bool, reason string) (ev LimitEvent, ok bool) {
 		return LimitEvent{}, false
 	}
 	ev = LimitEvent{Time: now, From: l.limit, To: max(l.limit/2, l.min), Reason: reason}
-	l.limit, l.held = ev.To, ev.To
-	l.pressured, l.lastPressure = true, now
+	l.limit, l.held, l.pressured = ev.To, ev.To, true
 	l.stats.Decreases++
 	if l.disc != nil {
 		// Memory pressure ends slow start as an overload does.

@@ -8,9 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestLimiterPressure: memory pressure halves the limit at most once per cooldown and holds
-// it (successes, metrics and Grow do not raise it) until lifted; each lowering reaches the
-// listeners.
+// TestLimiterPressure: the onset of memory pressure halves the limit once and holds it
+// (successes, metrics, Grow and more readings under pressure change nothing) until lifted;
+// each lowering reaches the listeners.
 func TestLimiterPressure(t *testing.T) {
 	type step struct {
 		after     time.Duration
@@ -33,13 +33,15 @@ func TestLimiterPressure(t *testing.T) {
 			opts: LimitOptions{Initial: 64, Max: 64, IncreaseEvery: 1},
 			steps: []step{
 				{pressure: &on, limit: 32, lowered: true},
-				// Within the cooldown: held, not lowered again.
+				// The same episode: held, not lowered again.
 				{pressure: &on, successes: 10, limit: 32},
 				{grow: 128, limit: 32},
-				{after: 2 * time.Second, pressure: &on, limit: 16, lowered: true},
-				{pressure: &off, successes: 3, limit: 19},
+				{after: 10 * time.Second, pressure: &on, limit: 32},
+				{pressure: &off, successes: 3, limit: 35},
+				// A new episode lowers it again.
+				{pressure: &on, limit: 17, lowered: true},
 			},
-			events: []string{"concurrency lowered 64 → 32: GPU 0 at 97% memory", "concurrency lowered 32 → 16: GPU 0 at 97% memory"},
+			events: []string{"concurrency lowered 64 → 32: GPU 0 at 97% memory", "concurrency lowered 35 → 17: GPU 0 at 97% memory"},
 		},
 		{
 			name: "discovering limiter, metrics would raise it",
