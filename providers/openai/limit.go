@@ -164,10 +164,10 @@ type Limiter struct {
 	// The latency steering of LimitOptions.Discover; see discover.go.
 	disc *discovery
 
-	// held is the ceiling while the server's memory is under pressure (Pressure); 0 when
-	// none. listeners hear of the limit changes pressure makes (OnEvent).
+	// held is the ceiling while the server's memory is under pressure (Pressure; pressured
+	// says an episode is on); 0 when none. listeners hear of the limit changes pressure
+	// makes (OnEvent).
 	held         int
-	lastPressure time.Time
 	pressured    bool
 	listeners    map[int]func(LimitEvent)
 	nextListener int
