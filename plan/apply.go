@@ -16,6 +16,7 @@ import (
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/graph"
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
@@ -298,8 +299,25 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	r := a.Run
 	file := w.file(r.Plan.Dataset)
 	if r.Identity == "" {
+		pending := r.runtimePending()
+		if pending {
+			id, err := w.e.prepareRuntime(ctx, r, w.spec(a, file, ""), w.opts.Progress)
+			if err != nil {
+				return err
+			}
+			if err := r.runtimePrepared(id); err != nil {
+				return err
+			}
+		}
 		if err := r.datasetFetched(file.SHA256); err != nil {
 			return err
+		}
+		if pending && a.Action != ActionReplace {
+			var done bool
+			var err error
+			if a, done, err = w.redecide(a); done || err != nil {
+				return err
+			}
 		}
 	}
 	in := r.PlainInputs()
@@ -445,6 +463,52 @@ func (w *walker) spec(a *Action, file DatasetFile, runDir string) *RunSpec {
 		// -replace forces a real re-run: cached responses would repeat the old answers.
 		NoCache: w.opts.NoCache || a.Action == ActionReplace,
 	}
+}
+
+// redecide decides a run again once its identity, unknown at plan time, is known (its
+// environment prepared): the identity the plan could not compare is compared with the
+// recorded run as plan compares it (decide). It returns the action to perform, or done when
+// there is nothing more to do: the run is up to date, or a complete result with the same
+// identity was reused.
+func (w *walker) redecide(a *Action) (*Action, bool, error) {
+	r := a.Run
+	snap := w.store.Snapshot()
+	prior := snap.Resources[a.Address]
+	d := decide(w.cfg, prior, r, Options{}, completedByIdentity(w.cfg, snap))
+	progress := w.opts.Progress
+	switch d.Action {
+	case ActionNone:
+		progress.Log(a.Address, fmt.Sprintf("up to date: the prepared environment gives the recorded identity %s; not run again", display.ShortID(r.Identity)))
+		w.mu.Lock()
+		w.outcomes[a.Address] = prior.Status
+		w.mu.Unlock()
+		return a, true, nil
+	case ActionReuse:
+		progress.Log(a.Address, fmt.Sprintf("the prepared environment gives identity %s, which %s completed: reused", display.ShortID(r.Identity), d.ReuseFrom))
+		return a, true, w.reuse(d)
+	}
+	if prior != nil && prior.Identity != r.Identity {
+		for _, ch := range DiffInputs(Inputs(prior.Inputs), r.PlainInputs()) {
+			progress.Log(a.Address, fmt.Sprintf("identity changed: %s: %v → %v", ch.Path, ch.Old, ch.New))
+		}
+	}
+	cp := *a
+	cp.Action, cp.Reason = d.Action, d.Reason
+	return &cp, false, nil
+}
+
+// prepareRuntime prepares the environment of a run planned with PendingRuntime through its
+// runner and returns the environment's identity.
+func (e *Engine) prepareRuntime(ctx context.Context, r *PlannedRun, spec *RunSpec, progress Progress) (string, error) {
+	p, ok := r.Runner.(RuntimePreparer)
+	if !ok {
+		return "", fmt.Errorf("%s: its runner (%s) cannot prepare %s", r.Addr, r.Runner.Kind(), r.Plan.PendingRuntime)
+	}
+	id, err := p.PrepareRuntime(ctx, spec, progress)
+	if err != nil {
+		return "", fmt.Errorf("%s: prepare %s: %w", r.Addr, r.Plan.PendingRuntime, err)
+	}
+	return id, nil
 }
 
 // FailedAddrs returns the addresses that did not succeed, sorted.

@@ -71,6 +71,9 @@ func (LocalExecutor) Execute(ctx context.Context, job *Job, progress Progress) (
 		defer release()
 		cp := **ep
 		cp.URL = url
+		if m, ok := job.Servers.(ServiceMetrics); ok {
+			cp.MetricsURL = m.MetricsURL(*ep, url)
+		}
 		*ep = &cp
 	}
 	out, err := r.Runner.Run(ctx, &spec, progress)

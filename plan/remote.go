@@ -66,6 +66,17 @@ func (e *Engine) RunRemote(ctx context.Context, cfg *config.Config, rr *RemoteRu
 	if r == nil {
 		return nil, fmt.Errorf("%s: the configuration on this node plans no such run; the configuration directory must be the one apply used", rr.Address)
 	}
+	if r.runtimePending() {
+		// The environment lives in the cache directory the submitting apply prepared it in; one
+		// this node cannot see is prepared here, and must resolve as it did there.
+		id, err := e.prepareRuntime(ctx, r, &RunSpec{Address: rr.Address, Suite: r.Addr.Suite, Benchmark: r.Addr.Benchmark, Task: r.Task, UserTask: r.UserTask, Params: r.Params, CacheDir: rr.CacheDir}, progress)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.runtimePrepared(id); err != nil {
+			return nil, err
+		}
+	}
 	if r.Identity == "" {
 		if err := r.datasetFetched(rr.Dataset.SHA256); err != nil {
 			return nil, err

@@ -22,17 +22,17 @@ func TestPrintServersGPU(t *testing.T) {
 		{Index: 1, Name: "H100", MemoryUsedMiB: 1024, MemoryTotalMiB: 81920, ProcessMiB: -1},
 	}
 	sts := []vllm.ServerStatus{
-		{Endpoint: "big", State: vllm.StateRunning, URL: "http://127.0.0.1:1/v1", PID: 7, StartedAt: since, Current: true, GPUs: gpus},
-		{Endpoint: "laptop", State: vllm.StateRunning, URL: "http://127.0.0.1:2/v1", PID: 8, StartedAt: since, Current: true, GPUNote: "no NVML"},
-		{Endpoint: "off", State: vllm.StateStopped},
+		{Endpoint: "big", Kind: "vllm", State: vllm.StateRunning, URL: "http://127.0.0.1:1/v1", PID: 7, StartedAt: since, Current: true, GPUs: gpus},
+		{Endpoint: "laptop", Kind: "sglang", State: vllm.StateRunning, URL: "http://127.0.0.1:2/v1", PID: 8, StartedAt: since, Current: true, GPUNote: "no NVML"},
+		{Endpoint: "off", Kind: "nim", State: vllm.StateStopped},
 	}
 	var out bytes.Buffer
 	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &out}
 	printServers(c, sts)
-	want := `ENDPOINT         STATE    URL                    SINCE                PROCESS  GPU MEMORY                   KEPT
-endpoint.big     running  http://127.0.0.1:1/v1  2026-12-05 06:44:30  pid 7    61.2/80.0 GiB, 1.0/80.0 GiB  no
-endpoint.laptop  running  http://127.0.0.1:2/v1  2026-12-05 06:44:30  pid 8    —                            no
-endpoint.off     stopped  -                      -                    -        —                            no
+	want := `ENDPOINT         KIND    STATE    URL                    SINCE                PROCESS  GPU MEMORY                   KEPT
+endpoint.big     vllm    running  http://127.0.0.1:1/v1  2026-12-05 06:44:30  pid 7    61.2/80.0 GiB, 1.0/80.0 GiB  no
+endpoint.laptop  sglang  running  http://127.0.0.1:2/v1  2026-12-05 06:44:30  pid 8    —                            no
+endpoint.off     nim     stopped  -                      -                    -        —                            no
 `
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("endpoint list (-want +got):\n%s", diff)

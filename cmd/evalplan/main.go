@@ -63,7 +63,7 @@ func commands() map[string]command {
 		"datasets": {"Dataset cache: status, preload, clear", cmdDatasets},
 		"export":   {"Send recorded results to the exporters (MLflow, local files)", cmdExport},
 		"mlflow":   {"MLflow tracking server: status, start, stop", cmdMLflow},
-		"endpoint": {"Managed model servers (vllm blocks): list, status, start, stop", cmdEndpoint},
+		"endpoint": {"Managed model servers (vllm, sglang, nim blocks): list, status, start, stop", cmdEndpoint},
 		"catalog":  {"Browse the benchmark catalog (list, search, show, presets, categories)", cmdCatalog},
 		"check":    {"Evaluate check blocks against the state", cmdCheck},
 		"report":   {"Write a report of every result in the state (md, html, csv, json)", cmdReport},

@@ -17,7 +17,7 @@ type gpuWatch struct {
 	done   chan struct{}
 }
 
-// watchGPUs starts the GPU watch of the endpoint's server at url, when its vllm block names
+// watchGPUs starts the GPU watch of the endpoint's server at url, when its server block names
 // a gpu block and no watch runs yet: until unwatchGPUs, every WatchInterval, it reads the
 // block's devices (and the memory of the server's processes), passes the pressure verdict
 // to OnPressure, and writes the reading with the events OnPressure reports to

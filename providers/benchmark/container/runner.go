@@ -21,6 +21,7 @@ import (
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/container"
+	"github.com/evalplan/evalplan/providers/runtime"
 	"github.com/evalplan/evalplan/schema"
 )
 
@@ -61,6 +62,9 @@ type Runner struct {
 	Requests RequestsFunc
 
 	once sync.Once
+	// python is the interpreter the venv runtime found, once found (venv.go).
+	pyMu   sync.Mutex
+	python *runtime.Interpreter
 }
 
 var _ plan.Runner = (*Runner)(nil)
@@ -103,7 +107,7 @@ func (r *Runner) Kind() plan.RunnerKind { return Kind }
 //
 // Params the container cannot honour (CheckParams) are an error, which plan and validate
 // report as a diagnostic.
-func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
+func (r *Runner) PlanRun(ctx context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
 	if err := CheckParams(req.Params); err != nil {
 		return nil, err
 	}
@@ -112,16 +116,15 @@ func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan
 	replays := !slices.Contains(req.Task.Capabilities, "embedding")
 	note := groupNote(req.Task, req.Params)
 	if config.RunRuntime(cfgSuite(req.Config, req.Addr.Suite), req.Override) == config.RuntimeVenv {
-		id, err := venvIdentity(req.Task, req.Override) // venv.go
+		rp, err := r.planVenv(ctx, req) // venv.go
 		if err != nil {
 			return nil, err
 		}
-		// The plan says which runtime is used: a docker run's image is in its identity.
-		venvNote := "runtime venv: " + strings.TrimPrefix(id, "venv:") + " in a managed Python environment (evalplan runtimes)"
+		rp.Replays = replays
 		if note != "" {
-			venvNote += "; " + note
+			rp.Note += "; " + note
 		}
-		return &plan.RunPlan{Image: id, Replays: replays, Note: venvNote}, nil
+		return rp, nil
 	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
 		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays, Note: note}, nil
@@ -220,6 +223,13 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	runDir, err := filepath.Abs(spec.RunDir)
 	if err != nil {
 		return failed(err), nil
+	}
+	// Evaluator processes of a venv attempt whose apply was killed would still write into the
+	// run directory: stop them before this attempt starts, whichever its runtime.
+	if msg, err := cleanupLeftover(ctx, runDir, r.stopGrace()); err != nil {
+		return failed(fmt.Errorf("%s: %w", spec.Address, err)), ctx.Err()
+	} else if msg != "" {
+		progress.Log(spec.Address, msg)
 	}
 	if r.runtime(spec) == config.RuntimeVenv {
 		return r.runInVenv(ctx, spec, runDir, progress) // venv.go

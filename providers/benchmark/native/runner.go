@@ -235,7 +235,11 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 	unwatchMetrics := func() {}
 	if s.discover {
 		// The server's own metrics (vLLM, SGLang), when it serves them, steer the limiter.
-		unwatchMetrics = limiters.Watch(key, openai.MetricsURL(spec.Endpoint.URL))
+		metrics := spec.Endpoint.MetricsURL // a managed server's own path (NIM: /v1/metrics)
+		if metrics == "" {
+			metrics = openai.MetricsURL(spec.Endpoint.URL)
+		}
+		unwatchMetrics = limiters.Watch(key, metrics)
 	}
 	// Changes of the shared limit (memory pressure on the server) go to the run's log and
 	// its events file.
