@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/status"
 	"github.com/evalplan/evalplan/providers/vllm"
 )
 
@@ -127,7 +128,7 @@ func printServers(c *cli, sts []vllm.ServerStatus) {
 		return
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENDPOINT\tKIND\tSTATE\tURL\tSINCE\tPROCESS\tKEPT")
+	fmt.Fprintln(tw, "ENDPOINT\tKIND\tSTATE\tURL\tSINCE\tPROCESS\tGPU MEMORY\tKEPT")
 	for _, st := range sts {
 		url, since := "-", "-"
 		if st.State != vllm.StateStopped {
@@ -137,7 +138,7 @@ func printServers(c *cli, sts []vllm.ServerStatus) {
 		if st.Kept {
 			kept = "yes"
 		}
-		fmt.Fprintf(tw, "endpoint.%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Endpoint, st.Kind, st.State, url, since, st.Process(), kept)
+		fmt.Fprintf(tw, "endpoint.%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Endpoint, st.Kind, st.State, url, since, st.Process(), status.DescribeGPUMemory(st.GPUs), kept)
 	}
 	tw.Flush()
 }
@@ -153,6 +154,14 @@ func printServerDetails(c *cli, sts []vllm.ServerStatus) {
 			continue
 		}
 		fmt.Fprintf(c.stdout, "  url:     %s\n  process: %s\n  since:   %s\n  kept:    %v\n  log:     %s\n", st.URL, st.Process(), st.StartedAt.Local().Format(time.DateTime), st.Kept, rel(c.dir, st.Log))
+		switch {
+		case len(st.GPUs) > 0:
+			for _, g := range st.GPUs {
+				fmt.Fprintf(c.stdout, "  %s\n", status.DescribeGPU(g))
+			}
+		case st.GPUNote != "":
+			fmt.Fprintf(c.stdout, "  GPU memory: not available (%s)\n", st.GPUNote)
+		}
 		if !st.Current {
 			fmt.Fprintln(c.stdout, "  launched with other settings than the configuration's: apply replaces it")
 		}

@@ -72,7 +72,7 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 			schema.NativeHarness: nr,
 			plan.AnyHarness:      &bcontainer.Runner{Config: cfg, Environ: c.environ, Requests: nr.Requests},
 		},
-		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ},
+		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ, OnPressure: nr.OnPressure},
 		Exporters: c.exporters(cfg),
 		Executor:  executorsFor(cfg),
 		Version:   version,

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/evalplan/evalplan/cmd/evalplan-sim/sim"
+	"github.com/evalplan/evalplan/providers/gpu"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -84,6 +85,17 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			env.Values[simKey{}] = &simHolder{}
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond != "nvml" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			// [nvml]: this machine has an NVIDIA driver, so GPU memory can be read.
+			s, err := gpu.OpenNVML()
+			if err != nil {
+				return false, nil
+			}
+			return true, s.Close()
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sim":      cmdSim,

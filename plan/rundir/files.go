@@ -21,4 +21,7 @@ const (
 	RequestsFile = "requests.jsonl"
 	// JudgeRequestsFile is the request journal of a harness's judge, in RequestsFile's format.
 	JudgeRequestsFile = "judge_requests.jsonl"
+	// EventsFile records what happened to the run besides its samples: one JSON [Event]
+	// per line, such as the endpoint's concurrency lowered under GPU memory pressure.
+	EventsFile = "events.jsonl"
 )

@@ -51,6 +51,8 @@ type Snapshot struct {
 	// Interrupted are runs state records as running although nothing holds the lock: a
 	// crashed apply left them; the next apply resumes them.
 	Interrupted []string `json:"interrupted,omitempty"`
+	// Servers are the GPU readings of the managed servers the running apply watches.
+	Servers []ServerGPUs `json:"servers,omitempty"`
 }
 
 // Run is the progress of one run.
@@ -162,6 +164,11 @@ func (m *Monitor) Snapshot(now time.Time) (*Snapshot, error) {
 			return nil, err
 		}
 		s.Runs = append(s.Runs, run)
+	}
+	if s.Holder != nil && m.OutputDir != "" {
+		if s.Servers, err = ReadServerGPUs(m.OutputDir, s.Holder.Started); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

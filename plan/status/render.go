@@ -11,7 +11,7 @@ import (
 
 // WriteSnapshot writes a snapshot as `evalplan monitor` shows it: who holds the lock (or that
 // no apply runs), then one line per run with done/total, errors, rate and ETA, and below it
-// the run's container and latest errors.
+// the run's container and latest errors, then the GPUs of the managed servers apply watches.
 func WriteSnapshot(w io.Writer, s *Snapshot) error {
 	var b strings.Builder
 	switch {
@@ -44,6 +44,7 @@ func WriteSnapshot(w io.Writer, s *Snapshot) error {
 			fmt.Fprintf(&b, "    recent error: %s\n", e)
 		}
 	}
+	writeServerGPUs(&b, s.Servers, s.Time)
 	if n := len(s.Interrupted); n > 0 {
 		fmt.Fprintf(&b, "\n%d run(s) recorded as running were interrupted; 'evalplan apply' resumes them:\n", n)
 		for _, a := range s.Interrupted {

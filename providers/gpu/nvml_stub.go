@@ -11,3 +11,8 @@ func Inventory(ctx context.Context) ([]Device, error) {
 	}
 	return nil, ErrNoNVML
 }
+
+// OpenNVML reports ErrNoNVML: this build has no cgo, which NVML needs.
+func OpenNVML() (Sampler, error) {
+	return nil, ErrNoNVML
+}

@@ -10,18 +10,26 @@ import (
 // capacity is the concurrency past which requests start to queue, and queueing shows as
 // latency above the baseline (the fastest round seen).
 //
-//   - Slow start: every success whose latency is within half the tolerance of the
-//     baseline raises the limit by two, so the limit triples per round trip (doubling,
-//     as TCP does, costs a 16-request start more than 10% of a 2,000-request run against
-//     128 slots). The first slower success ends slow start and halves the limit; the next
-//     round corrects it.
+//   - Evidence: the most successes that came back unqueued (within a quarter of the
+//     tolerance of the baseline, plus the slack) within one round trip (the fastest
+//     latency seen) — what the server was seen to serve at once, its delivery rate times
+//     its round trip, as BBR estimates a path's capacity. The limit never grows past twice
+//     the evidence (or the initial window, before there is any).
+//   - Slow start: the limit is twice the evidence, so it doubles per round trip from the
+//     initial window as TCP's congestion window does, and the requests in flight never
+//     outnumber twice what the server has shown it holds. (A limit that grew by three per
+//     fast success ran ahead of the requests it let out: a 128-slot server saw 640 in
+//     flight before the first queued request came back.) Successes slower than half the
+//     tolerance do not grow it; slowExit of them in a row end slow start and halve the
+//     limit (a lone one is scheduling noise); the next round corrects it.
 //   - Then, per round (as many successes as the limit was when the round began): a round
 //     whose mean latency is above Tolerance × baseline + Slack is queueing, so the server
 //     is saturated and the round's throughput is its capacity; the concurrency it serves
 //     without queueing is est = throughput × baseline (Little's law), and the limit is set
-//     to est plus a quarter (a small standing queue keeps every slot busy). A faster round
-//     adds one. Throughput, not the limit, enters the estimate: right after a decrease the
-//     requests in flight still outnumber the limit.
+//     to est plus a quarter (a small standing queue keeps every slot busy), within twice
+//     the evidence (a round that ends in a burst measures more than the server has). A
+//     faster round adds one. Throughput, not the limit, enters the estimate: right after
+//     a decrease the requests in flight still outnumber the limit.
 //
 // Overload signals (429, 503, ...) still decrease the limit multiplicatively, and end slow
 // start.
@@ -30,6 +38,11 @@ type discovery struct {
 	slack     time.Duration
 
 	slowStart bool
+	initial   int           // the limit slow start began at
+	proven    int           // the evidence: the most fast answers within one fastest latency
+	fastest   time.Duration // the lowest latency seen
+	answers   []time.Time   // when the fast answers of the last fastest latency came
+	slow      int           // slow successes in a row, in slow start
 	baseline  time.Duration // lowest round mean; 0 until the first round ends
 	round     int           // successes that end the current round
 	count     int
@@ -45,11 +58,15 @@ type discovery struct {
 	maxWaiting float64 // the most requests the server reported waiting
 }
 
-// slowStartGrowth is how much each fast success raises the limit in slow start.
-const slowStartGrowth = 3
+// slowExit is how many slow successes in a row end slow start.
+const slowExit = 4
+
+// slowStartFactor is how many times its evidence (discovery.proven) the limit may reach;
+// slow start keeps it there, so the limit multiplies by it per round trip.
+const slowStartFactor = 2
 
 func newDiscovery(o LimitOptions, limit int) *discovery {
-	d := &discovery{tolerance: o.Tolerance, slack: o.Slack, slowStart: true, round: limit, start: o.Now(), preempts: -1, kvTarget: o.KVTarget}
+	d := &discovery{tolerance: o.Tolerance, slack: o.Slack, slowStart: true, initial: limit, round: limit, start: o.Now(), preempts: -1, kvTarget: o.KVTarget}
 	if d.kvTarget <= 0 || d.kvTarget > 1 {
 		d.kvTarget = DefaultLimitKVTarget
 	}
@@ -76,20 +93,31 @@ func (d *discovery) restart(limit int, now time.Time) {
 // discovered adapts the limit to a success that took latency. l.mu is held.
 func (l *Limiter) discovered(latency time.Duration) {
 	d := l.disc
+	if d.fastest == 0 || latency < d.fastest {
+		d.fastest = latency
+	}
 	d.count++
 	d.sum += latency
 	if d.slowStart {
 		half := 1 + (d.tolerance-1)/2
 		if d.risen(latency, half) {
-			d.slowStart = false
-			l.setLimit(l.limit / 2)
-			d.restart(l.limit, l.now())
+			// Slow successes do not grow the limit; slowExit of them in a row (the
+			// server queues) end slow start, while a lone one (scheduling noise) does not.
+			if d.slow++; d.slow >= slowExit {
+				d.slowStart = false
+				l.setLimit(l.limit / 2)
+				d.restart(l.limit, l.now())
+			}
 			return
 		}
-		if top := l.ceiling(); l.limit < top {
-			l.limit = min(l.limit+slowStartGrowth, top)
+		d.slow = 0
+		d.prove(latency, l.now())
+		if top := l.evidenced(); l.limit < top {
+			l.limit = top
 			l.stats.Increases++
 		}
+	} else {
+		d.prove(latency, l.now())
 	}
 	if d.count < d.round {
 		return
@@ -102,13 +130,43 @@ func (l *Limiter) discovered(latency time.Duration) {
 	if !d.slowStart {
 		if elapsed := now.Sub(d.start); d.risen(mean, d.tolerance) && elapsed > 0 {
 			est := float64(d.count) / elapsed.Seconds() * d.baseline.Seconds()
-			l.setLimit(int(math.Ceil(est * 1.25)))
-		} else if l.limit < l.ceiling() {
+			// A round that ended in a burst (queued requests answered together) measures
+			// more throughput than the server has: the evidence bounds it.
+			l.setLimit(min(int(math.Ceil(est*1.25)), l.evidenced()))
+		} else if l.limit < l.evidenced() {
 			l.limit++
 			l.stats.Increases++
 		}
 	}
 	d.restart(l.limit, now)
+}
+
+// prove counts a success that took latency and came back at now as evidence when it was not
+// queued (much): within a quarter of the tolerance of the baseline (or, before there is
+// one, of the fastest latency). The evidence is the most such answers within one fastest
+// latency: the requests the server was seen to serve at once (its delivery rate times its
+// round trip, as BBR estimates a path's capacity).
+func (d *discovery) prove(latency time.Duration, now time.Time) {
+	base := d.baseline
+	if base == 0 {
+		base = d.fastest
+	}
+	if latency > time.Duration(float64(base)*(1+(d.tolerance-1)/4))+d.slack {
+		return
+	}
+	cut := 0
+	for cut < len(d.answers) && now.Sub(d.answers[cut]) >= d.fastest {
+		cut++
+	}
+	d.answers = append(d.answers[cut:], now)
+	d.proven = max(d.proven, len(d.answers))
+}
+
+// evidenced is the most the limit may grow to: the ceiling, and no more than
+// slowStartFactor times the evidence (or the initial window). l.mu is held.
+func (l *Limiter) evidenced() int {
+	d := l.disc
+	return min(l.ceiling(), max(d.initial, slowStartFactor*d.proven))
 }
 
 // setLimit moves the limit to n, within [min, max], counting a decrease. l.mu is held.
@@ -120,13 +178,17 @@ func (l *Limiter) setLimit(n int) {
 	l.limit = n
 }
 
-// ceiling is the limit growth may reach: Max, or less while the server's metrics say so.
-// l.mu is held.
+// ceiling is the limit growth may reach: Max, or less while the server's metrics or memory
+// pressure (Pressure) say so. l.mu is held.
 func (l *Limiter) ceiling() int {
-	if l.disc != nil && l.disc.metrics {
-		return min(l.max, l.disc.ceiling)
+	top := l.max
+	if l.held > 0 {
+		top = min(top, l.held)
 	}
-	return l.max
+	if l.disc != nil && l.disc.metrics {
+		return min(top, l.disc.ceiling)
+	}
+	return top
 }
 
 // Observe steers a discovering limiter (LimitOptions.Discover) by the server's metrics;
@@ -163,8 +225,8 @@ func (l *Limiter) Observe(m ServerMetrics) {
 		others := max(0, m.Running-float64(l.inFlight))
 		d.ceiling = int(seqs - others)
 		d.ceiling = max(l.min, min(d.ceiling, l.max))
-		if d.ceiling > l.limit {
-			l.limit = d.ceiling
+		if top := l.ceiling(); top > l.limit {
+			l.limit = top
 			l.stats.Increases++
 		}
 	default:

@@ -25,25 +25,44 @@ func TestLimiterDiscovers(t *testing.T) {
 		baseline time.Duration
 	}{
 		{
-			name: "slow start, exit on a slow success, then rounds",
+			name: "slow start, exit on slow successes in a row, then rounds",
 			opts: LimitOptions{Initial: 16, Max: 1024},
 			steps: []step{
-				// The first round sets the baseline; each success adds three.
-				{latency: 200 * ms, n: 15, limit: 16 + 45, slowStart: true},
-				{latency: 200 * ms, limit: 64, slowStart: true},
-				// 255 ms (1.25 × 200 ms + 5 ms) is still fast in slow start.
-				{latency: 255 * ms, limit: 67, slowStart: true},
-				// Slower ends slow start and halves the limit.
-				{latency: 256 * ms, limit: 33},
-				// A round (33 successes) within tolerance (305 ms) adds one.
-				{latency: 300 * ms, n: 32, limit: 33},
-				{latency: 300 * ms, limit: 34},
-				// A slow round of 34 successes in 340 ms: 100/s × 200 ms = 20, × 1.25 = 25.
-				{every: 10 * ms, latency: 400 * ms, n: 34, limit: 25},
+				// The first round sets the baseline. Each fast answer is evidence (all
+				// came within one latency), and slow start keeps the limit at twice it.
+				{latency: 200 * ms, n: 15, limit: 30, slowStart: true},
+				{latency: 200 * ms, limit: 32, slowStart: true},
+				// 255 ms (1.25 × 200 ms + 5 ms) is still fast in slow start, but queued too
+				// long to be evidence (more than 1.125 × 200 ms + 5 ms): no growth.
+				{latency: 255 * ms, limit: 32, slowStart: true},
+				// Three slower answers in a row may be noise; the fourth ends slow start
+				// and halves the limit.
+				{latency: 256 * ms, n: 3, limit: 32, slowStart: true},
+				{latency: 256 * ms, limit: 16},
+				// A round (16 successes) within tolerance (305 ms) adds one.
+				{latency: 300 * ms, n: 15, limit: 16},
+				{latency: 300 * ms, limit: 17},
+				// A slow round of 17 successes in 170 ms: 100/s × 200 ms = 20, × 1.25 = 25.
+				{every: 10 * ms, latency: 400 * ms, n: 17, limit: 25},
 				// The baseline only falls: a faster round lowers it.
 				{latency: 100 * ms, n: 25, limit: 26},
 			},
 			baseline: 100 * ms,
+		},
+		{
+			name: "slow start grows to twice the evidence only",
+			opts: LimitOptions{Initial: 16, Max: 1024},
+			steps: []step{
+				// Answers 50 ms apart at 200 ms latency: at most 4 within one latency,
+				// so the limit stays at the initial window (twice 4 is less).
+				{every: 50 * ms, latency: 200 * ms, n: 20, limit: 16, slowStart: true},
+				// Ten at once: 4 + 10 answers within 200 ms prove 14, so 28.
+				{latency: 200 * ms, n: 10, limit: 28, slowStart: true},
+				{latency: 200 * ms, n: 10, limit: 48, slowStart: true},
+				// Later answers alone prove less, but the evidence keeps its maximum.
+				{every: 300 * ms, latency: 200 * ms, n: 30, limit: 48, slowStart: true},
+			},
+			baseline: 200 * ms,
 		},
 		{
 			name: "ceiling",
@@ -57,8 +76,8 @@ func TestLimiterDiscovers(t *testing.T) {
 			name: "slack keeps a microsecond server growing",
 			opts: LimitOptions{Initial: 4, Max: 1024},
 			steps: []step{
-				{latency: 100 * time.Microsecond, n: 4, limit: 16, slowStart: true},
-				{latency: 5 * ms, n: 16, limit: 64, slowStart: true},
+				{latency: 100 * time.Microsecond, n: 4, limit: 8, slowStart: true},
+				{latency: 5 * ms, n: 8, limit: 24, slowStart: true},
 			},
 			baseline: 100 * time.Microsecond,
 		},

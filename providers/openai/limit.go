@@ -57,7 +57,7 @@ const (
 	DefaultLimitKVTarget  = 0.98
 	// DiscoverInitial and DiscoverMax are the start and ceiling of a limit that discovers
 	// the server's capacity (Limiters.For with no parallelism).
-	DiscoverInitial = 16
+	DiscoverInitial = 32
 	DiscoverMax     = 1024
 )
 
@@ -125,6 +125,11 @@ type LimitStats struct {
 	Decreases, Increases int
 	// Peak is the largest InFlight seen.
 	Peak int
+	// Proven is the most requests a discovering limiter has seen the server answer without
+	// queueing within one baseline latency: the evidence its limit grows from.
+	Proven int
+	// Held is the ceiling memory pressure holds the limit under (Pressure); 0 when none.
+	Held int
 	// Baseline is the lowest round latency seen by a discovering limiter; SlowStart says it
 	// is still doubling its limit per round.
 	Baseline  time.Duration
@@ -158,6 +163,14 @@ type Limiter struct {
 
 	// The latency steering of LimitOptions.Discover; see discover.go.
 	disc *discovery
+
+	// held is the ceiling while the server's memory is under pressure (Pressure; pressured
+	// says an episode is on); 0 when none. listeners hear of the limit changes pressure
+	// makes (OnEvent).
+	held         int
+	pressured    bool
+	listeners    map[int]func(LimitEvent)
+	nextListener int
 
 	// onQueue, when set (tests), is called with mu held when a caller starts waiting.
 	onQueue func()
@@ -282,6 +295,9 @@ func (l *Limiter) Grow(n int) {
 	}
 	if l.limit == l.max {
 		l.limit = n
+		if l.held > 0 {
+			l.limit = min(n, l.held)
+		}
 	}
 	l.max = n
 	l.grant()
@@ -306,11 +322,11 @@ func (l *Limiter) Stats() LimitStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.stats
-	s.Limit, s.Max = l.limit, l.max
+	s.Limit, s.Max, s.Held = l.limit, l.max, l.held
 	s.InFlight, s.Waiting = l.inFlight, l.waiters.Len()
 	if l.disc != nil {
 		d := l.disc
-		s.Baseline, s.SlowStart = d.baseline, d.slowStart
+		s.Baseline, s.SlowStart, s.Proven = d.baseline, d.slowStart, d.proven
 		s.Metrics, s.MaxRunning, s.MaxWaiting = d.metrics, d.maxRunning, d.maxWaiting
 	}
 	return s
@@ -334,7 +350,7 @@ func (l *Limiter) grant() {
 
 // succeeded is the additive increase. l.mu is held.
 func (l *Limiter) succeeded() {
-	if l.limit >= l.max {
+	if l.limit >= l.ceiling() {
 		l.successes = 0
 		return
 	}

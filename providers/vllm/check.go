@@ -16,6 +16,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/status"
 	"github.com/evalplan/evalplan/providers/container"
 	"github.com/evalplan/evalplan/providers/gpu"
 )
@@ -61,6 +62,9 @@ func (p *Provider) checkIdle(ctx context.Context, cfg *config.Config, needs *pla
 		kept := ""
 		if st.Kept {
 			kept = ", kept"
+		}
+		if len(st.GPUs) > 0 {
+			kept += "; GPU memory " + status.DescribeGPUMemory(st.GPUs)
 		}
 		out = append(out, plan.Check{Section: plan.SectionEndpoints, Name: addrs.Endpoint{Name: name}.String(), Mark: plan.MarkInfo,
 			Detail: fmt.Sprintf("managed (%s runtime, model %q): its server is %s at %s (%s, since %s%s); no run needs it now; 'evalplan endpoint stop %s' stops it",

@@ -2,10 +2,13 @@ package vllm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/status"
+	"github.com/evalplan/evalplan/providers/gpu"
 )
 
 // Server states reported by Status.
@@ -36,6 +39,10 @@ type ServerStatus struct {
 	// settings, so apply reuses it (false: apply replaces it).
 	Current bool   `json:"current"`
 	Log     string `json:"log,omitempty"`
+	// GPUs are the devices of the server's gpu block, read once (NVML) while it runs; nil
+	// when not read, and then GPUNote says why ("no NVML"), unless there is no gpu block.
+	GPUs    []status.GPU `json:"gpus,omitempty"`
+	GPUNote string       `json:"gpu_note,omitempty"`
 }
 
 // Status reports the endpoint's server. A record whose server is gone reads as stopped.
@@ -53,7 +60,43 @@ func (p *Provider) Status(ctx context.Context, ep *config.Endpoint) ServerStatus
 	st.Runtime, st.URL, st.PID, st.Container, st.StartedAt, st.Log = rec.Runtime, rec.URL, rec.PID, rec.Container, rec.StartedAt, rec.Log
 	st.Kept = st.Kept || rec.Kept
 	st.Current = err == nil && rec.Launch == launch
+	st.GPUs, st.GPUNote = p.readGPUs(ctx, ep, rec)
 	return st
+}
+
+// readGPUs reads the devices of the gpu block of a running server once, with the memory of
+// its processes when it is a process server; nil and the reason when it cannot, nil and ""
+// without a gpu block.
+func (p *Provider) readGPUs(ctx context.Context, ep *config.Endpoint, rec *server) ([]status.GPU, string) {
+	g := p.GPUs[ep.Server.GPU]
+	if g == nil {
+		return nil, ""
+	}
+	open := p.Sampler
+	if open == nil {
+		open = gpu.OpenNVML
+	}
+	sampler, err := open()
+	if errors.Is(err, gpu.ErrNoNVML) {
+		return nil, "no NVML"
+	}
+	if err != nil {
+		return nil, err.Error()
+	}
+	defer sampler.Close()
+	var pids []int
+	if rec.PID > 0 {
+		pids = []int{rec.PID}
+	}
+	samples, err := sampler.Sample(ctx, g.Devices, pids)
+	if err != nil {
+		return nil, err.Error()
+	}
+	out := make([]status.GPU, len(samples))
+	for i, s := range samples {
+		out[i] = status.GPU(s)
+	}
+	return out, ""
 }
 
 // StartKept starts the endpoint's server for interactive use, or reuses the one running with
@@ -63,6 +106,7 @@ func (p *Provider) StartKept(ctx context.Context, ep *config.Endpoint) (ServerSt
 	if _, err := p.Start(ctx, ep); err != nil {
 		return ServerStatus{}, err
 	}
+	p.unwatchGPUs(ep.Name) // GPUs are watched while an apply uses the server
 	p.mu.Lock()
 	s := p.running[ep.Name]
 	delete(p.running, ep.Name) // this Provider leaves it running

@@ -67,12 +67,24 @@ type Provider struct {
 	// Set 0.0.0.0 for a server that other machines reach. Start's URL stays on loopback.
 	Host string
 
+	// Sampler opens the GPU sampler of the watch that runs while a server whose vllm block
+	// names a gpu block is up (see watchGPUs); nil means gpu.OpenNVML.
+	Sampler func() (gpu.Sampler, error)
+	// WatchInterval is the time between GPU readings; 0 means gpu.DefaultWatchInterval.
+	WatchInterval time.Duration
+	// OnPressure hears the pressure verdict of every GPU reading of a watched server (its
+	// endpoint name and base URL) and returns the events it caused, such as "concurrency
+	// lowered 64 → 32: GPU 0 at 97% memory", which are recorded with the readings. Nil:
+	// readings only.
+	OnPressure func(endpoint, url string, v gpu.Verdict) []string
+
 	mu      sync.Mutex
 	docker  *container.Client
 	running map[string]*server // endpoint name → server started or adopted here
 	digests map[string]string  // image as written → pinned reference resolved by Fingerprint
 	derived map[string]derivation
-	quant   map[string]string // endpoint name → the checkpoint's quantization ("" unknown or none)
+	quant   map[string]string    // endpoint name → the checkpoint's quantization ("" unknown or none)
+	watches map[string]*gpuWatch // endpoint name → GPU watch of its running server
 }
 
 var (
@@ -273,6 +285,10 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 		return "", err
 	}
 	if url, ok := p.adopt(ctx, ep, launch); ok {
+		p.mu.Lock()
+		s := p.running[ep.Name]
+		p.mu.Unlock()
+		p.watchGPUs(ep, s)
 		return url, nil
 	}
 	if err := p.checkGPUs(ctx, ep); err != nil {
@@ -324,6 +340,7 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 	}
 	p.running[ep.Name] = s
 	p.mu.Unlock()
+	p.watchGPUs(ep, s)
 	return s.URL, nil
 }
 
@@ -331,6 +348,7 @@ func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, erro
 // StopTimeout; a container is also removed) and forgets its record. A server started by
 // StartKept is left running.
 func (p *Provider) Stop(ctx context.Context, ep *config.Endpoint) error {
+	p.unwatchGPUs(ep.Name)
 	p.mu.Lock()
 	s := p.running[ep.Name]
 	delete(p.running, ep.Name)

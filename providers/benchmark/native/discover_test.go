@@ -11,13 +11,13 @@ import (
 	"github.com/evalplan/evalplan/providers/openai"
 )
 
-// TestDiscoverRun: with no parallelism configured, a run against a server of 32 slots
-// grows past the 16 it starts with, and answers every sample.
+// TestDiscoverRun: with no parallelism configured, a run against a server of 64 slots
+// grows past the 32 it starts with, and answers every sample.
 func TestDiscoverRun(t *testing.T) {
 	const n = 300
 	data := writeGSM8K(t, t.TempDir(), n)
 	cfg := simConfig(data)
-	cfg.Latency, cfg.Capacity = 20*time.Millisecond, 32
+	cfg.Latency, cfg.Capacity = 20*time.Millisecond, 64
 	s := startSim(t, cfg)
 	lim := &openai.Limiters{}
 	r := &Runner{Limiters: lim}
@@ -27,7 +27,7 @@ func TestDiscoverRun(t *testing.T) {
 	if err != nil || out.Status != state.StatusComplete || out.Result.N != n {
 		t.Fatalf("run: %+v, %v", out, err)
 	}
-	if st := lim.For(spec.Endpoint.Name+" "+spec.Endpoint.URL, 0).Stats(); st.Peak <= openai.DiscoverInitial {
+	if st := lim.For(LimiterKey(spec.Endpoint.Name, spec.Endpoint.URL), 0).Stats(); st.Peak <= openai.DiscoverInitial {
 		t.Errorf("peak in flight %d: the limit never grew past %d (%+v)", st.Peak, openai.DiscoverInitial, st)
 	}
 }
@@ -35,8 +35,8 @@ func TestDiscoverRun(t *testing.T) {
 // TestDiscoverFailFast: with no parallelism configured the run has 1,024 workers, yet
 // fail-fast against a server that refuses the key stops the requests still waiting for a
 // slot. The server sees those in flight when the eighth failure trips it and the few
-// granted a slot while it was being counted (about 40 against 16 slots: a fixed
-// parallelism of 16 sees 24 to 31), never the 300 the workers would send.
+// granted a slot while it was being counted (about 50 with the limit starting at 32; a
+// fixed parallelism of 16 sees 24 to 31), never the 300 the workers would send.
 func TestDiscoverFailFast(t *testing.T) {
 	const n = 300
 	data := writeGSM8K(t, t.TempDir(), n)
@@ -50,6 +50,7 @@ func TestDiscoverFailFast(t *testing.T) {
 	if err != nil || out.Status != state.StatusFailed {
 		t.Fatalf("run: %+v, %v; want failed", out, err)
 	}
+	t.Logf("the server saw %d requests", s.Count(sim.RouteChat))
 	if limit := 4 * openai.DiscoverInitial; s.Count(sim.RouteChat) > int64(limit) {
 		t.Errorf("server saw %d requests, want at most %d", s.Count(sim.RouteChat), limit)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
+	"github.com/evalplan/evalplan/providers/gpu"
 	"github.com/evalplan/evalplan/providers/openai"
 )
 
@@ -229,17 +230,21 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 	if limiters == nil {
 		limiters = &openai.Limiters{}
 	}
-	key := spec.Endpoint.Name + " " + spec.Endpoint.URL
+	key := LimiterKey(spec.Endpoint.Name, spec.Endpoint.URL)
 	opts.Limiter = limiters.For(key, s.limiterParallelism())
-	unwatch := func() {}
+	unwatchMetrics := func() {}
 	if s.discover {
 		// The server's own metrics (vLLM, SGLang), when it serves them, steer the limiter.
 		metrics := spec.Endpoint.MetricsURL // a managed server's own path (NIM: /v1/metrics)
 		if metrics == "" {
 			metrics = openai.MetricsURL(spec.Endpoint.URL)
 		}
-		unwatch = limiters.Watch(key, metrics)
+		unwatchMetrics = limiters.Watch(key, metrics)
 	}
+	// Changes of the shared limit (memory pressure on the server) go to the run's log and
+	// its events file.
+	unlisten := opts.Limiter.OnEvent(eventRecorder(spec, progress))
+	unwatch := func() { unwatchMetrics(); unlisten() }
 	if !spec.NoCache && (spec.Params.Cache == nil || *spec.Params.Cache) && spec.CacheDir != "" {
 		ns, err := json.Marshal(spec.Fingerprint)
 		if err != nil {
@@ -256,6 +261,26 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 		}
 	}
 	return openai.Stack(c, opts), func() { unwatch(); c.CloseIdleConnections() }, nil
+}
+
+// LimiterKey is the key of an endpoint's limiter in Runner.Limiters: every run against the
+// same endpoint name and base URL shares it.
+func LimiterKey(name, url string) string {
+	return name + " " + url
+}
+
+// eventRecorder records a change of the endpoint's limit in the run's progress log and in
+// its events file (rundir.EventsFile).
+func eventRecorder(spec *plan.RunSpec, progress plan.Progress) func(openai.LimitEvent) {
+	return func(e openai.LimitEvent) {
+		progress.Log(spec.Address, e.String())
+		if spec.RunDir == "" {
+			return
+		}
+		if err := rundir.AppendEvent(spec.RunDir, rundir.Event{Time: e.Time, Kind: "concurrency", Message: e.String()}); err != nil {
+			progress.Log(spec.Address, fmt.Sprintf("warning: %v", err))
+		}
+	}
 }
 
 // cacheWarning reports a damaged cache found mid-run; the cache then turns itself off.
@@ -627,4 +652,21 @@ func (r *Runner) Requests(ctx context.Context, spec *plan.RunSpec, progress plan
 		return nil, nil, fmt.Errorf("%s: %w", spec.Address, err)
 	}
 	return r.newDoer(ctx, spec, s, progress)
+}
+
+// OnPressure passes the GPU memory verdict of the managed server of endpoint at url to the
+// endpoint's limiter (vllm.Provider.OnPressure) and returns the event it caused, if any:
+// pressure halves the limit and holds it, no pressure lifts the hold. A trend alone (memory
+// rising, not yet at the limit) does not lower a limiter that steers by the server's
+// KV-cache metrics, which see the same thing earlier.
+func (r *Runner) OnPressure(endpoint, url string, v gpu.Verdict) []string {
+	if r.Limiters == nil {
+		return nil
+	}
+	key := LimiterKey(endpoint, url)
+	on := v.Pressure && !(v.Trend && r.Limiters.Metered(key))
+	if e, ok := r.Limiters.Pressure(key, on, v.Reason); ok {
+		return []string{e.String()}
+	}
+	return nil
 }
