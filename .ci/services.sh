@@ -21,6 +21,25 @@ apt_install() {
   if [ ! -f .ci/run-services/apt-updated ]; then apt-get update -qq && touch .ci/run-services/apt-updated; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+# venv_python prints a Python 3.10–3.13 with venv support (the NeMo harnesses' range),
+# installing Debian's python3 and python3-venv when missing.
+venv_python() {
+  local cand py=""
+  for cand in python3.11 python3.12 python3.13 python3.10 python3; do
+    if command -v "$cand" >/dev/null 2>&1 &&
+       "$cand" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
+      py=$(command -v "$cand")
+      break
+    fi
+  done
+  if [ -z "$py" ]; then
+    apt_install python3 >&2
+    py=$(command -v python3)
+  fi
+  # Debian's python3 lacks ensurepip (and so venv) without python3-venv.
+  "$py" -c 'import ensurepip' 2>/dev/null || apt_install python3-venv >&2
+  echo "$py"
+}
 # wait_for CMD... retries CMD for up to 60 s.
 wait_for() {
   for _ in $(seq 1 600); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done

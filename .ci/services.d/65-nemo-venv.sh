@@ -10,20 +10,8 @@
 # Sourced by .ci/services.sh (export_env, apt_install).
 nemo_venv_setup() {
   local pins=providers/benchmark/native/testdata/conformance
-  local py="" cand key dir log=.ci/artifacts/nemo-venv.log
-  for cand in python3.11 python3.12 python3.13 python3.10 python3; do
-    if command -v "$cand" >/dev/null 2>&1 &&
-       "$cand" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
-      py=$(command -v "$cand")
-      break
-    fi
-  done
-  if [ -z "$py" ]; then
-    apt_install python3
-    py=$(command -v python3)
-  fi
-  # Debian's python3 lacks ensurepip (and so venv) without python3-venv.
-  "$py" -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  local py="" key dir log=.ci/artifacts/nemo-venv.log
+  py=$(venv_python)
   key=$({ cat "$pins/requirements.txt" "$pins/constraints.txt"; "$py" -c 'import sys; print(sys.version_info[:2])'; } |
     sha256sum | cut -c1-16)
   dir=${EVALPLAN_NEMO_VENV_CACHE:-/var/cache/evalplan}/nemo-venv-$key

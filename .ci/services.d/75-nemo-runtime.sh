@@ -11,25 +11,14 @@
 # Sourced by .ci/services.sh (export_env, apt_install).
 nemo_runtime_setup() {
   local recipe=.ci/nemo-real data=${EVALPLAN_BENCHMARK_DATA:-../shared/data/benchmarks}
-  local py="" cand key dir log=.ci/artifacts/nemo-runtime.log
+  local py="" key dir log=.ci/artifacts/nemo-runtime.log
   if [ ! -f "$data/gsm8k_test.jsonl" ] || [ ! -d "$data/mmlu/test" ]; then
     echo "benchmark data not found in $data: check out shared/ beside the clone or set EVALPLAN_BENCHMARK_DATA" >&2
     [ "${CI:-}" = true ] && return 1
     echo "the venv runtime's real-harness test will skip"
     return 0
   fi
-  for cand in python3.11 python3.12 python3.13 python3.10 python3; do
-    if command -v "$cand" >/dev/null 2>&1 &&
-       "$cand" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
-      py=$(command -v "$cand")
-      break
-    fi
-  done
-  if [ -z "$py" ]; then
-    apt_install python3
-    py=$(command -v python3)
-  fi
-  "$py" -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  py=$(venv_python)
   key=$( {
     sha256sum "$recipe/requirements.txt" "$recipe/make_hfcache.py" | cut -d' ' -f1
     (cd "$data" && find gsm8k_test.jsonl mmlu/test mmlu/dev -type f | LC_ALL=C sort | xargs sha256sum)

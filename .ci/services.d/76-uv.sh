@@ -10,19 +10,8 @@
 # Logs: .ci/artifacts/uv.log. Sourced by .ci/services.sh (export_env, apt_install).
 uv_setup() {
   local version=0.13.9 pins=.ci/nemo-real/requirements-simple-evals.txt
-  local py="" cand key root=${EVALPLAN_UV_CACHE:-/var/cache/evalplan} log=.ci/artifacts/uv.log
-  for cand in python3.11 python3.12 python3.13 python3.10 python3; do
-    if command -v "$cand" >/dev/null 2>&1 &&
-       "$cand" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
-      py=$(command -v "$cand")
-      break
-    fi
-  done
-  if [ -z "$py" ]; then
-    apt_install python3
-    py=$(command -v python3)
-  fi
-  "$py" -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  local py="" key root=${EVALPLAN_UV_CACHE:-/var/cache/evalplan} log=.ci/artifacts/uv.log
+  py=$(venv_python)
   mkdir -p .ci/artifacts "$root"
   local tools=$root/uv-$version
   if [ ! -f "$tools/.evalplan-complete" ]; then
