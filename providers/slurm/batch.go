@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -126,9 +125,9 @@ func (x *Executor) sbatch(args []string) (string, error) {
 	time.Sleep(time.Until(at))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "sbatch", args...).CombinedOutput()
+	out, errOut, err := x.runner().Run(ctx, "sbatch", args...)
 	if err != nil {
-		return "", fmt.Errorf("sbatch: %v: %s", err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("sbatch: %w: %s", err, combined(out, errOut))
 	}
 	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "ID" or "ID;CLUSTER"
 	if id == "" {
@@ -160,12 +159,12 @@ func (x *Executor) queued(ctx context.Context, id string) (string, bool, error) 
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.jobs == nil || time.Since(q.at) > x.Config.PollInterval/2 {
-		out, err := exec.CommandContext(ctx, "squeue", "--me", "-h", "-r", "-o", "%i|%T").Output()
+		out, errOut, err := x.runner().Run(ctx, "squeue", "--me", "-h", "-r", "-o", "%i|%T")
 		if err != nil {
 			if ctx.Err() != nil {
 				return "", false, ctx.Err()
 			}
-			return "", false, fmt.Errorf("squeue: %w", err)
+			return "", false, fmt.Errorf("squeue: %w: %s", err, combined(nil, errOut))
 		}
 		q.jobs, q.at = map[string]string{}, time.Now()
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
