@@ -127,7 +127,7 @@ func (x *Executor) sbatch(args []string) (string, error) {
 	defer cancel()
 	out, errOut, err := x.runner().Run(ctx, "sbatch", args...)
 	if err != nil {
-		return "", fmt.Errorf("sbatch: %w: %s", err, combined(out, errOut))
+		return "", fmt.Errorf("sbatch: %w%s", err, withOutput(out, errOut))
 	}
 	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "ID" or "ID;CLUSTER"
 	if id == "" {
@@ -164,7 +164,7 @@ func (x *Executor) queued(ctx context.Context, id string) (string, bool, error) 
 			if ctx.Err() != nil {
 				return "", false, ctx.Err()
 			}
-			return "", false, fmt.Errorf("squeue: %w: %s", err, combined(nil, errOut))
+			return "", false, fmt.Errorf("squeue: %w%s", err, withOutput(nil, errOut))
 		}
 		q.jobs, q.at = map[string]string{}, time.Now()
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

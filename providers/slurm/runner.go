@@ -39,6 +39,14 @@ func combined(stdout, stderr []byte) string {
 	return strings.TrimSpace(strings.TrimSpace(string(stdout)) + "\n" + strings.TrimSpace(string(stderr)))
 }
 
+// withOutput is ": OUTPUT" for an error message, or "" when the command printed nothing.
+func withOutput(stdout, stderr []byte) string {
+	if s := combined(stdout, stderr); s != "" {
+		return ": " + s
+	}
+	return ""
+}
+
 // shellJoin quotes argv for a POSIX shell (the login shell an SSH command runs in), so
 // that the shell hands the program exactly these arguments: words made only of safe
 // characters stay bare, every other one is single-quoted.

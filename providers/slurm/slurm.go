@@ -141,7 +141,7 @@ func (x *Executor) cancel(id, dir, addr string, progress plan.Progress) *plan.Ou
 	defer stop()
 	progress.Log(addr, "apply interrupted: cancelling slurm job "+id)
 	if out, errOut, err := x.runner().Run(ctx, "scancel", id); err != nil {
-		return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; scancel %s failed (%v: %s): the job may keep running, apply again to collect it", id, err, combined(out, errOut))}
+		return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; scancel %s failed (%v%s): the job may keep running, apply again to collect it", id, err, withOutput(out, errOut))}
 	}
 	st, err := x.wait(ctx, id, addr, progress)
 	if err != nil {
@@ -251,7 +251,7 @@ func (x *Executor) jobState(ctx context.Context, id string) (string, error) {
 		if strings.Contains(out, "Invalid job id") {
 			return "GONE", nil
 		}
-		return "", fmt.Errorf("scontrol show job %s: %w: %s", id, err, out)
+		return "", fmt.Errorf("scontrol show job %s: %w%s", id, err, withOutput(stdout, errOut))
 	}
 	for _, f := range strings.Fields(string(stdout)) {
 		if v, ok := strings.CutPrefix(f, "JobState="); ok {
