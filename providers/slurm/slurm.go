@@ -147,7 +147,7 @@ func (x *Executor) cancel(id, dir, addr string, progress plan.Progress) *plan.Ou
 	if err != nil {
 		st = "CANCELLED"
 	}
-	msg := fmt.Sprintf("apply interrupted: slurm job %s cancelled (-cancel-on-interrupt or answered yes), ended %s; apply again to resume", id, st)
+	msg := fmt.Sprintf("apply interrupted: slurm job %s cancelled on interrupt, ended %s; apply again to resume", id, st)
 	if out, ok := readOutcome(outcomePath(dir, id)); ok {
 		if out.Status == state.StatusComplete {
 			return out
