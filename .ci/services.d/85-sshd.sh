@@ -37,10 +37,14 @@ chmod 755 /run/sshd
 sshd_port=""
 if [ -f "$sshd_dir/sshd.pid" ] && [ -f "$sshd_dir/port" ] \
   && kill -0 "$(cat "$sshd_dir/sshd.pid")" 2>/dev/null \
-  && ssh-keyscan -T 5 -p "$(cat "$sshd_dir/port")" 127.0.0.1 2>/dev/null | grep -q ssh-ed25519; then
+  && ssh-keyscan -T 5 -p "$(cat "$sshd_dir/port")" 127.0.0.1 2>/dev/null | grep ssh-ed25519 >/dev/null; then
   sshd_port=$(cat "$sshd_dir/port")
   echo "reusing sshd on 127.0.0.1:$sshd_port"
 else
+  # A server of ours that no longer answers is stopped (by its pid file) before a new one.
+  if [ -f "$sshd_dir/sshd.pid" ] && kill -0 "$(cat "$sshd_dir/sshd.pid")" 2>/dev/null; then
+    kill "$(cat "$sshd_dir/sshd.pid")" || true
+  fi
   sshd_port=$(free_port)
   cat > "$sshd_dir/sshd_config" <<CONF
 Port $sshd_port
@@ -61,7 +65,7 @@ CONF
   /usr/sbin/sshd -t -f "$sshd_dir/sshd_config"
   /usr/sbin/sshd -f "$sshd_dir/sshd_config" -E "$sshd_dir/sshd.log"
   echo "$sshd_port" > "$sshd_dir/port"
-  if ! wait_for sh -c "ssh-keyscan -T 2 -p $sshd_port 127.0.0.1 2>/dev/null | grep -q ssh-ed25519"; then
+  if ! wait_for sh -c "ssh-keyscan -T 2 -p $sshd_port 127.0.0.1 2>/dev/null | grep ssh-ed25519 >/dev/null"; then
     echo "sshd did not answer on 127.0.0.1:$sshd_port; its log:" >&2
     tail -n 30 "$sshd_dir/sshd.log" >&2
     return 1
