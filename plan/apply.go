@@ -16,6 +16,7 @@ import (
 	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/compare"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/display"
 	"github.com/evalplan/evalplan/plan/graph"
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
@@ -140,6 +141,7 @@ func (e *Engine) Apply(ctx context.Context, cfg *config.Config, p *Plan, store *
 	if err := e.recordEndpoints(store, p.Fingerprints); err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error()}}
 	}
+	w.endpointRuns = endpointRuns(w.work)
 	g := BuildGraph(cfg, p)
 	errs := g.Walk(ctx, opts.Parallelism, w.node)
 	for addr := range errs {
@@ -190,7 +192,12 @@ func (e *Engine) recordEndpoints(store *state.Store, fps map[string]Fingerprint)
 				continue
 			}
 			id, _ := Identity(in)
-			f.Resources[addrs.Endpoint{Name: name}.String()] = &state.Resource{Type: "endpoint", Identity: id, Inputs: in}
+			addr := addrs.Endpoint{Name: name}.String()
+			res := &state.Resource{Type: "endpoint", Identity: id, Inputs: in}
+			if prev := f.Resources[addr]; prev != nil {
+				res.Job = prev.Job // the cluster job serving it, for the executor to re-attach
+			}
+			f.Resources[addr] = res
 		}
 	})
 }
@@ -205,6 +212,8 @@ type walker struct {
 	// with work need, by address. Every other node of the graph is passed through.
 	work  map[string]*Action
 	fetch map[string]*config.Dataset
+	// endpointRuns counts the runs with work by executor, then managed endpoint (Job.EndpointRuns).
+	endpointRuns map[string]map[string]int
 
 	mu       sync.Mutex
 	files    map[string]DatasetFile // dataset address → fetched file
@@ -298,8 +307,25 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	r := a.Run
 	file := w.file(r.Plan.Dataset)
 	if r.Identity == "" {
+		pending := r.runtimePending()
+		if pending {
+			id, err := w.e.prepareRuntime(ctx, r, w.spec(a, file, ""), w.opts.Progress)
+			if err != nil {
+				return err
+			}
+			if err := r.runtimePrepared(id); err != nil {
+				return err
+			}
+		}
 		if err := r.datasetFetched(file.SHA256); err != nil {
 			return err
+		}
+		if pending && a.Action != ActionReplace {
+			var done bool
+			var err error
+			if a, done, err = w.redecide(a); done || err != nil {
+				return err
+			}
 		}
 	}
 	in := r.PlainInputs()
@@ -350,7 +376,7 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 	if err != nil {
 		return err
 	}
-	job := &Job{Run: r, Spec: w.spec(a, file, runDir), Servers: w.pool, Previous: previous}
+	job := &Job{Run: r, Spec: w.spec(a, file, runDir), Servers: w.pool, Previous: previous, ServerJobs: storeServerJobs{w.store}, EndpointRuns: w.endpointRuns[r.Executor]}
 	job.Record = func(id string) error {
 		return w.store.Update(func(f *state.File) { f.Resources[a.Address].Job = id })
 	}
@@ -383,6 +409,45 @@ func (w *walker) run(ctx context.Context, a *Action) error {
 		return runErr
 	}
 	return fmt.Errorf("run ended %s", out.Status)
+}
+
+// endpointRuns counts the run actions of work by executor and managed endpoint.
+func endpointRuns(work map[string]*Action) map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for _, a := range work {
+		if !a.Action.runs() || a.Run == nil {
+			continue
+		}
+		for _, ep := range ManagedEndpoints(a.Run) {
+			if out[a.Run.Executor] == nil {
+				out[a.Run.Executor] = map[string]int{}
+			}
+			out[a.Run.Executor][ep.Name]++
+		}
+	}
+	return out
+}
+
+// storeServerJobs is ServerJobs over the state: the endpoint resource's job.
+type storeServerJobs struct{ store *state.Store }
+
+func (s storeServerJobs) ServerJob(endpoint string) string {
+	if res := s.store.Snapshot().Resources[addrs.Endpoint{Name: endpoint}.String()]; res != nil {
+		return res.Job
+	}
+	return ""
+}
+
+func (s storeServerJobs) RecordServerJob(endpoint, job string) error {
+	return s.store.Update(func(f *state.File) {
+		addr := addrs.Endpoint{Name: endpoint}.String()
+		res := f.Resources[addr]
+		if res == nil {
+			res = &state.Resource{Type: "endpoint"}
+			f.Resources[addr] = res
+		}
+		res.Job = job
+	})
 }
 
 // moveAside moves a run directory to asideName under its lock, so that it never moves a
@@ -445,6 +510,52 @@ func (w *walker) spec(a *Action, file DatasetFile, runDir string) *RunSpec {
 		// -replace forces a real re-run: cached responses would repeat the old answers.
 		NoCache: w.opts.NoCache || a.Action == ActionReplace,
 	}
+}
+
+// redecide decides a run again once its identity, unknown at plan time, is known (its
+// environment prepared): the identity the plan could not compare is compared with the
+// recorded run as plan compares it (decide). It returns the action to perform, or done when
+// there is nothing more to do: the run is up to date, or a complete result with the same
+// identity was reused.
+func (w *walker) redecide(a *Action) (*Action, bool, error) {
+	r := a.Run
+	snap := w.store.Snapshot()
+	prior := snap.Resources[a.Address]
+	d := decide(w.cfg, prior, r, Options{}, completedByIdentity(w.cfg, snap))
+	progress := w.opts.Progress
+	switch d.Action {
+	case ActionNone:
+		progress.Log(a.Address, fmt.Sprintf("up to date: the prepared environment gives the recorded identity %s; not run again", display.ShortID(r.Identity)))
+		w.mu.Lock()
+		w.outcomes[a.Address] = prior.Status
+		w.mu.Unlock()
+		return a, true, nil
+	case ActionReuse:
+		progress.Log(a.Address, fmt.Sprintf("the prepared environment gives identity %s, which %s completed: reused", display.ShortID(r.Identity), d.ReuseFrom))
+		return a, true, w.reuse(d)
+	}
+	if prior != nil && prior.Identity != r.Identity {
+		for _, ch := range DiffInputs(Inputs(prior.Inputs), r.PlainInputs()) {
+			progress.Log(a.Address, fmt.Sprintf("identity changed: %s: %v → %v", ch.Path, ch.Old, ch.New))
+		}
+	}
+	cp := *a
+	cp.Action, cp.Reason = d.Action, d.Reason
+	return &cp, false, nil
+}
+
+// prepareRuntime prepares the environment of a run planned with PendingRuntime through its
+// runner and returns the environment's identity.
+func (e *Engine) prepareRuntime(ctx context.Context, r *PlannedRun, spec *RunSpec, progress Progress) (string, error) {
+	p, ok := r.Runner.(RuntimePreparer)
+	if !ok {
+		return "", fmt.Errorf("%s: its runner (%s) cannot prepare %s", r.Addr, r.Runner.Kind(), r.Plan.PendingRuntime)
+	}
+	id, err := p.PrepareRuntime(ctx, spec, progress)
+	if err != nil {
+		return "", fmt.Errorf("%s: prepare %s: %w", r.Addr, r.Plan.PendingRuntime, err)
+	}
+	return id, nil
 }
 
 // FailedAddrs returns the addresses that did not succeed, sorted.

@@ -101,7 +101,8 @@ func samePrior(p, fp Fingerprint, managed bool) bool {
 		return true
 	}
 	sameImage := p.Image == fp.Image || !strings.Contains(fp.Image, "@") && strings.HasPrefix(p.Image, fp.Image+"@")
-	return sameImage && p.MaxModelLen == fp.MaxModelLen && slices.Equal(p.ServerArgs, fp.ServerArgs)
+	return sameImage && p.MaxModelLen == fp.MaxModelLen && slices.Equal(p.ServerArgs, fp.ServerArgs) &&
+		p.Server == fp.Server && p.Quantization == fp.Quantization
 }
 
 // selected reports which endpoints some suite uses.

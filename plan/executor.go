@@ -36,6 +36,35 @@ type Job struct {
 	// Record saves the id of the cluster job carrying out the run in the state, at once;
 	// nil discards it. Executors that submit jobs call it as soon as the job exists.
 	Record func(job string) error
+	// ServerJobs reads and records the cluster jobs that serve managed endpoints (an
+	// executor that runs a model server as a job of its own); nil when there is no state.
+	ServerJobs ServerJobs
+	// EndpointRuns counts, by managed endpoint name, the runs of this apply that go to the
+	// same executor as this one and use that endpoint (as endpoint or judge): an executor
+	// that serves endpoints itself stops a server once that many runs have finished.
+	EndpointRuns map[string]int
+}
+
+// ServerJobs is the state's record of the cluster jobs serving managed endpoints: the
+// endpoint's resource keeps its job id, so that an interrupted apply re-attaches to the
+// server job instead of submitting another.
+type ServerJobs interface {
+	// ServerJob is the recorded job serving the endpoint, "" when none.
+	ServerJob(endpoint string) string
+	// RecordServerJob records (job "" forgets) the job serving the endpoint, at once.
+	RecordServerJob(endpoint, job string) error
+}
+
+// ManagedEndpoints are the managed endpoints (vllm blocks) a run uses, endpoint then judge,
+// without repeats.
+func ManagedEndpoints(r *PlannedRun) []*config.Endpoint {
+	var out []*config.Endpoint
+	for _, ep := range []*config.Endpoint{r.Endpoint, r.Judge} {
+		if ep != nil && ep.Managed() && (len(out) == 0 || out[0].Name != ep.Name) {
+			out = append(out, ep)
+		}
+	}
+	return out
 }
 
 // ServerPool hands out running managed endpoints, reference counted: every successful
@@ -71,6 +100,9 @@ func (LocalExecutor) Execute(ctx context.Context, job *Job, progress Progress) (
 		defer release()
 		cp := **ep
 		cp.URL = url
+		if m, ok := job.Servers.(ServiceMetrics); ok {
+			cp.MetricsURL = m.MetricsURL(*ep, url)
+		}
 		*ep = &cp
 	}
 	out, err := r.Runner.Run(ctx, &spec, progress)

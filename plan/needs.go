@@ -13,11 +13,11 @@ import (
 // it sends to. Providers read it in Check (Checker) to say whether each is there. Every list
 // is sorted by name.
 type Needs struct {
-	// Endpoints are the external endpoints (no vllm block) apply talks to: those the plan
+	// Endpoints are the external endpoints (no server block) apply talks to: those the plan
 	// fingerprinted (apply probes them again before any run) and those that runs with work
 	// to do, or their judges, send requests to.
 	Endpoints []*config.Endpoint
-	// Services are the managed endpoints (vllm block) apply starts: the plan's services and
+	// Services are the managed endpoints (vllm, sglang or nim block) apply starts: the plan's services and
 	// the managed judges of runs with work.
 	Services []*config.Endpoint
 	// Images are the container images that runs with work use.

@@ -36,8 +36,8 @@ func summarizeNeeds(n *Needs) needsSummary {
 func TestNeedsOf(t *testing.T) {
 	ext := &config.Endpoint{Name: "ext", URL: "http://127.0.0.1:1/v1"}
 	idle := &config.Endpoint{Name: "idle", URL: "http://127.0.0.1:2/v1"}
-	judge := &config.Endpoint{Name: "judge", Server: &config.VLLM{Runtime: "process"}}
-	vllm := &config.Endpoint{Name: "vllm", Server: &config.VLLM{Runtime: "process"}}
+	judge := &config.Endpoint{Name: "judge", Server: &config.ManagedServer{Runtime: "process"}}
+	vllm := &config.Endpoint{Name: "vllm", Server: &config.ManagedServer{Runtime: "process"}}
 	ds := map[string]*config.Dataset{
 		"qa": {Name: "qa", Source: "qa.jsonl"}, "shots": {Name: "shots", Source: "shots.jsonl"},
 		"mine": {Name: "mine", Source: "mine.jsonl"}, "unused": {Name: "unused", Source: "unused.jsonl"},

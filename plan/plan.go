@@ -228,7 +228,7 @@ func (e *Engine) Plan(ctx context.Context, cfg *config.Config, st *state.File, o
 	p.Services = e.planServices(cfg, p.Actions)
 	p.Warnings = append(p.Warnings, e.deriveServices(ctx, cfg, p.Services)...)
 	if len(p.Services) > 0 && e.Services == nil {
-		p.Warnings = append(p.Warnings, "managed endpoints (vllm blocks) are not yet supported: apply will fail the runs that need them")
+		p.Warnings = append(p.Warnings, "managed endpoints (vllm, sglang or nim blocks) are not yet supported: apply will fail the runs that need them")
 	}
 	p.Checks = e.planChecks(cfg, st, p)
 	return p, diags
@@ -350,7 +350,10 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 		a.Action, a.Prior = ActionRerun, res.Identity
 		a.Changes = DiffInputs(Inputs(res.Inputs), in)
 		a.Reason = "identity changed"
-		if r.Identity == "" {
+		switch {
+		case r.runtimePending():
+			a.Reason = ReasonKnownAfterPrepare
+		case r.Identity == "":
 			a.Reason = "dataset identity known after fetch"
 		}
 		if from, ok := byIdentity[r.Identity]; ok && r.Identity != "" {
@@ -373,6 +376,11 @@ func decide(cfg *config.Config, res *state.Resource, r *PlannedRun, opts Options
 	}
 	return a
 }
+
+// ReasonKnownAfterPrepare is the reason of a recorded run whose environment is not
+// prepared: apply prepares it, then compares the identity with the recorded one and runs
+// only when it differs.
+const ReasonKnownAfterPrepare = "identity known after the environment is prepared"
 
 // ReasonArtifactsAbsent is the reason of a complete run whose recorded result is up to
 // date but whose run directory (results.json, samples.jsonl) is not present here.

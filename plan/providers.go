@@ -19,6 +19,13 @@ type Fingerprint struct {
 	// ServerArgs are a managed endpoint's result-affecting server arguments, normalised
 	// ("--dtype=bfloat16"); see the Services provider for which arguments count.
 	ServerArgs []string `json:"server_args,omitempty"`
+	// Server is a managed endpoint's server kind when it is not vLLM ("sglang", "nim"):
+	// another engine answers differently. Empty for vLLM, so that vLLM endpoints keep the
+	// identities they had before other kinds existed.
+	Server string `json:"server,omitempty"`
+	// Quantization is the checkpoint's quantization as its config.json declares it
+	// ("awq 4-bit", "fp8"), when the model's config.json is at hand.
+	Quantization string `json:"quantization,omitempty"`
 }
 
 // Endpoints reads live facts of external endpoints.

@@ -81,6 +81,8 @@ func Render(w io.Writer, p *Plan, color bool) {
 		}
 		if a.Identity != "" && (a.Action == ActionRun || a.Action == ActionRerun || a.Action == ActionReplace) {
 			fmt.Fprintf(w, "      %sidentity: %s%s\n", c.dim, display.ShortID(a.Identity), c.reset)
+		} else if a.Identity == "" && a.Action.runs() && runtimePlaceholder(a.Inputs) {
+			fmt.Fprintf(w, "      %sidentity: known after prepare (apply prepares the environment, then runs only if the identity is not the recorded one)%s\n", c.dim, c.reset)
 		}
 		if a.Note != "" && a.Action.runs() {
 			fmt.Fprintf(w, "      %snote: %s%s\n", c.dim, a.Note, c.reset)
@@ -92,6 +94,13 @@ func Render(w io.Writer, p *Plan, color bool) {
 	s := p.Summary
 	fmt.Fprintf(w, "%sPlan:%s %d to run, %d to re-run, %d to resume, %d to reuse, %d to forget, %d to export.\n",
 		c.bold, c.reset, s.Run, s.Rerun, s.Resume, s.Reuse, s.Forget, s.Export)
+}
+
+// runtimePlaceholder reports whether a run's inputs wait for its environment
+// (KnownAfterPrepare).
+func runtimePlaceholder(in Inputs) bool {
+	b, _ := in["benchmark"].(map[string]any)
+	return b["runtime"] == KnownAfterPrepare
 }
 
 func actionColor(action ActionType, c palette) string {
@@ -144,7 +153,8 @@ func renderValue(v any) string {
 func renderChange(w io.Writer, ch Change, c palette) {
 	os, oldText := ch.Old.(string)
 	ns, newText := ch.New.(string)
-	if !oldText || !newText || (len(os) <= 60 && len(ns) <= 60 && !strings.Contains(os+ns, "\n")) {
+	// A runtime (an environment's lock hash) reads best on one line, whatever its length.
+	if !oldText || !newText || ch.Path == "benchmark.runtime" || (len(os) <= 60 && len(ns) <= 60 && !strings.Contains(os+ns, "\n")) {
 		fmt.Fprintf(w, "      %s~%s %s: %s → %s\n", c.yellow, c.reset, ch.Path, renderValue(ch.Old), renderValue(ch.New))
 		return
 	}

@@ -39,7 +39,8 @@ type PlannedRun struct {
 	Runner Runner
 	Plan   RunPlan
 	// Inputs are the identity inputs; Identity their hash, "" while a dataset's sha256 is
-	// unknown (a remote source without sha256, not fetched yet).
+	// unknown (a remote source without sha256, not fetched yet) or the run's environment is
+	// not prepared (RunPlan.PendingRuntime).
 	Inputs   RunInputs
 	Identity string
 	// plain is Inputs as plain JSON values, as identify computed them.
@@ -71,7 +72,14 @@ type BenchmarkInputs struct {
 	Task    string `json:"task"`
 	// Image is RunPlan.Image.
 	Image string `json:"image,omitempty"`
+	// Runtime is RunPlan.Runtime, the prepared environment's resolved lock; absent for image
+	// runs, so that their identities are unchanged.
+	Runtime string `json:"runtime,omitempty"`
 }
+
+// KnownAfterPrepare stands, in a plan's inputs, for the runtime of a run whose environment
+// is not prepared yet (RunPlan.PendingRuntime).
+const KnownAfterPrepare = "(known after prepare)"
 
 // IdentityParams are the identity (I) parameters, with effective values.
 type IdentityParams struct {
@@ -107,7 +115,7 @@ func identityParams(p config.Params) IdentityParams {
 // the sha256 of the runner's datasets ("" when none or unknown).
 func (r *PlannedRun) inputs(fp Fingerprint, judge *Fingerprint, datasetSHA, fewShotSHA string) {
 	r.Inputs = RunInputs{
-		Benchmark: BenchmarkInputs{Name: r.Task.Name, Harness: r.Task.Harness, Task: r.Task.Task, Image: r.Plan.Image},
+		Benchmark: BenchmarkInputs{Name: r.Task.Name, Harness: r.Task.Harness, Task: r.Task.Task, Image: r.Plan.Image, Runtime: r.Plan.Runtime},
 		Endpoint:  fp,
 		Params:    identityParams(r.Params),
 		Dataset:   datasetSHA,
@@ -124,7 +132,8 @@ func (r *PlannedRun) inputs(fp Fingerprint, judge *Fingerprint, datasetSHA, fewS
 }
 
 // identify computes the run's identity from its inputs: the one place an identity is made.
-// It stays "" while the runner's dataset has no known sha256.
+// It stays "" while the runner's dataset has no known sha256 or its environment is not
+// prepared; the plain inputs of the latter say KnownAfterPrepare for the runtime.
 func (r *PlannedRun) identify() error {
 	r.Identity = ""
 	in, err := toInputs(r.Inputs)
@@ -132,6 +141,12 @@ func (r *PlannedRun) identify() error {
 		return err
 	}
 	r.plain = in
+	if r.runtimePending() {
+		if b, ok := in["benchmark"].(map[string]any); ok {
+			b["runtime"] = KnownAfterPrepare
+		}
+		return nil
+	}
 	if r.Plan.Dataset != nil && r.Inputs.Dataset == "" {
 		return nil
 	}
@@ -142,6 +157,21 @@ func (r *PlannedRun) identify() error {
 // datasetFetched completes an identity that waited for its dataset's sha256.
 func (r *PlannedRun) datasetFetched(sha string) error {
 	r.Inputs.Dataset = sha
+	return r.identify()
+}
+
+// runtimePending reports whether the run waits for its environment to be prepared.
+func (r *PlannedRun) runtimePending() bool {
+	return r.Plan.PendingRuntime != "" && r.Inputs.Benchmark.Runtime == ""
+}
+
+// runtimePrepared completes an identity that waited for its environment: id is what the
+// runner's PrepareRuntime returned.
+func (r *PlannedRun) runtimePrepared(id string) error {
+	if id == "" {
+		return fmt.Errorf("%s: preparing its environment gave no identity", r.Addr)
+	}
+	r.Inputs.Benchmark.Runtime = id
 	return r.identify()
 }
 

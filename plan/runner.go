@@ -47,6 +47,14 @@ type RunPlan struct {
 	Dataset *config.Dataset `json:"-"`
 	// FewShot is a second dataset of few-shot examples; its sha256 is part of the identity.
 	FewShot *config.Dataset `json:"-"`
+	// Runtime is the prepared harness environment the result depends on, named by its
+	// resolved lock ("venv:sha256:<lock>"): it is in the identity as Image is for a container
+	// image. "" for image runs, and while the environment is not prepared (PendingRuntime).
+	Runtime string `json:"runtime,omitempty"`
+	// PendingRuntime names the environment a run needs that is not prepared yet (its
+	// package set, "venv:nemo-evaluator==0.2.8,..."): the run's identity is known only after
+	// apply prepares it through the runner's PrepareRuntime (RuntimePreparer).
+	PendingRuntime string `json:"-"`
 	// Pull is the image apply pulls to perform the run (after mirrors), pinned by digest.
 	Pull string `json:"-"`
 	// Resumable says the runner continues an interrupted or partial run from its journal,
@@ -71,6 +79,15 @@ type Runner interface {
 	PlanRun(ctx context.Context, req *RunRequest) (*RunPlan, error)
 	// Run performs a planned run and reports its outcome.
 	Run(ctx context.Context, spec *RunSpec, progress Progress) (*Outcome, error)
+}
+
+// RuntimePreparer is implemented by a Runner whose runs can depend on an environment that
+// is prepared at apply (RunPlan.PendingRuntime): apply calls PrepareRuntime before it
+// computes such a run's identity, and the run's identity holds what it returns.
+type RuntimePreparer interface {
+	// PrepareRuntime prepares (or finds) the environment of a planned run and returns its
+	// identity, RunPlan.Runtime's form ("venv:sha256:<lock>"). Progress receives what it does.
+	PrepareRuntime(ctx context.Context, spec *RunSpec, progress Progress) (string, error)
 }
 
 // AnyHarness is the Registry key of the runner for harnesses that have none of their own.

@@ -9,7 +9,7 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 )
 
-// Services starts and stops managed endpoints (a vllm block). Start returns the base URL
+// Services starts and stops managed endpoints (a vllm, sglang or nim block). Start returns the base URL
 // (ending in /v1) once the server is healthy.
 type Services interface {
 	Start(ctx context.Context, ep *config.Endpoint) (url string, err error)
@@ -33,6 +33,14 @@ type ServicePlanner interface {
 	// PlanService returns the settings derived for ep, each "name = value: reason", and
 	// warnings: what could not be derived and what to set.
 	PlanService(ctx context.Context, ep *config.Endpoint) (settings, warnings []string)
+}
+
+// ServiceMetrics is implemented by Services that know where a started managed endpoint's
+// server serves Prometheus metrics (NIM: /v1/metrics); the engine hands it to runners as
+// the endpoint's MetricsURL.
+type ServiceMetrics interface {
+	// MetricsURL is the metrics URL of ep's server at the base URL Start returned.
+	MetricsURL(ep *config.Endpoint, base string) string
 }
 
 // servicePool is the ServerPool of an apply: it reference-counts managed endpoints during an apply: the first run that needs
@@ -62,7 +70,7 @@ func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string,
 		return ep.URL, nil
 	}
 	if p.svc == nil {
-		return "", fmt.Errorf("%s: managed endpoints (vllm blocks) are not yet supported", addrs.Endpoint{Name: ep.Name})
+		return "", fmt.Errorf("%s: managed endpoints (vllm, sglang or nim blocks) are not yet supported", addrs.Endpoint{Name: ep.Name})
 	}
 	p.mu.Lock()
 	s := p.eps[ep.Name]
@@ -82,6 +90,15 @@ func (p *servicePool) Acquire(ctx context.Context, ep *config.Endpoint) (string,
 	}
 	s.refs++
 	return s.url, nil
+}
+
+// MetricsURL is where ep's server at base serves metrics, when the Services know (see
+// ServiceMetrics); "" otherwise.
+func (p *servicePool) MetricsURL(ep *config.Endpoint, base string) string {
+	if m, ok := p.svc.(ServiceMetrics); ok && ep.Managed() {
+		return m.MetricsURL(ep, base)
+	}
+	return ""
 }
 
 // Release drops one reference to ep, stopping it when none is left and it is not kept running.

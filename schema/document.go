@@ -24,7 +24,7 @@ type Attr struct {
 func Document() map[string]any {
 	nested := map[string]map[string]*hcl.BodySchema{
 		BlockVariable: {"validation": ValidationBody()},
-		BlockEndpoint: {"vllm": ManagedServerBody()},
+		BlockEndpoint: {"vllm": ServerBody("vllm"), "sglang": ServerBody("sglang"), "nim": ServerBody("nim")},
 		BlockSuite:    {"params": ParamsBody(), "benchmark": BenchmarkBody()},
 	}
 	bodies := map[string]*hcl.BodySchema{

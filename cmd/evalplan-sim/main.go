@@ -18,6 +18,7 @@ func main() {
 	fs := flag.NewFlagSet("evalplan-sim", flag.ExitOnError)
 	cfg.RegisterFlags(fs)
 	fs.Parse(os.Args[1:])
+	sim.NIMEnv(&cfg, fs, os.Getenv)
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "evalplan-sim: unexpected arguments %q\n", fs.Args())
 		os.Exit(2)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/evalplan/evalplan/providers/runtime"
 	"github.com/evalplan/evalplan/schema"
 )
 
@@ -148,11 +147,16 @@ func catalogShow(c *cli, r catalogRequest) int {
 	if len(t.Capabilities) > 0 {
 		fmt.Fprintf(c.stdout, "  needs:     %s\n", strings.Join(t.Capabilities, ", "))
 	}
+	// A container task's two harness runtimes: its image, and its harness's packages or why
+	// it has none.
 	if t.Image != "" {
-		fmt.Fprintf(c.stdout, "  image:     %s:%s@%s\n", t.Image, t.Tag, t.Digest)
+		fmt.Fprintf(c.stdout, "  image:     %s:%s@%s (runtime = \"docker\", the default)\n", t.Image, t.Tag, t.Digest)
 	}
-	if pkgs := runtime.Packages(t.Harness); pkgs != nil {
-		fmt.Fprintf(c.stdout, "  packages:  %s (runtime = \"venv\")\n", strings.Join(pkgs, " "))
+	switch {
+	case len(t.Packages) > 0:
+		fmt.Fprintf(c.stdout, "  packages:  %s (runtime = \"venv\")\n", strings.Join(t.Packages, " "))
+	case t.NoPackages != "":
+		fmt.Fprintf(c.stdout, "  packages:  none, runtime = \"venv\" is not available: %s\n", t.NoPackages)
 	}
 	if t.Native != nil {
 		fmt.Fprintf(c.stdout, "  dataset:   %s (sha256 %s)\n  scorer:    %s\n", t.Native.Source, t.Native.SHA256, t.Native.Scorer)

@@ -14,7 +14,7 @@ import (
 
 const endpointUsage = "Usage: evalplan endpoint list | status [NAME] | start NAME | stop NAME [options]"
 
-// cmdEndpoint lists, starts and stops the managed endpoints' servers (vllm blocks).
+// cmdEndpoint lists, starts and stops the managed endpoints' servers (vllm, sglang and nim blocks).
 func cmdEndpoint(c *cli, args []string) int {
 	if len(args) == 0 || !slices.Contains([]string{"list", "status", "start", "stop"}, args[0]) {
 		return c.subcommandUsage(args, endpointUsage)
@@ -89,7 +89,7 @@ func managedEndpoints(c *cli, cfg *config.Config, names []string) ([]*config.End
 		}
 	}
 	if len(names) > 0 && len(out) == 0 {
-		fmt.Fprintf(c.stderr, "Error: the configuration has no managed endpoint %q (an endpoint block with a vllm block); 'evalplan endpoint list' lists them\n", names[0])
+		fmt.Fprintf(c.stderr, "Error: the configuration has no managed endpoint %q (an endpoint block with a vllm, sglang or nim block); 'evalplan endpoint list' lists them\n", names[0])
 		return nil, false
 	}
 	return out, true
@@ -123,11 +123,11 @@ func endpointStop(c *cli, prov *vllm.Provider, ep *config.Endpoint) int {
 
 func printServers(c *cli, sts []vllm.ServerStatus) {
 	if len(sts) == 0 {
-		fmt.Fprintln(c.stdout, "No managed endpoints: the configuration has no endpoint with a vllm block.")
+		fmt.Fprintln(c.stdout, "No managed endpoints: the configuration has no endpoint with a vllm, sglang or nim block.")
 		return
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENDPOINT\tSTATE\tURL\tSINCE\tPROCESS\tKEPT")
+	fmt.Fprintln(tw, "ENDPOINT\tKIND\tSTATE\tURL\tSINCE\tPROCESS\tKEPT")
 	for _, st := range sts {
 		url, since := "-", "-"
 		if st.State != vllm.StateStopped {
@@ -137,7 +137,7 @@ func printServers(c *cli, sts []vllm.ServerStatus) {
 		if st.Kept {
 			kept = "yes"
 		}
-		fmt.Fprintf(tw, "endpoint.%s\t%s\t%s\t%s\t%s\t%s\n", st.Endpoint, st.State, url, since, st.Process(), kept)
+		fmt.Fprintf(tw, "endpoint.%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Endpoint, st.Kind, st.State, url, since, st.Process(), kept)
 	}
 	tw.Flush()
 }
@@ -147,7 +147,7 @@ func printServerDetails(c *cli, sts []vllm.ServerStatus) {
 		if i > 0 {
 			fmt.Fprintln(c.stdout)
 		}
-		fmt.Fprintf(c.stdout, "endpoint.%s: %s (%s runtime)\n", st.Endpoint, st.State, st.Runtime)
+		fmt.Fprintf(c.stdout, "endpoint.%s: %s (%s, %s runtime)\n", st.Endpoint, st.State, st.Kind, st.Runtime)
 		if st.State == vllm.StateStopped {
 			fmt.Fprintf(c.stdout, "  apply starts it when a run needs it; 'evalplan endpoint start %s' starts it now\n", st.Endpoint)
 			continue

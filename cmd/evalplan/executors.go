@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -17,6 +19,7 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/slurm"
+	"github.com/evalplan/evalplan/providers/vllm"
 )
 
 // executors hands each run to the executor its suite chose: the local one, or a cluster's.
@@ -105,8 +108,9 @@ func (x *executors) Execute(ctx context.Context, job *plan.Job, progress plan.Pr
 }
 
 // cmdRunJob is the hidden `evalplan __run-job SPECFILE` a cluster job runs on its node: it
-// loads the configuration the spec names, carries out exactly the planned run it describes
-// and writes the outcome next to the spec. Secrets come from the job's environment.
+// loads the configuration the spec names, carries out exactly the planned runs it describes
+// (one, or the group of a managed endpoint started in the job) and writes each run's outcome
+// as soon as the run ends. Secrets come from the job's environment.
 func cmdRunJob(c *cli, args []string) int {
 	if len(args) != 1 {
 		fmt.Fprintln(c.stderr, "Error: usage: evalplan __run-job SPECFILE")
@@ -124,8 +128,10 @@ func cmdRunJob(c *cli, args []string) int {
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(c.stderr, "Error:", err)
-		if werr := slurm.WriteOutcome(spec, jobID, &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}); werr != nil {
-			fmt.Fprintln(c.stderr, "Error: write outcome:", werr)
+		for _, g := range spec.Runs() {
+			if werr := slurm.WriteRunOutcome(g.Outcome, jobID, &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}); werr != nil {
+				fmt.Fprintln(c.stderr, "Error: write outcome:", werr)
+			}
 		}
 		return exitError
 	}
@@ -137,19 +143,118 @@ func cmdRunJob(c *cli, args []string) int {
 	}
 	if n, _ := strconv.Atoi(os.Getenv("SLURM_RESTART_COUNT")); n > 0 {
 		// Requeued (scontrol requeue, preemption): carry on from the journal.
-		spec.Run.Resume = true
+		for _, g := range spec.Runs() {
+			g.Run.Resume = true
+		}
 	}
-	out, err := l.engine.RunRemote(c.ctx, l.cfg, spec.Run, nil)
-	if out == nil {
+	// Servers this job starts keep their log and launch record beside the job's spec, not
+	// in output_dir where the jobs of other nodes would share them.
+	if p, ok := l.engine.Services.(*vllm.Provider); ok {
+		p.Dir = filepath.Dir(args[0])
+	}
+	opts := plan.RemoteOptions{}
+	if len(spec.Servers) > 0 {
+		opts.Servers = &slurm.Discovered{Servers: spec.Servers}
+	}
+	group := spec.Runs()
+	rrs := make([]*plan.RemoteRun, len(group))
+	for i, g := range group {
+		rrs[i] = g.Run
+	}
+	// Each run's outcome is written as soon as it ends: a job ended by the cluster later
+	// keeps the runs it finished.
+	var mu sync.Mutex
+	code := exitOK
+	opts.Done = func(i int, out *plan.Outcome, err error) {
+		g := group[i]
+		mu.Lock()
+		defer mu.Unlock()
+		if out == nil {
+			out = &plan.Outcome{Status: state.StatusFailed}
+			if err != nil {
+				out.Error = err.Error()
+				fmt.Fprintln(c.stderr, "Error:", err)
+			}
+		}
+		if err := slurm.WriteRunOutcome(g.Outcome, jobID, out); err != nil {
+			fmt.Fprintln(c.stderr, "Error: write outcome:", err)
+			code = exitError
+		}
+		b, _ := json.Marshal(map[string]any{"address": g.Run.Address, "status": out.Status, "error": out.Error})
+		fmt.Fprintln(c.stdout, string(b))
+		if out.Status != state.StatusComplete {
+			code = exitError
+		}
+	}
+	if _, _, err := l.engine.RunRemoteGroup(c.ctx, l.cfg, rrs, opts); err != nil {
 		return fail(err)
 	}
-	if err := slurm.WriteOutcome(spec, jobID, out); err != nil {
-		return fail(err)
-	}
-	b, _ := json.Marshal(map[string]any{"address": spec.Run.Address, "status": out.Status, "error": out.Error})
-	fmt.Fprintln(c.stdout, string(b))
-	if out.Status != state.StatusComplete {
+	mu.Lock()
+	defer mu.Unlock()
+	return code
+}
+
+// cmdServeJob is the hidden `evalplan __serve-job SPECFILE` a server job runs on its node
+// (model_server = "own_job"): it starts the managed endpoint's server bound to every
+// interface, writes http://NODE:PORT/v1 to the spec's URL file once the server is ready,
+// and keeps it until the job is cancelled or reaches its time limit (SIGTERM), then stops it.
+func cmdServeJob(c *cli, args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(c.stderr, "Error: usage: evalplan __serve-job SPECFILE")
 		return exitError
 	}
+	spec, err := slurm.ReadServeSpec(args[0])
+	if err != nil {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		return exitError
+	}
+	jobID := os.Getenv("SLURM_JOB_ID")
+	fail := func(err error) int {
+		fmt.Fprintln(c.stderr, "Error:", err)
+		if werr := os.WriteFile(spec.ErrorFile(jobID), []byte(err.Error()+"\n"), 0o644); werr != nil {
+			fmt.Fprintln(c.stderr, "Error: write the error file:", werr)
+		}
+		return exitError
+	}
+	c.dir = spec.ConfigDir
+	l, ok := c.load(&commonFlags{vars: spec.Vars})
+	if !ok {
+		return fail(fmt.Errorf("the configuration in %s does not load on this node", spec.ConfigDir))
+	}
+	ep := l.cfg.Endpoints[spec.Endpoint]
+	if ep == nil || !ep.Managed() {
+		return fail(fmt.Errorf("the configuration on this node has no managed endpoint.%s", spec.Endpoint))
+	}
+	p, ok := l.engine.Services.(*vllm.Provider)
+	if !ok {
+		return fail(fmt.Errorf("endpoint.%s: no server provider", spec.Endpoint))
+	}
+	p.Dir, p.Host = spec.Dir, "0.0.0.0"
+	local, err := p.Start(c.ctx, ep)
+	if err != nil {
+		return fail(fmt.Errorf("endpoint.%s: start: %w", spec.Endpoint, err))
+	}
+	defer func() {
+		if err := p.Stop(context.WithoutCancel(c.ctx), ep); err != nil {
+			fmt.Fprintln(c.stderr, "Error: stop:", err)
+		}
+	}()
+	host, err := os.Hostname()
+	if err != nil {
+		return fail(fmt.Errorf("host name: %w", err))
+	}
+	url, err := slurm.NodeURL(local, host)
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.WriteFile(spec.URLFile(jobID)+".tmp", []byte(url+"\n"), 0o644); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(spec.URLFile(jobID)+".tmp", spec.URLFile(jobID)); err != nil {
+		return fail(err)
+	}
+	defer os.Remove(spec.URLFile(jobID))
+	fmt.Fprintf(c.stdout, "endpoint.%s serving at %s\n", spec.Endpoint, url)
+	<-c.ctx.Done()
 	return exitOK
 }

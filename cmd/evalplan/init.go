@@ -32,6 +32,7 @@ type initFlags struct {
 	maxModelLen                      int
 
 	preset                  string
+	harnessRuntime          string
 	categories, benchmarks  listFlag
 	limitSamples            optFloat
 	temperature, checkFloor optFloat
@@ -69,6 +70,7 @@ func (f *initFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.limitSamples, "limit-samples", "samples per benchmark: N, or a fraction 0 < f < 1 (default: all)")
 	fs.Var(&f.temperature, "temperature", "sampling temperature (default: each benchmark's)")
 	fs.Var(&f.parallelism, "parallelism", "requests at once per run (default: each runner's)")
+	fs.StringVar(&f.harnessRuntime, "harness-runtime", scaffold.DefaultHarnessRuntime, "how container benchmarks run: docker (their catalog images) or venv (their Python packages, without Docker)")
 
 	fs.StringVar(&f.mlflow, "mlflow", "", "export to the MLflow server at this tracking URI")
 	fs.StringVar(&f.mlflowExperiment, "mlflow-experiment", "", "MLflow experiment (default "+scaffold.DefaultMLflowExperiment+"; implies an MLflow exporter)")
@@ -85,6 +87,7 @@ func (f *initFlags) answers() *scaffold.Answers {
 		Suite: scaffold.Suite{
 			Preset: f.preset, Categories: f.categories, Benchmarks: f.benchmarks,
 			LimitSamples: f.limitSamples.v, Temperature: f.temperature.v, Parallelism: f.parallelism.v,
+			Runtime: f.harnessRuntime,
 		},
 		Local:      f.local,
 		CheckFloor: f.checkFloor.v,
@@ -270,10 +273,20 @@ func (c *cli) printNextSteps(a *scaffold.Answers, dir, shown string) {
 	if r := rel(c.dir, dir); r != "." {
 		prefix = "evalplan -chdir=" + r
 	}
-	fmt.Fprintf(c.stdout, "Wrote %s: endpoint %q, suite %q (%s). It is valid.\n\nNext steps:\n", shown, a.Endpoint.Name, scaffold.SuiteName, selection(a.Suite))
+	fmt.Fprintf(c.stdout, "Wrote %s: endpoint %q, suite %q (%s). It is valid.\n", shown, a.Endpoint.Name, scaffold.SuiteName, selection(a.Suite))
+	// Which harness runtime container benchmarks get, and why.
+	if a.Suite.Runtime == "venv" {
+		fmt.Fprintln(c.stdout, "Container benchmarks run from their Python packages, without Docker, in an environment evalplan manages (runtime venv, as chosen).")
+	} else {
+		fmt.Fprintln(c.stdout, "Container benchmarks run in their catalog images, pinned by digest (runtime docker, the default; -harness-runtime venv runs them from their Python packages instead).")
+	}
+	fmt.Fprint(c.stdout, "\nNext steps:\n")
 	var steps [][2]string
 	if k := a.Endpoint.APIKeyEnv; k != "" {
 		steps = append(steps, [2]string{"export " + k + "=...", "the endpoint reads its API key from it"})
+	}
+	if a.Suite.Runtime == "venv" {
+		steps = append(steps, [2]string{prefix + " runtimes prepare", "create the Python environments (once)"})
 	}
 	steps = append(steps,
 		[2]string{prefix + " plan", "see what would run and why"},

@@ -96,7 +96,7 @@ func (p *tmuxPane) typeText(s string) { p.run("send-keys", "-l", s) }
 
 // TestInitWizard answers a short path through the real huh form in a pseudo-terminal (a tmux
 // pane): an existing server's URL, a model, an API key variable, the quick preset, a sample
-// limit, a managed MLflow server, local files and a floor. The file written must be exactly
+// limit, the venv harness runtime, a managed MLflow server, local files and a floor. The file written must be exactly
 // what Generate makes of those answers. (huh's accessible mode, which reads answers line by
 // line, asks every field of every group regardless of the wizard's branches, so it would not
 // test the form users see.)
@@ -134,6 +134,8 @@ func TestInitWizard(t *testing.T) {
 	p.keys("Enter") // blank: each benchmark's default
 	p.focus("Parallelism")
 	p.keys("Enter")
+	p.focus("Harness runtime")
+	p.keys("Down", "Enter") // venv
 	p.focus("Export results to MLflow?")
 	p.keys("y")
 	p.focus("MLflow tracking URI")
@@ -149,7 +151,7 @@ func TestInitWizard(t *testing.T) {
 	p.keys("Enter")
 	p.waitFor("[exit ")
 	screen := p.screen()
-	if !strings.Contains(screen, "[exit 0]") || !strings.Contains(screen, "evalplan plan") {
+	if !strings.Contains(screen, "[exit 0]") || !strings.Contains(screen, "evalplan plan") || !strings.Contains(screen, "evalplan runtimes prepare") {
 		t.Fatalf("init did not finish with its next steps:\n%s", screen)
 	}
 
@@ -160,7 +162,7 @@ func TestInitWizard(t *testing.T) {
 	limit, floor := 10.0, 0.5
 	want := scaffold.Answers{
 		Endpoint: scaffold.Endpoint{URL: "http://127.0.0.1:8000/v1", Model: "test-model", Type: "chat", APIKeyEnv: "MY_KEY"},
-		Suite:    scaffold.Suite{Preset: "quick", LimitSamples: &limit},
+		Suite:    scaffold.Suite{Preset: "quick", LimitSamples: &limit, Runtime: "venv"},
 		MLflow:   &scaffold.MLflow{Managed: true},
 		Local:    true, CheckFloor: &floor,
 	}

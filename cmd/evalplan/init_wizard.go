@@ -106,6 +106,9 @@ func newWizard(cat *schema.Catalog, a *scaffold.Answers, color bool) *wizard {
 	if s.Parallelism != nil {
 		w.par = strconv.Itoa(*s.Parallelism)
 	}
+	if s.Runtime == "" {
+		a.Suite.Runtime = scaffold.DefaultHarnessRuntime
+	}
 	w.ml = scaffold.MLflow{TrackingURI: scaffold.DefaultMLflowURI, Experiment: scaffold.DefaultMLflowExperiment}
 	if m := a.MLflow; m != nil {
 		w.mlflow, w.ml = true, *m
@@ -263,6 +266,11 @@ func (w *wizard) paramsForm() *huh.Form {
 			Value(&w.temp).Validate(floatCheck(scaffold.ValidTemperature)),
 		huh.NewInput().Title("Parallelism").Description("Requests at once per run; blank for the default.").
 			Value(&w.par).Validate(intCheck(scaffold.ValidParallelism)),
+		huh.NewSelect[string]().Title("Harness runtime").
+			Description("How container benchmarks run; `evalplan catalog show NAME` lists a benchmark's image and packages.").Options(
+			huh.NewOption("docker (the catalog image, pinned by digest; the default)", "docker"),
+			huh.NewOption("venv (the harness's Python packages, without Docker)", "venv"),
+		).Value(&w.a.Suite.Runtime),
 	).Title("Run parameters"))
 }
 

@@ -66,7 +66,7 @@ func commands() map[string]command {
 		"datasets": {"Dataset cache: status, preload, clear", cmdDatasets},
 		"export":   {"Send recorded results to the exporters (MLflow, local files)", cmdExport},
 		"mlflow":   {"MLflow tracking server: status, start, stop", cmdMLflow},
-		"endpoint": {"Managed model servers (vllm blocks): list, status, start, stop", cmdEndpoint},
+		"endpoint": {"Managed model servers (vllm, sglang, nim blocks): list, status, start, stop", cmdEndpoint},
 		"catalog":  {"Browse the benchmark catalog (list, search, show, presets, categories)", cmdCatalog},
 		"check":    {"Evaluate check blocks against the state", cmdCheck},
 		"report":   {"Write a report of every result in the state (md, html, csv, json)", cmdReport},
@@ -213,6 +213,9 @@ func (c *cli) main(args []string) int {
 	}
 	if args[0] == "__run-job" { // hidden: what a cluster job runs on its node
 		return cmdRunJob(c, args[1:])
+	}
+	if args[0] == "__serve-job" { // hidden: what a managed endpoint's server job runs on its node
+		return cmdServeJob(c, args[1:])
 	}
 	cmd, ok := commands()[args[0]]
 	if !ok {

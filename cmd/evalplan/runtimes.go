@@ -80,9 +80,9 @@ func runtimesPrepare(c *cli, m *runtime.Manager, l *loaded, harnesses []string) 
 	}
 	failed := 0
 	for _, h := range harnesses {
-		pkgs := runtime.Packages(h)
-		if pkgs == nil {
-			fmt.Fprintf(c.stderr, "Error: the harness %q has no known Python packages (known: %s)\n", h, strings.Join(runtime.Harnesses(), ", "))
+		pkgs, err := runtime.HarnessPackages(l.catalog, h)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
 			failed++
 			continue
 		}

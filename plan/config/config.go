@@ -83,7 +83,8 @@ type GPU struct {
 	DeclRange  hcl.Range
 }
 
-// Endpoint is an endpoint block, external (URL set, Server nil) or managed (Server set: a vllm block).
+// Endpoint is an endpoint block, external (URL set, Server nil) or managed (Server set: a
+// vllm, sglang or nim block).
 type Endpoint struct {
 	Name  string
 	Model string
@@ -102,24 +103,46 @@ type Endpoint struct {
 	// AllowCrossHostRedirects lets requests follow a redirect to another host, without the
 	// API key and headers; otherwise such a redirect fails the request. Operational.
 	AllowCrossHostRedirects bool
-	// Server is the managed model server (the vllm block) evalplan starts for a managed
-	// endpoint; nil for an external endpoint.
-	Server    *VLLM
-	DeclRange hcl.Range
+	// Server is the managed model server (the vllm, sglang or nim block) evalplan starts for
+	// a managed endpoint; nil for an external endpoint.
+	Server *ManagedServer
+	// MetricsURL is where a started managed endpoint's server serves Prometheus metrics, set
+	// with URL when the engine starts it; empty means URL's /metrics. Operational.
+	MetricsURL string
+	DeclRange  hcl.Range
 }
 
 // Managed reports whether evalplan starts the endpoint's server.
 func (e *Endpoint) Managed() bool { return e.Server != nil }
 
-// VLLM is the nested vllm block of a managed endpoint.
-type VLLM struct {
+// Server kinds: the nested block of a managed endpoint.
+const (
+	// ServerVLLM is a vllm block: `vllm serve`, or the vLLM OpenAI image.
+	ServerVLLM = "vllm"
+	// ServerSGLang is an sglang block: `python3 -m sglang.launch_server`, or SGLang's image.
+	ServerSGLang = "sglang"
+	// ServerNIM is a nim block: an NVIDIA NIM for LLMs container.
+	ServerNIM = "nim"
+)
+
+// ServerKinds are the nested block types of a managed endpoint, in the order documented.
+func ServerKinds() []string { return []string{ServerVLLM, ServerSGLang, ServerNIM} }
+
+// ManagedServer is the nested server block of a managed endpoint (vllm, sglang or nim). The
+// settings have one field each whatever the block calls them: sglang's tp,
+// mem_fraction_static, context_length and max_running_requests fill TensorParallelSize,
+// GPUMemoryUtilization, MaxModelLen and MaxNumSeqs.
+type ManagedServer struct {
+	// Kind is the block type: ServerVLLM, ServerSGLang or ServerNIM.
+	Kind                 string
 	GPU                  string // gpu block name
-	Runtime              string // "docker" or "process"
+	Runtime              string // "docker" or "process" (nim: always "docker")
 	Image                string
 	Command              []string
 	TensorParallelSize   int
 	GPUMemoryUtilization float64
 	MaxModelLen          int
+	MaxNumSeqs           int
 	ExtraArgs            []string
 	Env                  map[string]string
 	StartTimeout         time.Duration
@@ -261,6 +284,9 @@ type Executor struct {
 	// MaxResubmits bounds the resubmissions of a job the cluster ended (timeout,
 	// preemption, node failure); default 2.
 	MaxResubmits int
+	// ModelServer is where the managed (vllm) endpoints of its runs run: ModelServerInJob
+	// (default) or ModelServerOwnJob.
+	ModelServer string
 	// SSH is the login node that runs the Slurm commands; nil runs them on this machine.
 	SSH       *SSH
 	DeclRange hcl.Range
@@ -282,6 +308,16 @@ type SSH struct {
 	KnownHosts string
 	DeclRange  hcl.Range
 }
+
+// Values of an executor's model_server.
+const (
+	// ModelServerInJob starts a managed endpoint's server inside the job that carries out
+	// its runs: the runs of one endpoint that are ready together share one job.
+	ModelServerInJob = "in_job"
+	// ModelServerOwnJob runs a managed endpoint's server as a Slurm job of its own; the run
+	// jobs depend on it and read its URL from the shared directory.
+	ModelServerOwnJob = "own_job"
+)
 
 // Check is a check block; its condition is evaluated after apply.
 type Check struct {

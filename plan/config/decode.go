@@ -245,8 +245,18 @@ func (l *loader) decodeEndpoint(b *hcl.Block) *Endpoint {
 			e.Type = v
 		}
 	}
-	if vb := l.single(c, "vllm"); vb != nil {
-		e.Server = l.decodeVLLM(vb, prefix+"vllm.")
+	var first *hcl.Block
+	for _, kind := range ServerKinds() {
+		sb := l.single(c, kind)
+		switch {
+		case sb == nil:
+		case first != nil:
+			l.errorf(sb.DefRange.Ptr(), "Two server blocks",
+				"The endpoint %q already has a %s block at %s; an endpoint has one server. Keep one of them, or declare a second endpoint.", e.Name, first.Type, rangeString(first.DefRange))
+		default:
+			first = sb
+			e.Server = l.decodeServer(sb, prefix+kind+".")
+		}
 	}
 	if a := c.Attributes["url"]; a != nil {
 		e.URLSensitive = readsSensitive(a.Expr, l.ctx)
@@ -255,7 +265,7 @@ func (l *loader) decodeEndpoint(b *hcl.Block) *Endpoint {
 		}
 	} else if e.Server == nil {
 		l.errorf(b.DefRange.Ptr(), "Missing endpoint url",
-			"The endpoint %q has neither url nor a vllm block. Set url to an OpenAI-compatible server's base URL ending in /v1 (e.g. \"http://127.0.0.1:8000/v1\"), or add a vllm {} block to let evalplan start the server.", e.Name)
+			"The endpoint %q has neither url nor a server block. Set url to an OpenAI-compatible server's base URL ending in /v1 (e.g. \"http://127.0.0.1:8000/v1\"), or add a vllm {}, sglang {} or nim {} block to let evalplan start the server.", e.Name)
 	}
 	if a := c.Attributes["api_key"]; a != nil {
 		if v, ok := l.evalSensitive(a, cty.String); ok {
@@ -307,13 +317,23 @@ func (l *loader) endpointURL(a *hcl.Attribute, raw string) (string, bool) {
 	return s, true
 }
 
-// decodeVLLM decodes an endpoint's vllm block; prefix names it in messages
-// ("endpoint.NAME.vllm.").
-func (l *loader) decodeVLLM(b *hcl.Block, prefix string) *VLLM {
-	v := &VLLM{Runtime: "docker"}
-	c := l.content(b.Body, schema.ManagedServerBody())
-	if !l.notSensitive(c.Attributes["max_model_len"], prefix+"max_model_len", identityReason) {
-		delete(c.Attributes, "max_model_len")
+// serverNames are a server block's names for the settings of ManagedServer: tensor
+// parallel size, memory fraction, context length, concurrent sequences ("" when the block
+// has none).
+var serverNames = map[string][4]string{
+	ServerVLLM:   {"tensor_parallel_size", "gpu_memory_utilization", "max_model_len", "max_num_seqs"},
+	ServerSGLang: {"tp", "mem_fraction_static", "context_length", "max_running_requests"},
+	ServerNIM:    {"tensor_parallel_size", "", "max_model_len", ""},
+}
+
+// decodeServer decodes an endpoint's server block (vllm, sglang or nim); prefix names it in
+// messages ("endpoint.NAME.vllm.").
+func (l *loader) decodeServer(b *hcl.Block, prefix string) *ManagedServer {
+	v := &ManagedServer{Kind: b.Type, Runtime: "docker"}
+	names := serverNames[b.Type]
+	c := l.content(b.Body, schema.ServerBody(b.Type))
+	if !l.notSensitive(c.Attributes[names[2]], prefix+names[2], identityReason) {
+		delete(c.Attributes, names[2])
 	}
 	if a := c.Attributes["gpu"]; a != nil {
 		v.GPU, _ = l.ref(a.Expr, "gpu")
@@ -324,21 +344,30 @@ func (l *loader) decodeVLLM(b *hcl.Block, prefix string) *VLLM {
 		}
 	}
 	v.Image, _ = l.str(c.Attributes["image"])
+	if b.Type == ServerNIM && v.Image == "" {
+		l.errorf(b.DefRange.Ptr(), "Missing NIM image",
+			"A nim block runs an NVIDIA NIM for LLMs container: set image to the model's NIM, e.g. image = \"nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8\".")
+	}
 	v.Command, _ = l.strList(c.Attributes["command"])
-	if n, ok := l.integer(c.Attributes["tensor_parallel_size"], 1); ok {
+	if n, ok := l.integer(c.Attributes[names[0]], 1); ok {
 		v.TensorParallelSize = n
 	}
-	if a := c.Attributes["gpu_memory_utilization"]; a != nil {
+	if a := c.Attributes[names[1]]; a != nil && names[1] != "" {
 		if f, ok := l.number(a); ok {
 			if f <= 0 || f > 1 {
-				l.errorf(a.Expr.Range().Ptr(), "Invalid gpu_memory_utilization", "gpu_memory_utilization must be a fraction greater than 0 and at most 1, e.g. 0.9.")
+				l.errorf(a.Expr.Range().Ptr(), "Invalid "+names[1], "%s must be a fraction greater than 0 and at most 1, e.g. 0.9.", names[1])
 			} else {
 				v.GPUMemoryUtilization = f
 			}
 		}
 	}
-	if n, ok := l.integer(c.Attributes["max_model_len"], 1); ok {
+	if n, ok := l.integer(c.Attributes[names[2]], 1); ok {
 		v.MaxModelLen = n
+	}
+	if names[3] != "" {
+		if n, ok := l.integer(c.Attributes[names[3]], 1); ok {
+			v.MaxNumSeqs = n
+		}
 	}
 	v.ExtraArgs, _ = l.strList(c.Attributes["extra_args"])
 	v.Env, _ = l.strMap(c.Attributes["env"], false)

@@ -49,7 +49,7 @@ func TestFullConfig(t *testing.T) {
 		},
 		GPUs: map[string]*GPU{"node": {Name: "node", MinFreeMiB: 20000}},
 		Endpoints: map[string]*Endpoint{
-			"qwen": {Name: "qwen", Model: "Qwen/Qwen2.5-7B-Instruct", Type: "chat", Server: &VLLM{
+			"qwen": {Name: "qwen", Model: "Qwen/Qwen2.5-7B-Instruct", Type: "chat", Server: &ManagedServer{Kind: "vllm",
 				GPU: "node", Runtime: "docker", Image: "vllm/vllm-openai:v0.11.0", TensorParallelSize: 1,
 				GPUMemoryUtilization: 0.9, MaxModelLen: 8192, ExtraArgs: []string{"--enable-prefix-caching"},
 			}},

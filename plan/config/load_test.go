@@ -107,7 +107,7 @@ func TestLoadErrors(t *testing.T) {
 		{"malformed_url.hcl", []diag{
 			{"error", "eval.hcl:3:11", "Invalid endpoint url", "ending in /v1"},
 			{"error", "eval.hcl:8:11", "Invalid endpoint url", "must be an http:// or https:// URL with a host"},
-			{"error", "eval.hcl:11:1", "Missing endpoint url", "or add a vllm {} block"},
+			{"error", "eval.hcl:11:1", "Missing endpoint url", "or add a vllm {}, sglang {} or nim {} block"},
 		}},
 		{"limit_samples.hcl", []diag{
 			{"error", "eval.hcl:9:28", "Invalid limit_samples", "limit_samples must be a whole number ≥ 1 or a fraction between 0 and 1"},

@@ -27,11 +27,18 @@ func (l *loader) runtime(a *hcl.Attribute) string {
 // RunRuntime is the harness runtime of a suite's benchmark: the benchmark block's, else the
 // suite's, else RuntimeDocker.
 func RunRuntime(s *Suite, ov *Override) string {
-	if ov != nil && ov.Runtime != "" {
-		return ov.Runtime
+	rt, _ := RunRuntimeWhy(s, ov)
+	return rt
+}
+
+// RunRuntimeWhy is RunRuntime with the reason for it, as the plan shows it: the benchmark
+// block's or the suite's runtime attribute, or the default.
+func RunRuntimeWhy(s *Suite, ov *Override) (runtime, why string) {
+	switch {
+	case ov != nil && ov.Runtime != "":
+		return ov.Runtime, "benchmark \"" + ov.Name + "\" sets runtime = \"" + ov.Runtime + "\""
+	case s != nil && s.Runtime != "":
+		return s.Runtime, "suite \"" + s.Name + "\" sets runtime = \"" + s.Runtime + "\""
 	}
-	if s != nil && s.Runtime != "" {
-		return s.Runtime
-	}
-	return RuntimeDocker
+	return RuntimeDocker, "the default"
 }

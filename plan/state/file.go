@@ -65,7 +65,8 @@ type Resource struct {
 	Inputs map[string]any `json:"inputs,omitempty"`
 	// Job is the cluster job carrying out the run (a Slurm job id), recorded as soon as it
 	// is submitted so that an interrupted apply re-attaches to it instead of submitting
-	// again; "" for a run executed on this machine.
+	// again; "" for a run executed on this machine. On a managed endpoint's resource, the
+	// cluster job serving it (an executor's model_server = "own_job").
 	Job       string         `json:"job,omitempty"`
 	Result    *result.Result `json:"result,omitempty"`
 	RunDir    string         `json:"run_dir,omitempty"`

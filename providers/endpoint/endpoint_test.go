@@ -162,7 +162,7 @@ func TestProbeErrors(t *testing.T) {
 				}
 			}
 			if tt.vllm {
-				ep.Server = &config.VLLM{}
+				ep.Server = &config.ManagedServer{}
 			}
 			_, err := (&Provider{Timeout: tt.timeout}).Probe(context.Background(), ep)
 			if err == nil {

@@ -22,7 +22,7 @@ type ServerMetrics struct {
 	Preemptions float64
 }
 
-// metricNames maps the metric names of vLLM (current and older) and SGLang to the field
+// metricNames maps the metric names of vLLM (current and older), SGLang and NIM to the field
 // of ServerMetrics they fill.
 var metricNames = map[string]func(*ServerMetrics) *float64{
 	"vllm:num_requests_running":    func(m *ServerMetrics) *float64 { return &m.Running },
@@ -36,6 +36,10 @@ var metricNames = map[string]func(*ServerMetrics) *float64{
 	"sglang:token_usage":           func(m *ServerMetrics) *float64 { return &m.KVUsage },
 	"sglang:num_retracted_reqs":    func(m *ServerMetrics) *float64 { return &m.Preemptions },
 	"sglang:num_preemptions_total": func(m *ServerMetrics) *float64 { return &m.Preemptions },
+	// NVIDIA NIM for LLMs (at /v1/metrics, unprefixed).
+	"num_requests_running": func(m *ServerMetrics) *float64 { return &m.Running },
+	"num_requests_waiting": func(m *ServerMetrics) *float64 { return &m.Waiting },
+	"gpu_cache_usage_perc": func(m *ServerMetrics) *float64 { return &m.KVUsage },
 }
 
 // ParseMetrics reads the Prometheus text exposition r and returns the load it reports,

@@ -42,6 +42,15 @@ type Manager struct {
 	// Environ is the environment of the installers and of Python discovery (PATH,
 	// EVALPLAN_PYTHON, proxies, PIP_* settings); nil means the process environment.
 	Environ []string
+	// Python is the interpreter environments are made with; nil means the one FindPython
+	// discovers in Environ (a caller that plans many runs finds it once and sets it).
+	Python *Interpreter
+}
+
+// Interpreter is a Python of a supported version.
+type Interpreter struct {
+	// Path is the executable, Version its "3.N".
+	Path, Version string
 }
 
 // Env is a prepared environment.
@@ -73,10 +82,11 @@ func (m *Manager) Prepare(ctx context.Context, pkgs []string, say func(string)) 
 		return nil, errors.New("prepare a Python environment: no packages")
 	}
 	pkgs = slices.Sorted(slices.Values(pkgs))
-	py, ver, err := m.python(ctx)
+	ip, err := m.interpreter(ctx)
 	if err != nil {
 		return nil, err
 	}
+	py, ver := ip.Path, ip.Version
 	key := specKey(pkgs, ver)
 	dir := filepath.Join(m.Dir, key)
 	if err := os.MkdirAll(m.Dir, 0o755); err != nil {
@@ -117,6 +127,21 @@ func (m *Manager) Prepare(ctx context.Context, pkgs []string, say func(string)) 
 	_ = os.Remove(link)
 	_ = os.Symlink(key, link)
 	say(fmt.Sprintf("prepared the Python %s environment %s (%s) in %s", ver, dir, strings.Join(pkgs, " "), time.Since(start).Round(time.Second)))
+	return env, nil
+}
+
+// Lookup returns the prepared environment of pkgs, the one Prepare would return, without
+// installing anything; nil when it is not prepared (or only partly). It fails only when no
+// supported Python is found.
+func (m *Manager) Lookup(ctx context.Context, pkgs []string) (*Env, error) {
+	ip, err := m.interpreter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env, err := Open(filepath.Join(m.Dir, specKey(slices.Sorted(slices.Values(pkgs)), ip.Version)))
+	if err != nil {
+		return nil, nil
+	}
 	return env, nil
 }
 
@@ -205,8 +230,26 @@ func (m *Manager) lookPath(name string) (string, error) {
 	return "", exec.ErrNotFound
 }
 
-// python finds an interpreter of a supported version: EVALPLAN_PYTHON, else the first of
-// python3.11, python3.12, python3.13, python3.10, python3 on PATH.
+// interpreter is m.Python, else the one FindPython discovers.
+func (m *Manager) interpreter(ctx context.Context) (*Interpreter, error) {
+	if m.Python != nil {
+		return m.Python, nil
+	}
+	return m.FindPython(ctx)
+}
+
+// FindPython finds an interpreter of a supported version: EVALPLAN_PYTHON, else the first
+// of python3.11, python3.12, python3.13, python3.10, python3 on the PATH of Environ. The
+// error says what to install.
+func (m *Manager) FindPython(ctx context.Context) (*Interpreter, error) {
+	p, v, err := m.python(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Interpreter{Path: p, Version: v}, nil
+}
+
+// python finds an interpreter of a supported version (FindPython).
 func (m *Manager) python(ctx context.Context) (path, version string, err error) {
 	cands := []string{"python3.11", "python3.12", "python3.13", "python3.10", "python3"}
 	if p := m.getenv(PythonVar); p != "" {
@@ -275,8 +318,22 @@ func (m *Manager) install(ctx context.Context, py, dir string, pkgs []string, sa
 	return nil
 }
 
+// seed reports whether a distribution is one an installer may put in every environment of
+// its own accord: `python -m venv` installs pip (and, before Python 3.12, setuptools), uv
+// none.
+func seed(name string) bool {
+	switch name {
+	case "pip", "setuptools", "wheel":
+		return true
+	}
+	return false
+}
+
 // resolvedLock lists the environment's installed distributions with the digest of each
-// RECORD (the list of its files and their hashes), sorted.
+// RECORD (the list of its files and their hashes), sorted. An installer's seed (pip,
+// setuptools, wheel) that no installed distribution requires is left out: it is how the
+// environment was made, not what its packages resolve to, so that pip and uv give the same
+// lock.
 func resolvedLock(dir string) ([]byte, error) {
 	records, err := filepath.Glob(filepath.Join(dir, "lib", "python3*", "site-packages", "*.dist-info", "RECORD"))
 	if err != nil {
@@ -284,6 +341,13 @@ func resolvedLock(dir string) ([]byte, error) {
 	}
 	if len(records) == 0 {
 		return nil, fmt.Errorf("%s has no installed distributions", dir)
+	}
+	required := map[string]bool{}
+	for _, r := range records {
+		meta, _ := os.ReadFile(filepath.Join(filepath.Dir(r), "METADATA"))
+		for _, name := range requires(meta) {
+			required[name] = true
+		}
 	}
 	lines := make([]string, 0, len(records))
 	for _, r := range records {
@@ -293,23 +357,63 @@ func resolvedLock(dir string) ([]byte, error) {
 		}
 		name := strings.TrimSuffix(filepath.Base(filepath.Dir(r)), ".dist-info")
 		n, v, _ := strings.Cut(name, "-")
+		n = normalize(n)
+		if seed(n) && !required[n] {
+			continue
+		}
 		sum := sha256.Sum256(recordContent(b))
-		lines = append(lines, fmt.Sprintf("%s==%s sha256:%s", strings.ToLower(strings.ReplaceAll(n, "_", "-")), v, hex.EncodeToString(sum[:])))
+		lines = append(lines, fmt.Sprintf("%s==%s sha256:%s", n, v, hex.EncodeToString(sum[:])))
 	}
 	slices.Sort(lines)
 	return []byte(strings.Join(lines, "\n") + "\n"), nil
 }
 
+// requires lists the normalized names a distribution's METADATA requires, leaving out the
+// requirements of its extras (installed only when asked for).
+func requires(meta []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(meta), "\n") {
+		req, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "Requires-Dist:")
+		if !ok {
+			if strings.TrimSpace(l) == "" {
+				break // the headers end; the description follows
+			}
+			continue
+		}
+		if _, marker, _ := strings.Cut(req, ";"); strings.Contains(marker, "extra ") || strings.Contains(marker, "extra==") {
+			continue
+		}
+		req = strings.TrimSpace(req)
+		end := strings.IndexFunc(req, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+		})
+		if end >= 0 {
+			req = req[:end]
+		}
+		if req != "" {
+			out = append(out, normalize(req))
+		}
+	}
+	return out
+}
+
+// normalize is a distribution's name as the lock writes it: lower case, "_" and "." as "-".
+func normalize(name string) string {
+	return strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(name))
+}
+
 // recordContent is a RECORD without the lines that depend on where or how the environment
 // was installed: scripts (whose shebang holds the venv's path, "../../../bin/..."), and the
-// installer's own files (INSTALLER says pip or uv; RECORD, REQUESTED, direct_url.json).
+// installer's own files (INSTALLER says pip or uv; RECORD, REQUESTED, direct_url.json, and
+// uv's uv_cache.json).
 func recordContent(b []byte) []byte {
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimRight(l, "\r") // pip ends RECORD's lines with CRLF, uv with LF
 		path, _, _ := strings.Cut(l, ",")
 		base := path[strings.LastIndex(path, "/")+1:]
 		if l == "" || strings.HasPrefix(path, "../") || strings.Contains(path, "__pycache__") ||
-			strings.Contains(path, ".dist-info/") && slices.Contains([]string{"INSTALLER", "RECORD", "REQUESTED", "direct_url.json"}, base) {
+			strings.Contains(path, ".dist-info/") && slices.Contains([]string{"INSTALLER", "RECORD", "REQUESTED", "direct_url.json", "uv_cache.json"}, base) {
 			continue
 		}
 		out = append(out, l)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestSupported(t *testing.T) {
@@ -34,7 +36,7 @@ func TestResolvedLockIgnoresInstallPaths(t *testing.T) {
 		return string(b)
 	}
 	a := lock("nemo_evaluator/__init__.py,sha256=abc,10\n../../../bin/nemo-evaluator,sha256=one,5\nnemo_evaluator-0.2.8.dist-info/INSTALLER,sha256=pip,4\n")
-	b := lock("../../../bin/nemo-evaluator,sha256=two,5\nnemo_evaluator/__init__.py,sha256=abc,10\nnemo_evaluator-0.2.8.dist-info/INSTALLER,sha256=uv,3\n")
+	b := lock("../../../bin/nemo-evaluator,sha256=two,5\r\nnemo_evaluator/__init__.py,sha256=abc,10\r\nnemo_evaluator-0.2.8.dist-info/INSTALLER,sha256=uv,3\r\nnemo_evaluator-0.2.8.dist-info/uv_cache.json,sha256=x,9\r\n")
 	if a != b {
 		t.Errorf("locks differ:\n%s\n%s", a, b)
 	}
@@ -46,6 +48,38 @@ func TestResolvedLockIgnoresInstallPaths(t *testing.T) {
 	}
 }
 
+// An installer's seed (pip, setuptools) is left out of the lock unless a distribution
+// requires it.
+func TestResolvedLockLeavesOutUnrequiredSeeds(t *testing.T) {
+	dir := t.TempDir()
+	dist := func(name, metadata string) {
+		info := filepath.Join(dir, "lib", "python3.11", "site-packages", name+".dist-info")
+		if err := os.MkdirAll(info, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f, body := range map[string]string{"RECORD": name + "/__init__.py,sha256=abc,1\n", "METADATA": metadata} {
+			if err := os.WriteFile(filepath.Join(info, f), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	dist("pip-23.2.1", "Name: pip\n")
+	dist("setuptools-65.5.0", "Name: setuptools\n")
+	dist("wheel-0.45.1", "Name: wheel\n")
+	dist("nemo_evaluator-0.2.8", "Name: nemo-evaluator\nRequires-Dist: Setuptools>=60; python_version < \"3.12\"\nRequires-Dist: wheel; extra == \"dev\"\n\nRequires-Dist: pip\n")
+	b, err := resolvedLock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		names = append(names, strings.Fields(l)[0])
+	}
+	if diff := cmp.Diff([]string{"nemo-evaluator==0.2.8", "setuptools==65.5.0"}, names); diff != "" {
+		t.Errorf("lock (-want +got):\n%s", diff)
+	}
+}
+
 func TestPythonErrorSaysWhatToInstall(t *testing.T) {
 	dir := t.TempDir()
 	py := filepath.Join(dir, "python3")
@@ -53,12 +87,12 @@ func TestPythonErrorSaysWhatToInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &Manager{Dir: t.TempDir(), Environ: []string{"PATH=" + dir}}
-	_, err := m.Prepare(context.Background(), Packages("simple_evals"), nil)
+	_, err := m.Prepare(context.Background(), []string{"nemo-evaluator==0.2.8", "nvidia-simple-evals==26.3"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "python3 is 3.9") || !strings.Contains(err.Error(), "install python3.11") {
 		t.Errorf("err = %v", err)
 	}
 	m.Environ = []string{"PATH=" + t.TempDir()}
-	if _, err := m.Prepare(context.Background(), Packages("simple_evals"), nil); err == nil || !strings.Contains(err.Error(), "no Python found") {
+	if _, err := m.Prepare(context.Background(), []string{"nemo-evaluator==0.2.8", "nvidia-simple-evals==26.3"}, nil); err == nil || !strings.Contains(err.Error(), "no Python found") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -1,36 +1,45 @@
 package runtime
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"strings"
 
-// Core are the packages every harness environment holds: nemo-evaluator 0.2.8 is the last
-// release with the run_eval command (0.3.0 is a different product, `nel`).
-var Core = []string{"nemo-evaluator==0.2.8", "nvidia-eval-commons==1.0.5"}
+	"github.com/evalplan/evalplan/schema"
+)
 
-// harnessPackages are the pip packages of each catalog harness, as NVIDIA's eval-factory
-// images ship them (25.x/26.x).
-var harnessPackages = map[string][]string{
-	"simple_evals":          {"nvidia-simple-evals==26.3"},
-	"lm-evaluation-harness": {"nvidia-lm-eval==26.3"},
+// Packages returns the package set of a catalog task's environment: its harness's exact pins
+// as the catalog records them (schema.Harness.Packages: nemo-evaluator, nvidia-eval-commons
+// and the harness's own package, sorted). A harness without a published package, and a
+// native task, are errors that say to use runtime = "docker".
+func Packages(t *schema.Task) ([]string, error) {
+	switch {
+	case len(t.Packages) > 0:
+		return slices.Clone(t.Packages), nil
+	case t.Native != nil || t.Harness == schema.NativeHarness:
+		return nil, fmt.Errorf("%s is a native task: evalplan runs it itself, with no harness runtime; remove runtime = \"venv\" for it", t.Name)
+	case t.NoPackages != "":
+		return nil, fmt.Errorf("the %s harness has no Python packages for runtime = \"venv\" (%s); set runtime = \"docker\" for %s", t.Harness, t.NoPackages, t.Name)
+	default:
+		return nil, fmt.Errorf("the catalog records no Python packages for the %s harness; set runtime = \"docker\" for %s", t.Harness, t.Name)
+	}
 }
 
-// Packages returns the package set of a harness's environment (Core plus the harness's
-// own, sorted), or nil when no packaged release of the harness is known.
-func Packages(harness string) []string {
-	h, ok := harnessPackages[harness]
-	if !ok {
-		return nil
+// HarnessPackages returns the package set of a harness by name (`evalplan runtimes prepare
+// HARNESS`), or an error naming the harnesses that have one.
+func HarnessPackages(cat *schema.Catalog, harness string) ([]string, error) {
+	h, ok := cat.Harness(harness)
+	switch {
+	case ok && len(h.Packages) > 0:
+		return slices.Clone(h.Packages), nil
+	case ok:
+		return nil, fmt.Errorf("the harness %q has no Python packages (%s): its benchmarks run with runtime = \"docker\" only", harness, h.NoPackages)
 	}
-	out := append(slices.Clone(Core), h...)
-	slices.Sort(out)
-	return out
-}
-
-// Harnesses lists the harnesses with known packages, sorted.
-func Harnesses() []string {
-	out := make([]string, 0, len(harnessPackages))
-	for h := range harnessPackages {
-		out = append(out, h)
+	var known []string
+	for _, h := range cat.Harnesses() {
+		if len(h.Packages) > 0 {
+			known = append(known, h.Name)
+		}
 	}
-	slices.Sort(out)
-	return out
+	return nil, fmt.Errorf("unknown harness %q; harnesses with Python packages: %s", harness, strings.Join(known, ", "))
 }

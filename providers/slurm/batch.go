@@ -2,9 +2,11 @@ package slurm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +26,19 @@ const (
 type request struct {
 	name, spec, dir string
 	done            chan submitted
+	// run is the run with its outcome path, for a group spec.
+	run GroupRun
+	// group names the managed endpoints the run starts in its job ("in_job"): the runs
+	// of a batch with the same group share one job. "" for a job of its own.
+	group string
+	// extra are sbatch arguments of this run's job (a --dependency on server jobs);
+	// noGPUs leaves the block's gpus_per_node out.
+	extra  []string
+	noGPUs bool
+	// window, when longer than BatchWindow, is how long the batch this request opens
+	// gathers: the runs of a shared job that the cluster ended notice it up to a poll
+	// interval apart, and should go again as one job.
+	window time.Duration
 }
 
 type submitted struct {
@@ -50,7 +65,7 @@ func (x *Executor) enqueue(r *request) (string, error) {
 	b.pending = append(b.pending, r)
 	if !b.armed {
 		b.armed = true
-		time.AfterFunc(BatchWindow, x.flush)
+		time.AfterFunc(max(BatchWindow, r.window), x.flush)
 	}
 	b.mu.Unlock()
 	res := <-r.done
@@ -61,17 +76,85 @@ func (x *Executor) enqueue(r *request) (string, error) {
 func (x *Executor) flush() {
 	b := &x.batch
 	b.mu.Lock()
-	reqs := b.pending
+	all := b.pending
 	b.pending, b.armed = nil, false
 	b.mu.Unlock()
-	if len(reqs) > ArrayThreshold {
-		x.submitArray(reqs)
+	// Runs that start the same managed endpoints go as one job; the others by their
+	// extra sbatch arguments (a dependency on a server job), in arrays when many.
+	var keys []string
+	parts := map[string][]*request{}
+	for _, r := range all {
+		key := "\x00" + strings.Join(r.extra, "\x00")
+		if r.group != "" {
+			key = r.group
+		}
+		if parts[key] == nil {
+			keys = append(keys, key)
+		}
+		parts[key] = append(parts[key], r)
+	}
+	for _, key := range keys {
+		reqs := parts[key]
+		if reqs[0].group != "" && len(reqs) > 1 {
+			x.submitGroup(reqs)
+			continue
+		}
+		if len(reqs) > ArrayThreshold {
+			x.submitArray(reqs)
+			continue
+		}
+		for _, r := range reqs {
+			args := x.jobArgs(r, r.name, filepath.Join(r.dir, "slurm-%j.out"))
+			args = append(args, "--wrap", "exec "+shellQuote(x.Config.Evalplan)+" __run-job "+shellQuote(r.spec))
+			id, err := x.sbatch(args)
+			r.done <- submitted{id, err}
+		}
+	}
+}
+
+// jobArgs are the sbatch options of r's job: the block's, less gpus_per_node when r asks,
+// and r's extra arguments.
+func (x *Executor) jobArgs(r *request, name, output string) []string {
+	args := x.sbatchArgs(name, output)
+	if r.noGPUs {
+		args = slices.DeleteFunc(args, func(a string) bool { return strings.HasPrefix(a, "--gpus-per-node=") })
+	}
+	return append(args, r.extra...)
+}
+
+// submitGroup submits reqs (runs of the same managed endpoints) as one job whose spec
+// lists them all: the node starts the endpoints' servers once and carries out every run.
+// Each run records the same job id.
+func (x *Executor) submitGroup(reqs []*request) {
+	fail := func(err error) {
+		for _, r := range reqs {
+			r.done <- submitted{err: err}
+		}
+	}
+	dir := filepath.Join(x.Config.SharedDir, "groups", fmt.Sprintf("%d", time.Now().UnixNano()))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fail(fmt.Errorf("slurm: shared directory: %w", err))
 		return
 	}
+	spec := Spec{ConfigDir: x.ConfigDir, Vars: x.Vars}
 	for _, r := range reqs {
-		args := x.sbatchArgs(r.name, filepath.Join(r.dir, "slurm-%j.out"))
-		args = append(args, "--wrap", "exec "+shellQuote(x.Config.Evalplan)+" __run-job "+shellQuote(r.spec))
-		id, err := x.sbatch(args)
+		spec.Group = append(spec.Group, r.run)
+	}
+	b, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		fail(err)
+		return
+	}
+	specFile := filepath.Join(dir, "spec.json")
+	if err := writeFileAtomic(specFile, b); err != nil {
+		fail(fmt.Errorf("slurm: write job spec: %w", err))
+		return
+	}
+	name := fmt.Sprintf("evalplan:%s(%d runs)", reqs[0].group, len(reqs))
+	args := x.jobArgs(reqs[0], name, filepath.Join(x.Config.SharedDir, "groups", "slurm-%j.out"))
+	args = append(args, "--wrap", "exec "+shellQuote(x.Config.Evalplan)+" __run-job "+shellQuote(specFile))
+	id, err := x.sbatch(args)
+	for _, r := range reqs {
 		r.done <- submitted{id, err}
 	}
 }
@@ -97,7 +180,7 @@ func (x *Executor) submitArray(reqs []*request) {
 		fail(fmt.Errorf("slurm: write array list: %w", err))
 		return
 	}
-	args := x.sbatchArgs("evalplan:array", filepath.Join(dir, "slurm-%A_%a.out"))
+	args := x.jobArgs(reqs[0], "evalplan:array", filepath.Join(dir, "slurm-%A_%a.out"))
 	args = append(args, fmt.Sprintf("--array=0-%d", len(reqs)-1), "--wrap",
 		`exec `+shellQuote(x.Config.Evalplan)+` __run-job "$(sed -n "$((SLURM_ARRAY_TASK_ID+1))p" `+shellQuote(listFile)+`)"`)
 	id, err := x.sbatch(args)
@@ -136,10 +219,14 @@ func (x *Executor) sbatch(args []string) (string, error) {
 	return id, nil
 }
 
-// logPath is the log of job id of the run in dir: array tasks log under shared_dir/arrays.
+// logPath is the log of job id of the run in dir: array tasks log under shared_dir/arrays,
+// jobs of several runs under shared_dir/groups.
 func (x *Executor) logPath(dir, id string) string {
 	if strings.Contains(id, "_") {
 		return filepath.Join(x.Config.SharedDir, "arrays", "slurm-"+id+".out")
+	}
+	if p := filepath.Join(x.Config.SharedDir, "groups", "slurm-"+id+".out"); fileExists(p) {
+		return p
 	}
 	return filepath.Join(dir, "slurm-"+id+".out")
 }
@@ -175,4 +262,9 @@ func (x *Executor) queued(ctx context.Context, id string) (string, bool, error) 
 	}
 	st, ok := q.jobs[id]
 	return st, ok, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,10 +24,31 @@ type Spec struct {
 	// ConfigDir is the configuration directory, seen at the same path on the nodes.
 	ConfigDir string `json:"config_dir"`
 	// Outcome is where the node writes the run's outcome (plan.Outcome as JSON).
-	Outcome string `json:"outcome"`
+	Outcome string          `json:"outcome,omitempty"`
+	Run     *plan.RemoteRun `json:"run,omitempty"`
 	// Vars are the values of the variables that are not sensitive, as apply had them.
 	Vars []config.VarArg `json:"vars,omitempty"`
-	Run  *plan.RemoteRun `json:"run"`
+	// Group lists the runs of a job that carries out several (model_server = "in_job":
+	// the runs of one managed endpoint, which the node starts once for all of them);
+	// Outcome and Run are then empty.
+	Group []GroupRun `json:"group,omitempty"`
+	// Servers are the server jobs serving the run's managed endpoints, by endpoint name
+	// (model_server = "own_job"); empty: the node starts them itself.
+	Servers map[string]ServerRef `json:"servers,omitempty"`
+}
+
+// GroupRun is one run of a job that carries out several, and where its outcome goes.
+type GroupRun struct {
+	Outcome string          `json:"outcome"`
+	Run     *plan.RemoteRun `json:"run"`
+}
+
+// Runs are the spec's runs: Run with Outcome, or Group.
+func (s *Spec) Runs() []GroupRun {
+	if s.Run != nil {
+		return []GroupRun{{Outcome: s.Outcome, Run: s.Run}}
+	}
+	return s.Group
 }
 
 // Executor carries out runs as Slurm jobs on the cluster its executor block describes.
@@ -44,6 +67,7 @@ type Executor struct {
 	active            atomic.Int64
 	batch             batcher
 	queue             queue
+	servers           serverJobs
 }
 
 // SetCancelOnInterrupt chooses what an interrupted apply does with the jobs in flight:
@@ -81,6 +105,20 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("slurm: shared directory: %w", err)
 	}
+	var servers map[string]ServerRef
+	if x.Config.ModelServer == config.ModelServerOwnJob {
+		for _, ep := range plan.ManagedEndpoints(job.Run) {
+			ref, err := x.acquireServer(ctx, job, ep, progress)
+			if err != nil {
+				return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, err
+			}
+			defer x.releaseServer(ctx, job, ep, progress)
+			if servers == nil {
+				servers = map[string]ServerRef{}
+			}
+			servers[ep.Name] = ref
+		}
+	}
 	id, resubmits := job.Previous, 0
 	if id != "" {
 		progress.Log(job.Spec.Address, "re-attaching to slurm job "+id)
@@ -88,7 +126,7 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 	for {
 		if id == "" {
 			var err error
-			if id, err = x.submit(ctx, job, dir, resubmits > 0); err != nil {
+			if id, err = x.submit(ctx, job, dir, resubmits > 0, servers); err != nil {
 				return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, err
 			}
 			progress.Log(job.Spec.Address, "submitted slurm job "+id)
@@ -170,21 +208,45 @@ func (x *Executor) jobDir(job *plan.Job) string {
 
 func outcomePath(dir, id string) string { return filepath.Join(dir, "outcome-"+id+".json") }
 
-// submit writes the job's spec and submits it, returning the job id.
-func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume bool) (string, error) {
+// submit writes the job's spec and submits it, returning the job id. A run whose managed
+// endpoints start inside the job (model_server = "in_job") joins the runs of the same
+// endpoints ready with it in one job; with server jobs (servers), the job depends on them.
+func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume bool, servers map[string]ServerRef) (string, error) {
 	rr := plan.NewRemoteRun(job)
 	rr.Resume = rr.Resume || resume
 	specFile := filepath.Join(dir, "spec.json")
 	// The outcome path names the job: sbatch's %j is not known before it answers, so the
 	// node derives it from SLURM_JOB_ID.
-	b, err := json.MarshalIndent(Spec{ConfigDir: x.ConfigDir, Outcome: filepath.Join(dir, "outcome-%j.json"), Vars: x.Vars, Run: rr}, "", "  ")
+	spec := Spec{ConfigDir: x.ConfigDir, Outcome: filepath.Join(dir, "outcome-%j.json"), Vars: x.Vars, Run: rr, Servers: servers}
+	b, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return "", err
 	}
 	if err := writeFileAtomic(specFile, b); err != nil {
 		return "", fmt.Errorf("slurm: write job spec: %w", err)
 	}
-	return x.enqueue(&request{name: "evalplan:" + job.Spec.Address, spec: specFile, dir: dir})
+	r := &request{name: "evalplan:" + job.Spec.Address, spec: specFile, dir: dir, run: GroupRun{Outcome: spec.Outcome, Run: rr}}
+	if eps := plan.ManagedEndpoints(job.Run); len(eps) > 0 {
+		if x.Config.ModelServer == config.ModelServerOwnJob {
+			// The server job has the block's GPUs; the run jobs only send requests.
+			r.noGPUs = true
+			deps := make([]string, 0, len(servers))
+			for _, name := range slices.Sorted(maps.Keys(servers)) {
+				deps = append(deps, servers[name].Job)
+			}
+			r.extra = []string{"--dependency=after:" + strings.Join(deps, ":")}
+		} else {
+			names := make([]string, len(eps))
+			for i, ep := range eps {
+				names[i] = ep.Name
+			}
+			r.group = strings.Join(names, "+")
+			if resume {
+				r.window = BatchWindow + x.Config.PollInterval
+			}
+		}
+	}
+	return x.enqueue(r)
 }
 
 // sbatchArgs are the executor block's settings as sbatch options.
@@ -300,11 +362,16 @@ func readOutcome(path string) (*plan.Outcome, bool) {
 
 // WriteOutcome writes a node's outcome for the job in SLURM_JOB_ID (to spec.Outcome).
 func WriteOutcome(spec *Spec, jobID string, out *plan.Outcome) error {
+	return WriteRunOutcome(spec.Outcome, jobID, out)
+}
+
+// WriteRunOutcome writes a run's outcome to its outcome path (a GroupRun's Outcome) for job jobID.
+func WriteRunOutcome(outcome, jobID string, out *plan.Outcome) error {
 	b, err := json.Marshal(out)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(strings.ReplaceAll(spec.Outcome, "%j", jobID), b)
+	return writeFileAtomic(strings.ReplaceAll(outcome, "%j", jobID), append(b, '\n'))
 }
 
 // ReadSpec reads a job's spec file.
@@ -317,7 +384,7 @@ func ReadSpec(path string) (*Spec, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if s.Run == nil {
+	if s.Run == nil && len(s.Group) == 0 {
 		return nil, errors.New(path + ": no run")
 	}
 	return &s, nil

@@ -10,11 +10,32 @@ import (
 // PortPlaceholder in a command, extra_args or env value is replaced by the server's port.
 const PortPlaceholder = "{port}"
 
+// HostPlaceholder in a command, extra_args or env value is replaced by the address the
+// server binds: 127.0.0.1, or the Provider's Host (0.0.0.0 for a server that other
+// machines reach, such as a Slurm server job's).
+const HostPlaceholder = "{host}"
+
+// onHost binds args to host: HostPlaceholder is replaced and, when host is not loopback,
+// the derived "--host 127.0.0.1" becomes "--host HOST".
+func onHost(args []string, host string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = strings.ReplaceAll(a, HostPlaceholder, host)
+		if i > 0 && args[i-1] == "--host" && a == loopback {
+			out[i] = host
+		}
+	}
+	return out
+}
+
+// loopback is where a server binds unless the Provider's Host says otherwise.
+const loopback = "127.0.0.1"
+
 // ServeArgs are the server arguments evalplan derives from a vllm block, for the process
 // runtime (after "vllm serve") and the docker runtime (the image's entrypoint is vLLM's
 // server): MODEL, --host 127.0.0.1, --port PORT, then --tensor-parallel-size,
 // --gpu-memory-utilization, --max-model-len and --revision when set, then extra_args. Unset
-// values keep vLLM's defaults.
+// values keep vLLM's defaults. max_num_seqs, set or derived, goes as --max-num-seqs.
 func ServeArgs(ep *config.Endpoint, port int) []string {
 	v := ep.Server
 	args := []string{ep.Model, "--host", "127.0.0.1", "--port", strconv.Itoa(port)}
@@ -27,6 +48,9 @@ func ServeArgs(ep *config.Endpoint, port int) []string {
 	if v.MaxModelLen > 0 {
 		args = append(args, "--max-model-len", strconv.Itoa(v.MaxModelLen))
 	}
+	if v.MaxNumSeqs > 0 {
+		args = append(args, "--max-num-seqs", strconv.Itoa(v.MaxNumSeqs))
+	}
 	if ep.Revision != "" {
 		args = append(args, "--revision", ep.Revision)
 	}
@@ -34,12 +58,14 @@ func ServeArgs(ep *config.Endpoint, port int) []string {
 }
 
 // command is the process runtime's command line: the block's command with extra_args
-// appended, or vllm serve with ServeArgs.
+// appended, or the kind's program with its arguments (vllm serve with ServeArgs, python3 -m
+// sglang.launch_server with SGLangArgs).
 func command(ep *config.Endpoint, port int) []string {
 	if len(ep.Server.Command) > 0 {
 		return append(withPort(ep.Server.Command, port), withPort(ep.Server.ExtraArgs, port)...)
 	}
-	return append([]string{"vllm", "serve"}, ServeArgs(ep, port)...)
+	k := kindOf(ep.Server)
+	return append(append([]string(nil), k.program()...), k.args(ep, port)...)
 }
 
 // withPort replaces PortPlaceholder in each element.
@@ -71,10 +97,13 @@ func isResultFlag(name string) bool {
 	return false
 }
 
-// ResultArgs picks the result-affecting flags (see isResultFlag) out of a server command
+// ResultArgs picks vLLM's result-affecting flags (see isResultFlag) out of a server command
 // line, normalised as "--name=value" or "--name" (underscores read as dashes, short flags
 // expanded), in command-line order. The port placeholder never counts.
-func ResultArgs(args []string) []string {
+func ResultArgs(args []string) []string { return resultArgs(vllmKind{}, args) }
+
+// resultArgs is ResultArgs with the kind's result flags.
+func resultArgs(k kind, args []string) []string {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -83,14 +112,14 @@ func ResultArgs(args []string) []string {
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		name = strings.ReplaceAll(name, "_", "-")
-		if name == "q" && !strings.HasPrefix(a, "--") { // vLLM's only short flag
+		if name == "q" && !strings.HasPrefix(a, "--") && k.name() == config.ServerVLLM { // vLLM's only short flag
 			name = "quantization"
 		}
 		if !hasVal && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
 			val, hasVal = args[i+1], true
 			i++
 		}
-		if !isResultFlag(name) {
+		if !k.isResultFlag(name) {
 			continue
 		}
 		if hasVal {
@@ -103,12 +132,17 @@ func ResultArgs(args []string) []string {
 }
 
 // identityArgs are the result-affecting arguments of a managed endpoint: from its command
-// (or the derived vllm serve line, less the flags the fingerprint holds itself: max-model-len
-// from the block and the endpoint's revision) and extra_args.
+// (or the derived server line, less the flags the fingerprint holds itself: the context
+// length from the block and the endpoint's revision) and extra_args; for NIM, the
+// result-affecting variables of its env ("NIM_MODEL_PROFILE=…").
 func identityArgs(ep *config.Endpoint) []string {
 	v := ep.Server
-	if len(v.Command) > 0 {
-		return ResultArgs(append(append([]string(nil), v.Command...), v.ExtraArgs...))
+	k := kindOf(v)
+	if k.name() == config.ServerNIM {
+		return resultEnv(k, v.Env)
 	}
-	return ResultArgs(v.ExtraArgs)
+	if len(v.Command) > 0 {
+		return resultArgs(k, append(append([]string(nil), v.Command...), v.ExtraArgs...))
+	}
+	return resultArgs(k, v.ExtraArgs)
 }

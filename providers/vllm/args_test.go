@@ -30,11 +30,11 @@ func TestResultArgs(t *testing.T) {
 }
 
 func TestCommand(t *testing.T) {
-	vllmEP := &config.Endpoint{Name: "q", Model: "Qwen/Qwen2.5-7B-Instruct", Revision: "abc", Server: &config.VLLM{
+	vllmEP := &config.Endpoint{Name: "q", Model: "Qwen/Qwen2.5-7B-Instruct", Revision: "abc", Server: &config.ManagedServer{
 		Runtime: "process", TensorParallelSize: 2, GPUMemoryUtilization: 0.9, MaxModelLen: 8192,
 		ExtraArgs: []string{"--enable-prefix-caching"},
 	}}
-	custom := &config.Endpoint{Name: "c", Model: "m", Server: &config.VLLM{
+	custom := &config.Endpoint{Name: "c", Model: "m", Server: &config.ManagedServer{
 		Runtime: "process", Command: []string{"server", "--listen=127.0.0.1:{port}"}, ExtraArgs: []string{"--x={port}"},
 	}}
 	tests := []struct {
@@ -45,7 +45,7 @@ func TestCommand(t *testing.T) {
 		{"vllm serve", vllmEP, []string{"vllm", "serve", "Qwen/Qwen2.5-7B-Instruct", "--host", "127.0.0.1", "--port", "8001",
 			"--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.9", "--max-model-len", "8192", "--revision", "abc", "--enable-prefix-caching"}},
 		{"command", custom, []string{"server", "--listen=127.0.0.1:8001", "--x=8001"}},
-		{"defaults", &config.Endpoint{Model: "m", Server: &config.VLLM{}}, []string{"vllm", "serve", "m", "--host", "127.0.0.1", "--port", "8001"}},
+		{"defaults", &config.Endpoint{Model: "m", Server: &config.ManagedServer{}}, []string{"vllm", "serve", "m", "--host", "127.0.0.1", "--port", "8001"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestCommand(t *testing.T) {
 // performance ones do not.
 func TestConfigFingerprint(t *testing.T) {
 	base := func() *config.Endpoint {
-		return &config.Endpoint{Name: "q", Model: "m", Type: "chat", Server: &config.VLLM{
+		return &config.Endpoint{Name: "q", Model: "m", Type: "chat", Server: &config.ManagedServer{
 			Runtime: "docker", Image: "vllm/vllm-openai:v0.11.0", TensorParallelSize: 1, GPUMemoryUtilization: 0.9, MaxModelLen: 8192,
 			ExtraArgs: []string{"--dtype", "bfloat16"},
 		}}
@@ -88,5 +88,26 @@ func TestConfigFingerprint(t *testing.T) {
 	proc.Server.Runtime = "process"
 	if got := p.ConfigFingerprint(proc); got.Image != "" {
 		t.Errorf("process runtime fingerprint has image %q", got.Image)
+	}
+}
+
+func TestOnHost(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		host string
+		want []string
+	}{
+		{"loopback keeps the derived host", []string{"m", "--host", "127.0.0.1", "--port", "8000"}, "127.0.0.1", []string{"m", "--host", "127.0.0.1", "--port", "8000"}},
+		{"all interfaces", []string{"m", "--host", "127.0.0.1", "--port", "8000"}, "0.0.0.0", []string{"m", "--host", "0.0.0.0", "--port", "8000"}},
+		{"placeholder", []string{"server", "-addr", "{host}:{port}"}, "0.0.0.0", []string{"server", "-addr", "0.0.0.0:{port}"}},
+		{"an address elsewhere is kept", []string{"server", "--upstream", "127.0.0.1"}, "0.0.0.0", []string{"server", "--upstream", "127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, onHost(tt.args, tt.host)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

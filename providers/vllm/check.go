@@ -110,13 +110,14 @@ func (p *Provider) checkProcess(c plan.Check, ep *config.Endpoint, what string) 
 		return c
 	}
 	c.Mark = plan.MarkNotReady
+	k := kindOf(ep.Server)
 	if len(ep.Server.Command) == 0 {
-		c.Detail = what + ": vllm is not on PATH, so apply cannot start the server"
-		c.Fix = `install vLLM (pip install vllm) so that vllm is on PATH, set command to another OpenAI-compatible server, or use runtime = "docker"`
+		c.Detail = fmt.Sprintf("%s: %s is not on PATH, so apply cannot start the server", what, prog)
+		c.Fix = k.install() + `, set command to another OpenAI-compatible server, or use runtime = "docker"`
 		return c
 	}
 	c.Detail = fmt.Sprintf("%s: the command's program %s: %v", what, prog, err)
-	c.Fix = "install it, or fix command in the vllm block"
+	c.Fix = "install it, or fix command in the " + k.name() + " block"
 	return c
 }
 
@@ -157,7 +158,7 @@ func (p *Provider) checkDocker(ctx context.Context, c plan.Check, ep *config.End
 	}
 	if err != nil {
 		c.Detail = what + ": " + strings.TrimPrefix(err.Error(), c.Name+": ")
-		c.Fix = "check the vllm block's image and that Docker can reach its registry"
+		c.Fix = "check the " + kindOf(ep.Server).name() + " block's image and that Docker can reach its registry"
 		return c
 	}
 	local, err := docker.Inspect(ctx, img)

@@ -38,13 +38,23 @@ func TestCheck(t *testing.T) {
 		{name: "no managed endpoint needed", want: nil},
 		{
 			name:      "vllm not on PATH",
-			services:  []*config.Endpoint{{Name: "m", Model: "org/m", Server: &config.VLLM{Runtime: "process"}}},
+			services:  []*config.Endpoint{{Name: "m", Model: "org/m", Server: &config.ManagedServer{Runtime: "process"}}},
 			inventory: noNVML,
 			want: []line{
 				{plan.SectionEndpoints, "endpoint.m", plan.MarkNotReady, installVLLM},
 				{plan.SectionGPU, "gpu", plan.MarkInfo, ""},
 			},
 			details: []string{"vllm is not on PATH, so apply cannot start the server", "apply skips the GPU checks"},
+		},
+		{
+			name:      "sglang: python3 not on PATH",
+			services:  []*config.Endpoint{{Name: "s", Model: "org/m", Server: &config.ManagedServer{Kind: "sglang", Runtime: "process"}}},
+			inventory: noNVML,
+			want: []line{
+				{plan.SectionEndpoints, "endpoint.s", plan.MarkNotReady, `install SGLang (pip install "sglang[all]") for the python3 on PATH, set command to another OpenAI-compatible server, or use runtime = "docker"`},
+				{plan.SectionGPU, "gpu", plan.MarkInfo, ""},
+			},
+			details: []string{"python3 is not on PATH, so apply cannot start the server", "apply skips the GPU checks"},
 		},
 		{
 			name:      "command present, gpu block satisfied",
@@ -59,7 +69,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:      "command missing, gpu without enough free memory",
-			services:  []*config.Endpoint{withGPU(&config.Endpoint{Name: "m", Server: &config.VLLM{Runtime: "process", Command: []string{"./server", "--port", "{port}"}}}, "all")},
+			services:  []*config.Endpoint{withGPU(&config.Endpoint{Name: "m", Server: &config.ManagedServer{Runtime: "process", Command: []string{"./server", "--port", "{port}"}}}, "all")},
 			inventory: twoGPUs,
 			want: []line{
 				{plan.SectionEndpoints, "endpoint.m", plan.MarkNotReady, "install it, or fix command in the vllm block"},
@@ -70,7 +80,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:      "docker runtime without a daemon",
-			services:  []*config.Endpoint{{Name: "d", Model: "org/m", Server: &config.VLLM{Runtime: "docker"}}},
+			services:  []*config.Endpoint{{Name: "d", Model: "org/m", Server: &config.ManagedServer{Runtime: "docker"}}},
 			inventory: noNVML,
 			environ:   []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"},
 			want: []line{

@@ -52,26 +52,58 @@ type Reason struct {
 // String is "name = value: why".
 func (r Reason) String() string { return r.Name + " = " + r.Value + ": " + r.Why }
 
-// user are the values the configuration sets: the vllm block's attributes, else the same
-// flags in extra_args; 0 means unset.
+// user are the values the configuration sets: the server block's attributes, else the same
+// settings in extra_args (NIM: in env); 0 means unset.
 type user struct {
 	tp, maxLen, maxSeqs int
 	util                float64
 }
 
-func userValues(v config.VLLM) user {
-	u := user{tp: v.TensorParallelSize, util: v.GPUMemoryUtilization, maxLen: v.MaxModelLen}
+func userValues(v config.ManagedServer) user {
+	u := user{tp: v.TensorParallelSize, util: v.GPUMemoryUtilization, maxLen: v.MaxModelLen, maxSeqs: v.MaxNumSeqs}
+	k := kindOf(&v)
+	f := k.flags()
+	value := func(i int) string {
+		switch {
+		case f[i] == "":
+			return ""
+		case k.name() == config.ServerNIM:
+			return v.Env[f[i]]
+		case i == setTP && k.name() == config.ServerSGLang: // --tp-size, or its aliases
+			return lastNonEmpty(flagValue(v.ExtraArgs, "tensor-parallel-size"), flagValue(v.ExtraArgs, "tp"), flagValue(v.ExtraArgs, "tp-size"))
+		}
+		return flagValue(v.ExtraArgs, f[i])
+	}
 	if u.tp == 0 {
-		u.tp, _ = strconv.Atoi(flagValue(v.ExtraArgs, "tensor-parallel-size"))
+		u.tp, _ = strconv.Atoi(value(setTP))
 	}
 	if u.util == 0 {
-		u.util, _ = strconv.ParseFloat(flagValue(v.ExtraArgs, "gpu-memory-utilization"), 64)
+		u.util, _ = strconv.ParseFloat(value(setUtil), 64)
 	}
 	if u.maxLen == 0 {
-		u.maxLen, _ = strconv.Atoi(flagValue(v.ExtraArgs, "max-model-len"))
+		u.maxLen, _ = strconv.Atoi(value(setMaxLen))
 	}
-	u.maxSeqs, _ = strconv.Atoi(flagValue(v.ExtraArgs, "max-num-seqs"))
+	if u.maxSeqs == 0 {
+		u.maxSeqs, _ = strconv.Atoi(value(setMaxSeqs))
+	}
 	return u
+}
+
+func lastNonEmpty(xs ...string) string {
+	out := ""
+	for _, x := range xs {
+		if x != "" {
+			out = x
+		}
+	}
+	return out
+}
+
+// complete reports whether the user sets every value the kind takes, so that nothing is left
+// to derive.
+func (u user) complete(k kind) bool {
+	n := k.names()
+	return u.tp > 0 && u.maxLen > 0 && (u.util > 0 || n[setUtil] == "") && (u.maxSeqs > 0 || n[setMaxSeqs] == "")
 }
 
 // flagValue is the last value of --name in args ("--name v" or "--name=v", underscores
@@ -97,17 +129,52 @@ func flagValue(args []string, name string) string {
 
 // Derive derives a managed endpoint's server settings from the model and the GPUs the
 // server may use (in the order it uses them); every value the user sets wins. Each derived
-// value comes with a Reason. The error says what does not fit and what to set.
-func Derive(m ModelConfig, gpus []gpu.Device, v config.VLLM) (Settings, []Reason, error) {
+// value comes with a Reason named as the server block names it (sglang: tp,
+// mem_fraction_static, context_length, max_running_requests); a setting NIM takes no
+// variable for is derived all the same and its reason says it is not passed. The error says
+// what does not fit and what to set. The memory model is vLLM's; SGLang's
+// mem_fraction_static is the same fraction of GPU memory for weights and KV cache.
+func Derive(m ModelConfig, gpus []gpu.Device, v config.ManagedServer) (Settings, []Reason, error) {
+	s, reasons, err := derive(m, gpus, v)
+	if err != nil {
+		return s, nil, err
+	}
+	return s, rename(kindOf(&v), reasons), nil
+}
+
+// rename gives reasons the kind's names; a setting the kind has no name for keeps vLLM's
+// and says that it is not passed.
+func rename(k kind, reasons []Reason) []Reason {
+	canon, names := vllmKind{}.names(), k.names()
+	for i, r := range reasons {
+		for j, c := range canon {
+			if r.Name != c || names[j] == c {
+				continue
+			}
+			if names[j] == "" {
+				reasons[i].Why += fmt.Sprintf("; not passed: %s takes no setting for it, its own default applies", k.label())
+			} else {
+				reasons[i].Name = names[j]
+			}
+		}
+		if k.name() != config.ServerVLLM {
+			reasons[i].Why = strings.ReplaceAll(reasons[i].Why, "vLLM's default", "evalplan's default (vLLM's)")
+		}
+	}
+	return reasons
+}
+
+func derive(m ModelConfig, gpus []gpu.Device, v config.ManagedServer) (Settings, []Reason, error) {
 	u := userValues(v)
+	names := kindOf(&v).names()
 	if len(gpus) == 0 {
 		return Settings{}, nil, fmt.Errorf("no GPUs to derive settings from")
 	}
 	if u.tp > len(gpus) {
-		return Settings{}, nil, fmt.Errorf("tensor_parallel_size = %d needs %d GPUs; the gpu block has %d", u.tp, u.tp, len(gpus))
+		return Settings{}, nil, fmt.Errorf("%s = %d needs %d GPUs; the gpu block has %d", names[setTP], u.tp, u.tp, len(gpus))
 	}
 	weights, kvTok := m.WeightBytes(), m.KVBytesPerToken()
-	_, dtype := m.bytesPerParam()
+	dtype := m.weightKind()
 	useful := max(UsefulKVTokens, u.maxLen)
 	usefulKV := int64(useful) * kvTok
 	var s Settings
@@ -134,12 +201,12 @@ func Derive(m ModelConfig, gpus []gpu.Device, v config.VLLM) (Settings, []Reason
 		}
 	}
 	if s.TensorParallelSize == 0 && u.tp > 0 {
-		return Settings{}, nil, fmt.Errorf("tensor_parallel_size = %d: %s of %s weights and %s of KV cache (%d tokens) do not fit %s at %.2f (%s usable per GPU); raise tensor_parallel_size, or remove it to derive it",
-			u.tp, gib(weights), dtype, gib(usefulKV), useful, describe(gpus[:u.tp]), util, gib(max(budget, 0)))
+		return Settings{}, nil, fmt.Errorf("%s = %d: %s of %s weights and %s of KV cache (%d tokens) do not fit %s at %.2f (%s usable per GPU); raise %s, or remove it to derive it",
+			names[setTP], u.tp, gib(weights), dtype, gib(usefulKV), useful, describe(gpus[:u.tp]), util, gib(max(budget, 0)), names[setTP])
 	}
 	if s.TensorParallelSize == 0 {
-		return Settings{}, nil, fmt.Errorf("%s of %s weights and %s of KV cache (%d tokens) do not fit %s at %.2f (%s usable per GPU); add GPUs, free memory, serve a quantized model, or lower max_model_len",
-			gib(weights), dtype, gib(usefulKV), useful, describe(gpus), util, gib(max(budget, 0)))
+		return Settings{}, nil, fmt.Errorf("%s of %s weights and %s of KV cache (%d tokens) do not fit %s at %.2f (%s usable per GPU); add GPUs, free memory, serve a quantized model, or lower %s",
+			gib(weights), dtype, gib(usefulKV), useful, describe(gpus), util, gib(max(budget, 0)), names[setMaxLen])
 	}
 	t := s.TensorParallelSize
 	s.GPUMemoryUtilization = util

@@ -1,6 +1,9 @@
 // Package vllm is evalplan's managed-endpoint provider (plan.Services): it starts the model
-// server of an endpoint with a vllm block when the first run needs it, waits until it is
-// ready, and stops it after the last run (the engine reference-counts), unless keep_running.
+// server of an endpoint with a vllm, sglang or nim block when the first run needs it, waits
+// until it is ready, and stops it after the last run (the engine reference-counts), unless
+// keep_running. What differs between vLLM, SGLang and NVIDIA NIM (arguments, variables,
+// image, health and metrics paths, result flags) is one implementation each of the kind
+// interface (kinds.go); the rest is shared.
 //
 // Two runtimes:
 //   - "process": the block's command (any OpenAI-compatible server), or
@@ -10,9 +13,9 @@
 //     GPUs, a larger /dev/shm and the Hugging Face cache mounted; the container is removed on
 //     stop.
 //
-// Readiness is GET /health answering 200, then GET /v1/models listing the model, within
-// start_timeout. Server output goes to <output_dir>/_services/<endpoint>.log. Stopping is
-// SIGTERM, then SIGKILL after StopTimeout. A server's launch is recorded in
+// Readiness is the kind's health path (GET /health; NIM: GET /v1/health/ready) answering
+// 200, then GET /v1/models listing the model, within start_timeout. Server output goes to
+// <output_dir>/_services/<endpoint>.log. Stopping is SIGTERM, then SIGKILL after StopTimeout. A server's launch is recorded in
 // <output_dir>/_services/<endpoint>.json, so that a later apply reuses a server left running
 // (keep_running, or a crash) when its launch is the same, and stops it otherwise.
 //

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -21,9 +20,10 @@ const LabelEndpoint = "dev.evalplan.endpoint"
 const containerHFCache = "/root/.cache/huggingface"
 
 // startDocker starts the docker runtime's server: the pinned image with the host network (the
-// server binds 127.0.0.1:port), the selected GPUs, ShmSize of /dev/shm and the Hugging Face
-// cache mounted. The block's command, when set, replaces the image's entrypoint and command;
-// otherwise the image's entrypoint (vLLM's server) gets ServeArgs.
+// server binds 127.0.0.1:port), the selected GPUs, ShmSize of /dev/shm and the model cache
+// mounted (the Hugging Face cache; NIM's cache at NIMCache). The block's command, when set,
+// replaces the image's entrypoint and command; otherwise an image whose entrypoint is the
+// server (vLLM's, NIM's) gets the kind's arguments, and SGLang's image runs its program.
 func (p *Provider) startDocker(ctx context.Context, ep *config.Endpoint, port int, logPath string) (*server, error) {
 	img, err := p.pinned(ctx, ep)
 	if err != nil {
@@ -45,20 +45,24 @@ func (p *Provider) startDocker(ctx context.Context, ep *config.Endpoint, port in
 	if spec.ShmSize <= 0 {
 		spec.ShmSize = DefaultShmSize
 	}
-	if len(ep.Server.Command) > 0 {
-		cmd := command(ep, port)
+	k := kindOf(ep.Server)
+	switch {
+	case len(ep.Server.Command) > 0:
+		cmd := onHost(command(ep, port), p.host())
 		spec.Entrypoint, spec.Cmd = cmd[:1], cmd[1:]
-	} else {
-		spec.Cmd = ServeArgs(ep, port)
+	case k.imageServes():
+		spec.Cmd = onHost(k.args(ep, port), p.host())
+	default:
+		spec.Cmd = onHost(command(ep, port), p.host())
 	}
 	if spec.GPUs, spec.AllGPUs, err = p.dockerGPUs(ctx, ep); err != nil {
 		return nil, err
 	}
-	if cache := p.hfCache(); cache != "" {
-		if err := os.MkdirAll(cache, 0o755); err != nil {
-			return nil, fmt.Errorf("create the Hugging Face cache: %w", err)
+	if cache := p.cacheDir(k); cache != "" {
+		if err := ensureCache(cache, k); err != nil {
+			return nil, fmt.Errorf("create the model cache: %w", err)
 		}
-		spec.Binds = []string{cache + ":" + containerHFCache}
+		spec.Binds = []string{cache + ":" + k.cacheMount()}
 	}
 	logf, err := openLog(logPath, fmt.Sprintf("starting %s %s", img, strings.Join(append(append([]string(nil), spec.Entrypoint...), spec.Cmd...), " ")))
 	if err != nil {
@@ -79,16 +83,23 @@ func (p *Provider) startDocker(ctx context.Context, ep *config.Endpoint, port in
 }
 
 // containerEnv is a server container's environment: HF_TOKEN, HUGGING_FACE_HUB_TOKEN and
-// HF_ENDPOINT from the host when set (gated models, mirrors), the block's env and PORT;
-// never the rest of the host's environment.
+// HF_ENDPOINT from the host when set (gated models, mirrors), for NIM also NGC_API_KEY (its
+// model download), then the kind's variables (NIM_*), the block's env and PORT; never the
+// rest of the host's environment. The secrets go only to the daemon: the launch record,
+// the log header and the plan never hold the environment.
 func (p *Provider) containerEnv(ep *config.Endpoint, port int) []string {
+	k := kindOf(ep.Server)
+	pass := []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT"}
+	if k.name() == config.ServerNIM {
+		pass = append(pass, NGCAPIKey)
+	}
 	var base []string
-	for _, k := range []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT"} {
-		if v := p.getenv(k); v != "" {
-			base = append(base, k+"="+v)
+	for _, name := range pass {
+		if v := p.getenv(name); v != "" {
+			base = append(base, name+"="+v)
 		}
 	}
-	return p.serverEnv(ep, port, base)
+	return p.serverEnv(ep, port, append(base, k.env(ep, port)...))
 }
 
 // hfCache is the host's Hugging Face cache: $HF_HOME, else $HOME/.cache/huggingface.

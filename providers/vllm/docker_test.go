@@ -43,7 +43,7 @@ func TestDockerRuntime(t *testing.T) {
 	docker := container.New(container.Options{Host: host, Environ: []string{}})
 	t.Cleanup(func() { docker.Close() })
 	p := &Provider{Dir: t.TempDir(), Docker: docker, Environ: []string{"HOME=" + t.TempDir()}, PollInterval: 50 * time.Millisecond, StopTimeout: 5 * time.Second}
-	ep := &config.Endpoint{Name: name, Model: "sim-model", Type: "chat", Server: &config.VLLM{
+	ep := &config.Endpoint{Name: name, Model: "sim-model", Type: "chat", Server: &config.ManagedServer{
 		Runtime: "docker", Image: ref, StartTimeout: 2 * time.Minute,
 		Command: []string{"evalplan-sim", "-addr", "127.0.0.1:{port}"},
 	}}
@@ -83,7 +83,7 @@ func TestDockerRuntime(t *testing.T) {
 	}
 
 	bad := *ep
-	bad.Server = &config.VLLM{Runtime: "docker", Image: ref, StartTimeout: 2 * time.Minute, Command: []string{"evalplan-sim", "-accuracy", "7"}}
+	bad.Server = &config.ManagedServer{Runtime: "docker", Image: ref, StartTimeout: 2 * time.Minute, Command: []string{"evalplan-sim", "-accuracy", "7"}}
 	_, err = p.Start(ctx, &bad)
 	if err == nil || !strings.Contains(err.Error(), "container exit code 2") || !strings.Contains(err.Error(), "-url-file FILE") {
 		t.Errorf("start of a failing container: %v", err)

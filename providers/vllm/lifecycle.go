@@ -21,7 +21,9 @@ const (
 // ServerStatus is what is known of a managed endpoint's server: its record
 // (<output_dir>/_services/NAME.json) checked against the live process or container.
 type ServerStatus struct {
-	Endpoint  string    `json:"endpoint"`
+	Endpoint string `json:"endpoint"`
+	// Kind is the server block's type: vllm, sglang or nim.
+	Kind      string    `json:"kind"`
 	State     string    `json:"state"`
 	Runtime   string    `json:"runtime"`
 	URL       string    `json:"url,omitempty"`
@@ -38,7 +40,7 @@ type ServerStatus struct {
 
 // Status reports the endpoint's server. A record whose server is gone reads as stopped.
 func (p *Provider) Status(ctx context.Context, ep *config.Endpoint) ServerStatus {
-	st := ServerStatus{Endpoint: ep.Name, State: StateStopped, Runtime: ep.Server.Runtime, Kept: ep.Server.KeepRunning}
+	st := ServerStatus{Endpoint: ep.Name, Kind: kindOf(ep.Server).name(), State: StateStopped, Runtime: ep.Server.Runtime, Kept: ep.Server.KeepRunning}
 	rec := p.readRecord(ep.Name)
 	if rec == nil || !p.alive(ctx, rec) {
 		return st

@@ -24,6 +24,144 @@ type ModelConfig struct {
 	TieEmbeddings     bool
 	DType             string // torch_dtype: bfloat16, float16, float32
 	MaxPositions      int    // max_position_embeddings
+	// Quant is the checkpoint's quantization_config; zero for an unquantized checkpoint.
+	Quant Quantization
+}
+
+// Quantization is what a quantized checkpoint's quantization_config says about the width of
+// its weights. Embeddings and the output head stay at the activation dtype.
+type Quantization struct {
+	// Method is quant_method: awq, gptq, fp8, compressed-tensors, bitsandbytes, modelopt, …
+	Method string
+	// Bits is the width of a quantized weight (4, 8); 0 when the config does not say.
+	Bits int
+	// Float reports floating-point weights (fp8, nvfp4), not integers.
+	Float bool
+	// GroupSize is how many weights share a scale (and zero point); 0 for per-channel or
+	// per-tensor scales, whose size is negligible.
+	GroupSize int
+	// ScaleBits is the width of a group's scale (16 for fp16 scales, 8 for fp8 scales of
+	// nvfp4); ZeroBits that of its zero point.
+	ScaleBits, ZeroBits int
+}
+
+// String names the quantization for messages and the fingerprint: "awq 4-bit", "fp8",
+// "compressed-tensors fp8", "bitsandbytes 4-bit"; "" for none.
+func (q Quantization) String() string {
+	switch {
+	case q.Method == "":
+		return ""
+	case q.Float && q.Bits == 8 && q.Method == "fp8":
+		return "fp8"
+	case q.Float && q.Bits == 8:
+		return q.Method + " fp8"
+	case q.Float && q.Bits == 4:
+		return q.Method + " fp4"
+	case q.Bits > 0:
+		return fmt.Sprintf("%s %d-bit", q.Method, q.Bits)
+	}
+	return q.Method
+}
+
+// BitsPerWeight is what one quantized weight takes with its share of the group's scale and
+// zero point; 0 when unknown.
+func (q Quantization) BitsPerWeight() float64 {
+	if q.Bits <= 0 {
+		return 0
+	}
+	b := float64(q.Bits)
+	if q.GroupSize > 0 {
+		b += float64(q.ScaleBits+q.ZeroBits) / float64(q.GroupSize)
+	}
+	return b
+}
+
+// rawQuant is the subset of quantization_config read here.
+type rawQuant struct {
+	Method       string `json:"quant_method"`
+	Bits         int    `json:"bits"`
+	GroupSize    *int   `json:"group_size"`
+	Sym          *bool  `json:"sym"`
+	LoadIn4Bit   bool   `json:"load_in_4bit"`
+	LoadIn8Bit   bool   `json:"load_in_8bit"`
+	DoubleQuant  bool   `json:"bnb_4bit_use_double_quant"`
+	QuantAlgo    string `json:"quant_algo"`
+	ConfigGroups map[string]struct {
+		Weights *struct {
+			NumBits   int    `json:"num_bits"`
+			Type      string `json:"type"`
+			GroupSize *int   `json:"group_size"`
+			Strategy  string `json:"strategy"`
+		} `json:"weights"`
+	} `json:"config_groups"`
+}
+
+// parseQuant reads a quantization_config: AWQ and GPTQ (bits, group_size: fp16 scales and a
+// zero point per group), fp8 (8-bit floats, per-tensor or per-channel scales),
+// compressed-tensors (its first config group's weights), bitsandbytes (4-bit NF4 in blocks of
+// 64 with an fp32 scale, an 8-bit one with double quantization; or 8-bit), modelopt (FP8;
+// NVFP4 with an fp8 scale per 16) and mxfp4 (an 8-bit scale per 32). Another method with a
+// bits field is sized by it.
+func parseQuant(r *rawQuant) Quantization {
+	if r == nil {
+		return Quantization{}
+	}
+	q := Quantization{Method: strings.ToLower(r.Method), Bits: r.Bits}
+	group := func(p *int, def int) int {
+		if p != nil {
+			return max(*p, 0) // -1: per channel
+		}
+		return def
+	}
+	switch q.Method {
+	case "awq", "gptq", "autoround", "auto-round":
+		if q.Bits == 0 {
+			q.Bits = 4
+		}
+		q.GroupSize, q.ScaleBits, q.ZeroBits = group(r.GroupSize, 128), 16, q.Bits
+		if r.Sym != nil && *r.Sym && q.Method == "gptq" {
+			q.ZeroBits = 0
+		}
+	case "fp8", "fbgemm_fp8":
+		q.Bits, q.Float = 8, true
+	case "compressed-tensors":
+		names := make([]string, 0, len(r.ConfigGroups))
+		for n := range r.ConfigGroups {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			w := r.ConfigGroups[n].Weights
+			if w == nil || w.NumBits == 0 {
+				continue
+			}
+			q.Bits, q.Float = w.NumBits, w.Type == "float"
+			if w.Strategy == "group" || w.Strategy == "tensor_group" {
+				q.GroupSize, q.ScaleBits = group(w.GroupSize, 128), 16
+			}
+			break
+		}
+	case "bitsandbytes":
+		switch {
+		case r.LoadIn4Bit:
+			q.Bits, q.GroupSize, q.ScaleBits = 4, 64, 32
+			if r.DoubleQuant {
+				q.ScaleBits = 8
+			}
+		case r.LoadIn8Bit:
+			q.Bits = 8
+		}
+	case "modelopt":
+		switch strings.ToUpper(r.QuantAlgo) {
+		case "FP8":
+			q.Bits, q.Float = 8, true
+		case "NVFP4":
+			q.Bits, q.Float, q.GroupSize, q.ScaleBits = 4, true, 16, 8
+		}
+	case "mxfp4":
+		q.Bits, q.Float, q.GroupSize, q.ScaleBits = 4, true, 32, 8
+	}
+	return q
 }
 
 // rawConfig is the subset of a Hugging Face config.json read here.
@@ -42,6 +180,7 @@ type rawConfig struct {
 	DType             string     `json:"torch_dtype"`
 	MaxPositions      int        `json:"max_position_embeddings"`
 	TextConfig        *rawConfig `json:"text_config"`
+	Quant             *rawQuant  `json:"quantization_config"`
 }
 
 // ParseModelConfig reads a config.json. Multimodal configs read their text_config.
@@ -51,10 +190,13 @@ func ParseModelConfig(b []byte) (ModelConfig, error) {
 		return ModelConfig{}, fmt.Errorf("parse config.json: %w", err)
 	}
 	if r.HiddenSize == 0 && r.TextConfig != nil {
-		dtype := r.DType
+		dtype, quant := r.DType, r.Quant
 		r = *r.TextConfig
 		if r.DType == "" {
 			r.DType = dtype
+		}
+		if r.Quant == nil {
+			r.Quant = quant
 		}
 	}
 	m := ModelConfig{
@@ -62,6 +204,7 @@ func ParseModelConfig(b []byte) (ModelConfig, error) {
 		NumAttentionHeads: r.NumAttentionHeads, NumKVHeads: r.NumKVHeads, HeadDim: r.HeadDim,
 		IntermediateSize: r.IntermediateSize, VocabSize: r.VocabSize, NumExperts: r.NumLocalExperts,
 		TieEmbeddings: r.TieEmbeddings, DType: r.DType, MaxPositions: r.MaxPositions,
+		Quant: parseQuant(r.Quant),
 	}
 	if m.NumExperts == 0 {
 		m.NumExperts = r.NumExperts
@@ -106,8 +249,10 @@ func (m ModelConfig) EstimateParams() int64 {
 	return embed + int64(m.NumLayers)*(attn+mlp)
 }
 
-// bytesPerParam is the weight width vLLM serves with (dtype "auto": float32 checkpoints are
-// served as float16), and the dtype's name for messages.
+// bytesPerParam is the activation width vLLM serves with (dtype "auto": float32
+// checkpoints are served as float16), and the dtype's name for messages. A quantized
+// checkpoint's unquantized weights (embeddings, output head) and its KV cache have this
+// width.
 func (m ModelConfig) bytesPerParam() (int64, string) {
 	switch strings.ToLower(m.DType) {
 	case "float8", "float8_e4m3fn", "fp8", "int8":
@@ -120,14 +265,42 @@ func (m ModelConfig) bytesPerParam() (int64, string) {
 	return 2, "bf16"
 }
 
-// WeightBytes is the size of the weights as served.
+// weightKind names the weights for messages: the quantization ("awq 4-bit") when the
+// checkpoint is quantized and its width known, else the dtype ("bf16").
+func (m ModelConfig) weightKind() string {
+	if m.Quant.BitsPerWeight() > 0 {
+		return m.Quant.String()
+	}
+	_, dtype := m.bytesPerParam()
+	return dtype
+}
+
+// embedParams are the embedding and output-head parameters, which quantization leaves at the
+// activation width.
+func (m ModelConfig) embedParams() int64 {
+	e := int64(m.VocabSize) * int64(m.HiddenSize)
+	if !m.TieEmbeddings {
+		e *= 2
+	}
+	return e
+}
+
+// WeightBytes is the size of the weights as served: a quantized checkpoint's weights at
+// Quant.BitsPerWeight (scales and zero points included) and its embeddings and output head at
+// the activation width; otherwise every weight at the activation width.
 func (m ModelConfig) WeightBytes() int64 {
 	b, _ := m.bytesPerParam()
-	return m.EstimateParams() * b
+	params := m.EstimateParams()
+	bpw := m.Quant.BitsPerWeight()
+	if bpw == 0 {
+		return params * b
+	}
+	embed := min(m.embedParams(), params)
+	return int64(float64(params-embed)*bpw/8) + embed*b
 }
 
 // KVBytesPerToken is the KV cache of one token over all layers: keys and values of every KV
-// head, at the weights' width.
+// head, at the activation width (weight quantization leaves the KV cache as it is).
 func (m ModelConfig) KVBytesPerToken() int64 {
 	b, _ := m.bytesPerParam()
 	return 2 * int64(m.NumLayers) * int64(m.kvHeads()) * int64(m.headDim()) * b

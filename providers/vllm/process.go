@@ -18,7 +18,10 @@ import (
 // startProcess starts the process runtime's server in its own session (setsid), so that its
 // process group holds the whole tree, with its output appended to logPath.
 func (p *Provider) startProcess(ep *config.Endpoint, port int, logPath string) (*server, error) {
-	args := command(ep, port)
+	if kindOf(ep.Server).program() == nil && len(ep.Server.Command) == 0 {
+		return nil, fmt.Errorf("a %s server runs only in a container; remove runtime = \"process\"", kindOf(ep.Server).label())
+	}
+	args := onHost(command(ep, port), p.host())
 	logf, err := openLog(logPath, "starting "+strings.Join(args, " "))
 	if err != nil {
 		return nil, err
@@ -38,8 +41,8 @@ func (p *Provider) startProcess(ep *config.Endpoint, port int, logPath string) (
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) && len(ep.Server.Command) == 0 {
-			return nil, fmt.Errorf("start vllm: %w; install vLLM (pip install vllm) so that vllm is on PATH, or use runtime = \"docker\"", err)
+		if k := kindOf(ep.Server); errors.Is(err, exec.ErrNotFound) && len(ep.Server.Command) == 0 {
+			return nil, fmt.Errorf("start %s: %w; %s, or use runtime = \"docker\"", args[0], err, k.install())
 		}
 		return nil, fmt.Errorf("start %s: %w", args[0], err)
 	}

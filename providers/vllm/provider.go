@@ -63,18 +63,23 @@ type Provider struct {
 	PollInterval time.Duration
 	// Log receives what the provider does; nil discards it.
 	Log hclog.Logger
+	// Host is the address servers bind ("--host", HostPlaceholder); "" means 127.0.0.1.
+	// Set 0.0.0.0 for a server that other machines reach. Start's URL stays on loopback.
+	Host string
 
 	mu      sync.Mutex
 	docker  *container.Client
 	running map[string]*server // endpoint name → server started or adopted here
 	digests map[string]string  // image as written → pinned reference resolved by Fingerprint
 	derived map[string]derivation
+	quant   map[string]string // endpoint name → the checkpoint's quantization ("" unknown or none)
 }
 
 var (
 	_ plan.Services             = (*Provider)(nil)
 	_ plan.ServiceFingerprinter = (*Provider)(nil)
 	_ plan.ServicePlanner       = (*Provider)(nil)
+	_ plan.ServiceMetrics       = (*Provider)(nil)
 )
 
 // server is a started (or adopted) model server.
@@ -120,6 +125,13 @@ func (p *Provider) getenv(name string) string {
 	return ""
 }
 
+func (p *Provider) host() string {
+	if p.Host == "" {
+		return loopback
+	}
+	return p.Host
+}
+
 func (p *Provider) stopTimeout() time.Duration {
 	if p.StopTimeout > 0 {
 		return p.StopTimeout
@@ -141,9 +153,15 @@ func (p *Provider) dockerClient() *container.Client {
 
 // ConfigFingerprint implements plan.ServiceFingerprinter: model, type, revision,
 // capabilities, max_model_len (set, or derived from a declared inventory when it truncates
-// the model's context), the image as written (docker runtime) and ResultArgs.
+// the model's context), the image as written (docker runtime), the result-affecting server
+// arguments (ResultArgs; NIM: its result-affecting variables), the server kind when it is
+// not vLLM, and the checkpoint's quantization when its config.json is at hand.
 func (p *Provider) ConfigFingerprint(ep *config.Endpoint) plan.Fingerprint {
 	fp := plan.Fingerprint{Model: ep.Model, Type: ep.Type, Revision: ep.Revision, MaxModelLen: ep.Server.MaxModelLen, ServerArgs: identityArgs(ep)}
+	if k := kindOf(ep.Server); k.name() != config.ServerVLLM {
+		fp.Server = k.name()
+	}
+	fp.Quantization = p.quantization(ep)
 	if fp.MaxModelLen == 0 {
 		fp.MaxModelLen = p.derive(context.Background(), ep).truncatedLen()
 	}
@@ -176,12 +194,34 @@ func (p *Provider) Fingerprint(ctx context.Context, ep *config.Endpoint) (plan.F
 	return fp, nil
 }
 
-// imageName is the block's image, or DefaultImage.
+// quantization is the checkpoint's quantization from its config.json (see
+// FindModelConfig), "" when unquantized or when no config.json is at hand; read once per
+// endpoint for the Provider's life.
+func (p *Provider) quantization(ep *config.Endpoint) string {
+	p.mu.Lock()
+	q, ok := p.quant[ep.Name]
+	p.mu.Unlock()
+	if ok {
+		return q
+	}
+	if m, err := LoadModelConfig(ep.Model, ep.Revision, p.WorkDir, p.getenv); err == nil {
+		q = m.Quant.String()
+	}
+	p.mu.Lock()
+	if p.quant == nil {
+		p.quant = map[string]string{}
+	}
+	p.quant[ep.Name] = q
+	p.mu.Unlock()
+	return q
+}
+
+// imageName is the block's image, or the kind's default (DefaultImage for vLLM).
 func imageName(ep *config.Endpoint) string {
 	if ep.Server.Image != "" {
 		return ep.Server.Image
 	}
-	return DefaultImage
+	return kindOf(ep.Server).defaultImage()
 }
 
 // pinned resolves the endpoint's image to a digest once per Provider.
@@ -189,7 +229,7 @@ func (p *Provider) pinned(ctx context.Context, ep *config.Endpoint) (container.I
 	name := imageName(ep)
 	img, err := container.ParseImage(name)
 	if err != nil {
-		return container.Image{}, fmt.Errorf("%s: vllm image: %w", addrs.Endpoint{Name: ep.Name}, err)
+		return container.Image{}, fmt.Errorf("%s: %s image: %w", addrs.Endpoint{Name: ep.Name}, kindOf(ep.Server).name(), err)
 	}
 	if img.Digest != "" {
 		return img, nil
@@ -220,7 +260,7 @@ func (p *Provider) pinned(ctx context.Context, ep *config.Endpoint) (container.I
 // endpoint (the engine does) and say what to do.
 func (p *Provider) Start(ctx context.Context, ep *config.Endpoint) (string, error) {
 	if ep.Server == nil {
-		return "", fmt.Errorf("endpoint.%s has no vllm block", ep.Name)
+		return "", fmt.Errorf("endpoint.%s has no server block (vllm, sglang or nim)", ep.Name)
 	}
 	p.mu.Lock()
 	s := p.running[ep.Name]
@@ -363,7 +403,7 @@ func (p *Provider) adopt(ctx context.Context, ep *config.Endpoint, launch string
 func (p *Provider) launchHash(ep *config.Endpoint) (string, error) {
 	b, err := json.Marshal(struct {
 		Model, Type, Revision string
-		VLLM                  *config.VLLM
+		VLLM                  *config.ManagedServer
 		GPU                   *config.GPU
 	}{ep.Model, ep.Type, ep.Revision, ep.Server, p.GPUs[ep.Server.GPU]})
 	if err != nil {
@@ -459,7 +499,7 @@ func (p *Provider) serverEnv(ep *config.Endpoint, port int, base []string) []str
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		env = append(env, k+"="+withPort([]string{ep.Server.Env[k]}, port)[0])
+		env = append(env, k+"="+onHost(withPort([]string{ep.Server.Env[k]}, port), p.host())[0])
 	}
 	return append(env, "PORT="+strconv.Itoa(port))
 }

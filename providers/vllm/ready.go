@@ -52,8 +52,8 @@ func (p *Provider) waitReady(ctx context.Context, ep *config.Endpoint, s *server
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("the server was not ready after %s (start_timeout; last check: %v): raise start_timeout in the vllm block (e.g. start_timeout = \"20m\") if it is still loading the model; last lines of %s:\n%s",
-				timeout, last, s.Log, tail(s.Log, tailLines))
+			return fmt.Errorf("the server was not ready after %s (start_timeout; last check: %v): raise start_timeout in the %s block (e.g. start_timeout = \"20m\") if it is still loading the model; last lines of %s:\n%s",
+				timeout, last, kindOf(ep.Server).name(), s.Log, tail(s.Log, tailLines))
 		case <-tick.C:
 		case <-s.exited: // nil for adopted servers and containers: never ready
 		}
@@ -93,11 +93,16 @@ func (p *Provider) exited(ctx context.Context, s *server) (bool, string) {
 	}
 }
 
-// ready checks GET /health (200) and that GET /v1/models lists the endpoint's model.
+// ready checks the kind's health path (vLLM and SGLang GET /health, NIM GET
+// /v1/health/ready) answers 200 and that GET /v1/models lists the endpoint's model.
 func (p *Provider) ready(ctx context.Context, ep *config.Endpoint, base string) error {
+	return ready(ctx, kindOf(ep.Server), ep.Model, base)
+}
+
+func ready(ctx context.Context, k kind, model, base string) error {
 	client := &http.Client{Timeout: requestTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
 	defer client.CloseIdleConnections()
-	if _, err := get(ctx, client, strings.TrimSuffix(base, "/v1")+"/health"); err != nil {
+	if _, err := get(ctx, client, strings.TrimSuffix(base, "/v1")+k.healthPath()); err != nil {
 		return err
 	}
 	body, err := get(ctx, client, base+"/models")
@@ -116,8 +121,8 @@ func (p *Provider) ready(ctx context.Context, ep *config.Endpoint, base string) 
 	for i, m := range list.Data {
 		ids[i] = m.ID
 	}
-	if !slices.Contains(ids, ep.Model) {
-		return fmt.Errorf("the server serves %q, not %q; set model to the served name (vLLM: --served-model-name)", ids, ep.Model)
+	if !slices.Contains(ids, model) {
+		return fmt.Errorf("the server serves %q, not %q; set model to the served name (%s)", ids, model, k.servedName())
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/providers/gpu"
@@ -36,7 +36,7 @@ func (p *Provider) derive(ctx context.Context, ep *config.Endpoint) derivation {
 	if v == nil || len(v.Command) > 0 || v.GPU == "" || p.GPUs[v.GPU] == nil {
 		return derivation{}
 	}
-	if u := userValues(*v); u.tp > 0 && u.util > 0 && u.maxLen > 0 && u.maxSeqs > 0 {
+	if userValues(*v).complete(kindOf(v)) {
 		return derivation{}
 	}
 	p.mu.Lock()
@@ -96,9 +96,10 @@ func (p *Provider) deriveNow(ctx context.Context, ep *config.Endpoint) derivatio
 func (p *Provider) PlanService(ctx context.Context, ep *config.Endpoint) (settings, warnings []string) {
 	d := p.derive(ctx, ep)
 	if d.Err != nil {
-		what := "the server starts with the values set in its vllm block and vLLM's defaults for the others"
+		k := kindOf(ep.Server)
+		what := fmt.Sprintf("the server starts with the values set in its %s block and %s's defaults for the others", k.name(), k.label())
 		if errors.Is(d.Err, errNoInventory) {
-			what += fmt.Sprintf("; to derive them here, declare the GPUs the server will run on in gpu.%s (count, memory), or set tensor_parallel_size, gpu_memory_utilization and max_model_len", ep.Server.GPU)
+			what += fmt.Sprintf("; to derive them here, declare the GPUs the server will run on in gpu.%s (count, memory), or set %s", ep.Server.GPU, settingList(k))
 		}
 		return nil, []string{fmt.Sprintf("endpoint.%s: settings not derived: %v; %s", ep.Name, d.Err, what)}
 	}
@@ -112,7 +113,7 @@ func (p *Provider) PlanService(ctx context.Context, ep *config.Endpoint) (settin
 		settings = append(settings, "(derived from "+d.Source+")")
 	}
 	if d.Settings.Truncates && !d.Declared {
-		warnings = append(warnings, fmt.Sprintf("endpoint.%s: the derived max_model_len = %d truncates the model's context and depends on this machine's free GPU memory, so it is not part of the endpoint's identity; set max_model_len in the vllm block, or declare the GPUs in gpu.%s (count, memory), to make it one", ep.Name, d.Settings.MaxModelLen, ep.Server.GPU))
+		warnings = append(warnings, fmt.Sprintf("endpoint.%s: the derived %s = %d truncates the model's context and depends on this machine's free GPU memory, so it is not part of the endpoint's identity; set %s in the %s block, or declare the GPUs in gpu.%s (count, memory), to make it one", ep.Name, kindOf(ep.Server).names()[setMaxLen], d.Settings.MaxModelLen, kindOf(ep.Server).names()[setMaxLen], kindOf(ep.Server).name(), ep.Server.GPU))
 	}
 	return settings, warnings
 }
@@ -128,7 +129,7 @@ func (d derivation) truncatedLen() int {
 }
 
 // withDerived is ep with the derived settings filled in where the user set none (a copy;
-// ep itself is unchanged). max_num_seqs goes to extra_args.
+// ep itself is unchanged). The kind's argument builder or env passes them on.
 func withDerived(ep *config.Endpoint, d derivation) *config.Endpoint {
 	if d.Settings == nil {
 		return ep
@@ -146,9 +147,25 @@ func withDerived(ep *config.Endpoint, d derivation) *config.Endpoint {
 	if u.maxLen == 0 {
 		v.MaxModelLen = s.MaxModelLen
 	}
-	if u.maxSeqs == 0 && s.MaxNumSeqs > 0 {
-		v.ExtraArgs = append(v.ExtraArgs, "--max-num-seqs", strconv.Itoa(s.MaxNumSeqs))
+	if u.maxSeqs == 0 {
+		v.MaxNumSeqs = s.MaxNumSeqs
 	}
 	out.Server = &v
 	return &out
+}
+
+// settingList is "tensor_parallel_size, gpu_memory_utilization and max_model_len" in the
+// kind's names (those it has).
+func settingList(k kind) string {
+	var names []string
+	all := k.names()
+	for _, n := range all[:setMaxSeqs] {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -39,7 +39,7 @@ func TestPlanService(t *testing.T) {
 		gpu          *config.GPU
 		inv          []gpu.Device
 		invErr       error
-		server       config.VLLM
+		server       config.ManagedServer
 		wantSettings []string
 		wantWarning  string
 	}{
@@ -79,9 +79,9 @@ func TestPlanService(t *testing.T) {
 		{name: "no NVML, no inventory", model: "llama-3-8b", gpu: &config.GPU{}, invErr: gpu.ErrNoNVML,
 			wantWarning: "endpoint.e: settings not derived: no GPU inventory: " + gpu.ErrNoNVML.Error() + ", and gpu.g declares no inventory; the server starts with the values set in its vllm block and vLLM's defaults for the others; to derive them here, declare the GPUs the server will run on in gpu.g (count, memory), or set tensor_parallel_size, gpu_memory_utilization and max_model_len"},
 		{name: "own command: nothing derived", model: "llama-3-8b", gpu: &config.GPU{Count: 1, MemoryMiB: 81920},
-			server: config.VLLM{Command: []string{"server"}}},
+			server: config.ManagedServer{Command: []string{"server"}}},
 		{name: "every value set: nothing derived", model: "llama-3-8b", gpu: &config.GPU{Count: 1, MemoryMiB: 81920},
-			server: config.VLLM{TensorParallelSize: 1, GPUMemoryUtilization: 0.5, MaxModelLen: 4096, ExtraArgs: []string{"--max-num-seqs=8"}}},
+			server: config.ManagedServer{TensorParallelSize: 1, GPUMemoryUtilization: 0.5, MaxModelLen: 4096, ExtraArgs: []string{"--max-num-seqs=8"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +109,7 @@ func TestDerivedServeArgs(t *testing.T) {
 	tests := []struct {
 		name, model string
 		gpu         *config.GPU
-		server      config.VLLM
+		server      config.ManagedServer
 		wantArgs    string
 		wantFPLen   int
 	}{
@@ -119,14 +119,14 @@ func TestDerivedServeArgs(t *testing.T) {
 		{name: "full context", model: "llama-3.1-8b", gpu: &config.GPU{Count: 8, MemoryMiB: 81920},
 			wantArgs: "m --host 127.0.0.1 --port 8000 --tensor-parallel-size 1 --gpu-memory-utilization 0.9 --max-model-len 131072 --max-num-seqs 220"},
 		{name: "user values win", model: "llama-3.1-8b", gpu: &config.GPU{Count: 8, MemoryMiB: 81920},
-			server:    config.VLLM{TensorParallelSize: 2, MaxModelLen: 4096, ExtraArgs: []string{"--max-num-seqs", "16"}},
+			server:    config.ManagedServer{TensorParallelSize: 2, MaxModelLen: 4096, ExtraArgs: []string{"--max-num-seqs", "16"}},
 			wantArgs:  "m --host 127.0.0.1 --port 8000 --tensor-parallel-size 2 --gpu-memory-utilization 0.9 --max-model-len 4096 --max-num-seqs 16",
 			wantFPLen: 4096},
 	}
 	tests = append(tests, struct {
 		name, model string
 		gpu         *config.GPU
-		server      config.VLLM
+		server      config.ManagedServer
 		wantArgs    string
 		wantFPLen   int
 	}{name: "truncated by NVML: not in the fingerprint", model: "llama-3.1-8b", gpu: &config.GPU{},

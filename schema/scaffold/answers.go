@@ -3,6 +3,7 @@ package scaffold
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/url"
@@ -21,6 +22,7 @@ const SuiteName = "main"
 const (
 	DefaultType                 = "chat"
 	DefaultRuntime              = "docker"
+	DefaultHarnessRuntime       = "docker"
 	DefaultTensorParallelSize   = 1
 	DefaultGPUMemoryUtilization = 0.9
 	DefaultMLflowURI            = "http://127.0.0.1:5000"
@@ -79,6 +81,9 @@ type Suite struct {
 	LimitSamples *float64
 	Temperature  *float64
 	Parallelism  *int
+	// Runtime is the harness runtime of the suite's container benchmarks: "docker" (their
+	// catalog images) or "venv" (their harnesses' Python packages); empty means docker.
+	Runtime string
 }
 
 // MLflow is an MLflow exporter.
@@ -227,6 +232,14 @@ func (a *Answers) resolveSuite(cat *schema.Catalog, add func(string, error)) {
 		}
 	}
 	s.Benchmarks = dedupe(s.Benchmarks)
+	if s.Runtime == "" {
+		s.Runtime = DefaultHarnessRuntime
+	}
+	if err := oneOf(s.Runtime, "docker", "venv"); err != nil {
+		add("harness-runtime", err)
+	} else if s.Runtime == "venv" {
+		add("harness-runtime", venvSelection(cat, s, a.Endpoint.Type))
+	}
 	if s.LimitSamples != nil {
 		add("limit-samples", ValidLimitSamples(*s.LimitSamples))
 	}
@@ -236,6 +249,51 @@ func (a *Answers) resolveSuite(cat *schema.Catalog, add func(string, error)) {
 	if s.Parallelism != nil {
 		add("parallelism", ValidParallelism(*s.Parallelism))
 	}
+}
+
+// venvSelection checks that every container benchmark of the selection that the endpoint
+// can serve has Python packages: runtime = "venv" on any other is a plan error.
+func venvSelection(cat *schema.Catalog, s *Suite, endpointType string) error {
+	names := slices.Clone(s.Benchmarks)
+	if s.Preset != "" {
+		p, err := cat.Preset(s.Preset)
+		if err != nil {
+			return nil // reported as a preset error
+		}
+		names = append(names, p...)
+	}
+	for _, c := range s.Categories {
+		for _, t := range cat.InCategory(c) {
+			names = append(names, t.Name)
+		}
+	}
+	without := map[string][]string{} // harness → its benchmarks in the selection
+	for _, name := range dedupe(names) {
+		t, ok := cat.Get(name)
+		if !ok || t.Native != nil || len(t.Packages) > 0 {
+			continue
+		}
+		if served, _ := t.Supports(endpointType, nil); served {
+			without[t.Harness] = append(without[t.Harness], t.Name)
+		}
+	}
+	if len(without) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, h := range slices.Sorted(maps.Keys(without)) {
+		parts = append(parts, fmt.Sprintf("%s (%s)", h, plural(without[h], "benchmark")))
+	}
+	return fmt.Errorf("venv runs a harness from its Python packages, and the selection has harnesses without any: %s; choose docker, or leave their benchmarks out (`evalplan catalog show NAME` says which runtimes a benchmark has)", strings.Join(parts, ", "))
+}
+
+// plural says how many names there are, naming the first: "1 benchmark, codec.ifeval" or
+// "27 benchmarks, e.g. codec.ifeval".
+func plural(names []string, noun string) string {
+	if len(names) == 1 {
+		return "1 " + noun + ", " + names[0]
+	}
+	return fmt.Sprintf("%d %ss, e.g. %s", len(names), noun, names[0])
 }
 
 func dedupe(xs []string) []string {

@@ -97,6 +97,14 @@ func writeEndpoint(body *hclwrite.Body, e Endpoint) {
 func writeSuite(body *hclwrite.Body, endpoint string, s Suite) {
 	comment(body, "The benchmarks to run against the endpoint. Tasks of a preset or category that the",
 		"endpoint cannot serve are skipped, and plan says why. Browse: `evalplan catalog`.")
+	if s.Runtime == "venv" {
+		comment(body, "Container benchmarks run from their harness's Python packages, in an environment that",
+			"evalplan manages, without Docker (runtime = \"venv\", chosen at init); `evalplan runtimes",
+			"prepare` creates it ahead of apply.")
+	} else {
+		comment(body, "Container benchmarks run in their catalog image, pinned by digest (runtime \"docker\",",
+			"the default); runtime = \"venv\" runs them from their Python packages, without Docker.")
+	}
 	b := body.AppendNewBlock("suite", []string{SuiteName}).Body()
 	b.SetAttributeRaw("endpoints", hclwrite.TokensForTuple([]hclwrite.Tokens{
 		hclwrite.TokensForTraversal(traversal("endpoint", endpoint)),
@@ -109,6 +117,9 @@ func writeSuite(body *hclwrite.Body, endpoint string, s Suite) {
 	}
 	if len(s.Benchmarks) > 0 {
 		b.SetAttributeValue("benchmarks", stringList(s.Benchmarks))
+	}
+	if s.Runtime == "venv" {
+		b.SetAttributeValue("runtime", cty.StringVal(s.Runtime))
 	}
 	if s.LimitSamples == nil && s.Temperature == nil && s.Parallelism == nil {
 		return

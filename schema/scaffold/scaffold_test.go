@@ -83,6 +83,11 @@ func TestGenerate(t *testing.T) {
 			Endpoint: scaffold.Endpoint{Model: "Qwen/Qwen2.5-0.5B", VLLM: &scaffold.VLLM{}},
 			Suite:    scaffold.Suite{Categories: []string{"safety_security"}},
 		}},
+		{"venv", scaffold.Answers{
+			Endpoint: scaffold.Endpoint{URL: "http://127.0.0.1:8000/v1", Model: "m"},
+			Suite: scaffold.Suite{Preset: "quick", Benchmarks: []string{"simple_evals.mmlu", "lm-evaluation-harness.ifeval", "native.gsm8k"},
+				Runtime: "venv"},
+		}},
 		{"odd_strings", scaffold.Answers{
 			Endpoint: scaffold.Endpoint{URL: "http://host:8000/v1", Model: "my \"model\" ${var.x} %{if true}\\n"},
 			Suite:    scaffold.Suite{Preset: "quick"},
@@ -123,6 +128,10 @@ func TestGenerate(t *testing.T) {
 			}
 			if a.Endpoint.APIKeyEnv != "" && e.APIKey != "sk-test" {
 				t.Errorf("api_key = %q, want the value of $%s", e.APIKey, a.Endpoint.APIKeyEnv)
+			}
+			// The harness runtime round-trips: docker is the default, left unwritten.
+			if got := config.RunRuntime(cfg.Suites[scaffold.SuiteName], nil); got != a.Suite.Runtime {
+				t.Errorf("suite runtime = %q, want %q", got, a.Suite.Runtime)
 			}
 			if m := a.MLflow; m != nil {
 				x := cfg.Exporters["mlflow.tracking"]
@@ -185,6 +194,10 @@ func TestResolveErrors(t *testing.T) {
 				VLLM: &scaffold.VLLM{Runtime: "podman", TensorParallelSize: -1, GPUMemoryUtilization: 1.5, MaxModelLen: -3}},
 			Suite: scaffold.Suite{Preset: "quick"},
 		}, []string{"url", "api-key-env", "runtime", "tensor-parallel-size", "gpu-memory-utilization", "max-model-len"}},
+		{"bad_harness_runtime", scaffold.Answers{
+			Endpoint: scaffold.Endpoint{URL: "http://h/v1", Model: "m"},
+			Suite:    scaffold.Suite{Preset: "quick", Runtime: "conda"},
+		}, []string{"harness-runtime"}},
 		{"managed_remote_mlflow", scaffold.Answers{
 			Endpoint: scaffold.Endpoint{URL: "http://h/v1", Model: "m"},
 			Suite:    scaffold.Suite{Preset: "quick"},
@@ -295,6 +308,45 @@ func TestCheckFloor(t *testing.T) {
 			got := plan.EvalCheck(cfg, st, check, nil, false)
 			if got.Status != tt.want {
 				t.Errorf("check status = %s (%s), want %s", got.Status, got.Message, tt.want)
+			}
+		})
+	}
+}
+
+// TestResolveHarnessRuntime: docker is the default; venv is refused, naming the harnesses,
+// when the selection has benchmarks (that the endpoint can serve) of a harness without Python
+// packages.
+func TestResolveHarnessRuntime(t *testing.T) {
+	cat := catalog(t)
+	tests := []struct {
+		name    string
+		typ     string
+		suite   scaffold.Suite
+		wantRT  string
+		wantErr string
+	}{
+		{name: "default", typ: "chat", suite: scaffold.Suite{Preset: "quick"}, wantRT: "docker"},
+		{name: "venv preset", typ: "chat", suite: scaffold.Suite{Preset: "language_models", Runtime: "venv"}, wantRT: "venv"},
+		{name: "venv native only", typ: "chat", suite: scaffold.Suite{Categories: []string{"math"}, Runtime: "venv"}, wantRT: "venv"},
+		{name: "venv one without packages", typ: "completions",
+			suite: scaffold.Suite{Benchmarks: []string{"codec.ifeval", "lm-evaluation-harness.gsm8k"}, Runtime: "venv"}, wantRT: "venv",
+			wantErr: "harness-runtime: venv runs a harness from its Python packages, and the selection has harnesses without any: codec (1 benchmark, codec.ifeval); choose docker, or leave their benchmarks out (`evalplan catalog show NAME` says which runtimes a benchmark has)"},
+		{name: "venv comprehensive", typ: "completions", suite: scaffold.Suite{Preset: "comprehensive", Runtime: "venv"}, wantRT: "venv",
+			wantErr: "harness-runtime: venv runs a harness from its Python packages, and the selection has harnesses without any: codec (27 benchmarks, e.g. codec.aime_2024), nemo_skills (1 benchmark, nemo_skills.ns_ruler); choose docker, or leave their benchmarks out (`evalplan catalog show NAME` says which runtimes a benchmark has)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := scaffold.Answers{Endpoint: scaffold.Endpoint{URL: "http://h/v1", Model: "m", Type: tt.typ}, Suite: tt.suite}
+			err := a.Resolve(cat)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("Resolve = %q\nwant %q", got, tt.wantErr)
+			}
+			if a.Suite.Runtime != tt.wantRT {
+				t.Errorf("runtime = %q, want %q", a.Suite.Runtime, tt.wantRT)
 			}
 		})
 	}

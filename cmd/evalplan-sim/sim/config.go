@@ -15,6 +15,13 @@ const DefaultModel = "sim-model"
 // DefaultAccuracy is the accuracy DefaultConfig sets.
 const DefaultAccuracy = 0.7
 
+// Flavors of Config.Flavor.
+const (
+	FlavorVLLM   = "vllm"
+	FlavorSGLang = "sglang"
+	FlavorNIM    = "nim"
+)
+
 // Config configures a simulated server. Start from DefaultConfig: the zero value is valid but
 // answers every recognised sample wrongly (Accuracy 0).
 type Config struct {
@@ -47,6 +54,13 @@ type Config struct {
 	// vllm:kv_cache_usage_perc, vllm:num_preemptions_total). Capacity is then vLLM's
 	// max_num_seqs: the requests past it wait.
 	KVCache int
+	// Flavor is the server the simulator imitates: "" or FlavorVLLM (vLLM's routes and
+	// metric names), FlavorSGLang (also /get_model_info; the KV-cache metrics under SGLang's
+	// names: sglang:num_running_reqs, sglang:num_queue_reqs, sglang:token_usage,
+	// sglang:num_retracted_reqs) or FlavorNIM (NVIDIA NIM: /v1/health/ready and
+	// /v1/health/live instead of /health, metrics at /v1/metrics under NIM's unprefixed
+	// names: num_requests_running, num_requests_waiting, gpu_cache_usage_perc).
+	Flavor string
 
 	// Accuracy is the fraction of recognised samples answered correctly, for models
 	// without an entry in ModelAccuracy.
@@ -130,6 +144,11 @@ func (c *Config) Validate() error {
 	if f.RetryAfter < 0 {
 		errs = append(errs, fmt.Errorf("retry-after must not be negative, got %d", f.RetryAfter))
 	}
+	switch c.Flavor {
+	case "", FlavorVLLM, FlavorSGLang, FlavorNIM:
+	default:
+		errs = append(errs, fmt.Errorf("flavor must be %s, %s or %s, got %q", FlavorVLLM, FlavorSGLang, FlavorNIM, c.Flavor))
+	}
 	for _, m := range c.Models {
 		if m == "" {
 			errs = append(errs, errors.New("model ids must not be empty"))
@@ -159,6 +178,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Jitter, "jitter", c.Jitter, "extra random delay per request, uniform in [0, jitter)")
 	fs.IntVar(&c.Capacity, "capacity", c.Capacity, "concurrent generation slots; excess requests queue (0 = unlimited)")
 	fs.IntVar(&c.KVCache, "kv-cache", c.KVCache, "KV cache size in `sequences`: past it requests are preempted and slow down quadratically; serves vLLM's metric names (0 = off)")
+	fs.StringVar(&c.Flavor, "flavor", c.Flavor, "imitate `server` vllm, sglang or nim: its health routes, metrics path and metric names")
 	fs.Func("accuracy", fmt.Sprintf("fraction answered correctly: `P` for all models, or MODEL=P for one (repeatable; default %g)", c.Accuracy), c.setAccuracy)
 	fs.Func("dataset", "recognise the questions of `FILE` (GSM8K/MATH-500/ARC JSONL, MMLU CSV; repeatable)", func(v string) error {
 		c.Datasets = append(c.Datasets, v)
@@ -199,4 +219,21 @@ func (c *Config) setAccuracy(v string) error {
 	}
 	c.ModelAccuracy[strings.TrimSpace(model)] = a
 	return nil
+}
+
+// NIMEnv reads what a NIM container is configured with, for FlavorNIM: NIM_SERVER_PORT
+// (the port on 127.0.0.1) unless -addr was given, and NIM_SERVED_MODEL_NAME unless -models
+// was. fs is the flag set cfg's flags were parsed with.
+func NIMEnv(cfg *Config, fs *flag.FlagSet, getenv func(string) string) {
+	if cfg.Flavor != FlavorNIM {
+		return
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if p := getenv("NIM_SERVER_PORT"); p != "" && !set["addr"] {
+		cfg.Addr = "127.0.0.1:" + p
+	}
+	if m := getenv("NIM_SERVED_MODEL_NAME"); m != "" && !set["models"] {
+		cfg.Models = []string{m}
+	}
 }

@@ -13,6 +13,13 @@ const (
 	RouteModels      = "/v1/models"
 	RouteHealth      = "/health"
 	RouteMetrics     = "/metrics"
+	// RouteModelInfo is SGLang's model information (FlavorSGLang).
+	RouteModelInfo = "/get_model_info"
+	// RouteNIMReady and RouteNIMLive are NIM's health routes, RouteNIMMetrics its metrics
+	// (FlavorNIM).
+	RouteNIMReady   = "/v1/health/ready"
+	RouteNIMLive    = "/v1/health/live"
+	RouteNIMMetrics = "/v1/metrics"
 	// RouteOther labels requests to any other path.
 	RouteOther = "other"
 )
@@ -214,23 +221,33 @@ func (s *Server) appendMetrics(b *bytes.Buffer) {
 	gauge("evalplan_sim_queued", "Generation requests waiting for a slot.", s.m.queued.Load())
 	gauge("evalplan_sim_max_inflight", "Highest number of generation requests processed at once.", s.m.maxInflight.Load())
 	if s.cfg.KVCache > 0 {
-		s.appendVLLM(b)
+		s.appendKV(b)
 	}
 }
 
-// appendVLLM writes the vLLM metrics of the KV-cache model under vLLM's names.
-func (s *Server) appendVLLM(b *bytes.Buffer) {
+// kvNames are the names of the KV-cache model's gauges and counter in each flavor: running,
+// waiting, cache usage, preemptions.
+var kvNames = map[string][4]string{
+	"":           {"vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc", "vllm:num_preemptions_total"},
+	FlavorVLLM:   {"vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc", "vllm:num_preemptions_total"},
+	FlavorSGLang: {"sglang:num_running_reqs", "sglang:num_queue_reqs", "sglang:token_usage", "sglang:num_retracted_reqs"},
+	FlavorNIM:    {"num_requests_running", "num_requests_waiting", "gpu_cache_usage_perc", "num_preemptions_total"},
+}
+
+// appendKV writes the metrics of the KV-cache model under the flavor's names (kvNames).
+func (s *Server) appendKV(b *bytes.Buffer) {
 	running := s.m.inflight.Load()
 	usage := min(1, float64(running)/float64(s.cfg.KVCache))
 	label := `{model_name="` + s.cfg.Models[0] + `"} `
-	b.WriteString("# TYPE vllm:num_requests_running gauge\n")
-	b.WriteString("vllm:num_requests_running" + label + strconv.FormatInt(running, 10) + "\n")
-	b.WriteString("# TYPE vllm:num_requests_waiting gauge\n")
-	b.WriteString("vllm:num_requests_waiting" + label + strconv.FormatInt(s.m.queued.Load(), 10) + "\n")
-	b.WriteString("# TYPE vllm:kv_cache_usage_perc gauge\n")
-	b.WriteString("vllm:kv_cache_usage_perc" + label + strconv.FormatFloat(usage, 'g', -1, 64) + "\n")
-	b.WriteString("# TYPE vllm:num_preemptions_total counter\n")
-	b.WriteString("vllm:num_preemptions_total" + label + strconv.FormatInt(s.m.preemptions.Load(), 10) + "\n")
+	n := kvNames[s.cfg.Flavor]
+	b.WriteString("# TYPE " + n[0] + " gauge\n")
+	b.WriteString(n[0] + label + strconv.FormatInt(running, 10) + "\n")
+	b.WriteString("# TYPE " + n[1] + " gauge\n")
+	b.WriteString(n[1] + label + strconv.FormatInt(s.m.queued.Load(), 10) + "\n")
+	b.WriteString("# TYPE " + n[2] + " gauge\n")
+	b.WriteString(n[2] + label + strconv.FormatFloat(usage, 'g', -1, 64) + "\n")
+	b.WriteString("# TYPE " + n[3] + " counter\n")
+	b.WriteString(n[3] + label + strconv.FormatInt(s.m.preemptions.Load(), 10) + "\n")
 }
 
 // Streamed reports how many replies were sent as server-sent events.

@@ -128,6 +128,9 @@ func (s *Server) serve(route int, w http.ResponseWriter, r *http.Request) int {
 		return writeError(w, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key",
 			"Incorrect or missing API key: send it as \"Authorization: Bearer KEY\".")
 	}
+	if code, ok := s.serveFlavor(route, w, r); ok {
+		return code
+	}
 	switch route {
 	case rChat, rCompletions:
 		if r.Method != http.MethodPost {
@@ -146,13 +149,46 @@ func (s *Server) serve(route int, w http.ResponseWriter, r *http.Request) int {
 		w.Write([]byte("{\"status\":\"ok\"}\n"))
 		return http.StatusOK
 	case rMetrics:
-		var b bytes.Buffer
-		s.appendMetrics(&b)
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		w.Write(b.Bytes())
-		return http.StatusOK
+		return s.writeMetrics(w)
 	}
 	return writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", "No route "+r.Method+" "+r.URL.Path+".")
+}
+
+// writeMetrics answers with the Prometheus exposition.
+func (s *Server) writeMetrics(w http.ResponseWriter) int {
+	var b bytes.Buffer
+	s.appendMetrics(&b)
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.Write(b.Bytes())
+	return http.StatusOK
+}
+
+// serveFlavor answers the routes that differ between the imitated servers (Config.Flavor);
+// ok is false for the routes every flavor shares.
+func (s *Server) serveFlavor(route int, w http.ResponseWriter, r *http.Request) (code int, ok bool) {
+	notFound := func() (int, bool) {
+		return writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", "No route "+r.Method+" "+r.URL.Path+"."), true
+	}
+	switch s.cfg.Flavor {
+	case FlavorSGLang:
+		if r.URL.Path == RouteModelInfo {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, "{\"model_path\":%q,\"is_generation\":true}\n", s.cfg.Models[0])
+			return http.StatusOK, true
+		}
+	case FlavorNIM:
+		switch r.URL.Path {
+		case RouteNIMReady, RouteNIMLive:
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte("{\"object\":\"health.response\",\"message\":\"Service is ready.\"}\n"))
+			return http.StatusOK, true
+		case RouteNIMMetrics:
+			return s.writeMetrics(w), true
+		case RouteHealth, RouteMetrics: // NIM serves these under /v1
+			return notFound()
+		}
+	}
+	return 0, false
 }
 
 func (s *Server) authorized(r *http.Request) bool {

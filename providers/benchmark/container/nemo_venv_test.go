@@ -66,18 +66,22 @@ func TestNeMoRealHarnessesInVenv(t *testing.T) {
 			suite := &config.Suite{Name: "s", Runtime: config.RuntimeVenv, Overrides: map[string]*config.Override{}}
 			suite.Env = map[string]string{"HF_DATASETS_CACHE": hf, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 			cfg := &config.Config{Dir: t.TempDir(), Suites: map[string]*config.Suite{"s": suite}}
+			cfg.Settings.CacheDir = t.TempDir() // no prepared environment: the identity waits for it
 			var gotPkgs []string
 			r := &container.Runner{Config: cfg, Venv: func(_ context.Context, _ *plan.RunSpec, pkgs []string, _ func(string)) (*runtime.Env, error) {
 				gotPkgs = pkgs
 				return &runtime.Env{Dir: venv, Packages: pkgs, Lock: "test"}, nil
 			}}
 			rp, err := r.PlanRun(context.Background(), &plan.RunRequest{Task: task, Config: cfg, Params: sp.Params, Addr: addrs.Run{Suite: "s", Benchmark: tt.benchmark, Endpoint: "sim"}})
-			if err != nil || !strings.HasPrefix(rp.Image, "venv:") || rp.Pull != "" {
-				t.Fatalf("PlanRun = %+v, %v; want a venv identity and nothing to pull", rp, err)
+			if want := "venv:" + strings.Join(task.Packages, ","); err != nil || rp.PendingRuntime != want || rp.Runtime != "" || rp.Image != "" || rp.Pull != "" {
+				t.Fatalf("PlanRun = %+v, %v; want the identity to wait for %s, and nothing to pull", rp, err, want)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			progress := &logs{}
+			if id, err := r.PrepareRuntime(ctx, sp, progress); err != nil || id != "venv:sha256:test" {
+				t.Fatalf("PrepareRuntime = %q, %v; want the environment's identity", id, err)
+			}
 			start := time.Now()
 			out, err := r.Run(ctx, sp, progress)
 			if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/evalplan/evalplan/plan/rundir"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/providers/container"
+	"github.com/evalplan/evalplan/providers/runtime"
 	"github.com/evalplan/evalplan/schema"
 )
 
@@ -61,6 +62,9 @@ type Runner struct {
 	Requests RequestsFunc
 
 	once sync.Once
+	// python is the interpreter the venv runtime found, once found (venv.go).
+	pyMu   sync.Mutex
+	python *runtime.Interpreter
 }
 
 var _ plan.Runner = (*Runner)(nil)
@@ -103,7 +107,7 @@ func (r *Runner) Kind() plan.RunnerKind { return Kind }
 //
 // Params the container cannot honour (CheckParams) are an error, which plan and validate
 // report as a diagnostic.
-func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
+func (r *Runner) PlanRun(ctx context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
 	if err := CheckParams(req.Params); err != nil {
 		return nil, err
 	}
@@ -111,26 +115,45 @@ func (r *Runner) PlanRun(_ context.Context, req *plan.RunRequest) (*plan.RunPlan
 	// earlier attempt got answered; embedding tasks do not go through it yet.
 	replays := !slices.Contains(req.Task.Capabilities, "embedding")
 	note := groupNote(req.Task, req.Params)
-	if config.RunRuntime(cfgSuite(req.Config, req.Addr.Suite), req.Override) == config.RuntimeVenv {
-		id, err := venvIdentity(req.Task, req.Override) // venv.go
+	// The plan says which runtime a run uses, and why (DESIGN §2: docker unless the suite or
+	// benchmark block says venv).
+	rt, why := config.RunRuntimeWhy(cfgSuite(req.Config, req.Addr.Suite), req.Override)
+	withNote := func(runtimeNote string) string {
+		if note != "" {
+			return runtimeNote + "; " + note
+		}
+		return runtimeNote
+	}
+	if rt == config.RuntimeVenv {
+		rp, err := r.planVenv(ctx, req) // venv.go
 		if err != nil {
 			return nil, err
 		}
-		// The plan says which runtime is used: a docker run's image is in its identity.
-		venvNote := "runtime venv: " + strings.TrimPrefix(id, "venv:") + " in a managed Python environment (evalplan runtimes)"
-		if note != "" {
-			venvNote += "; " + note
-		}
-		return &plan.RunPlan{Image: id, Replays: replays, Note: venvNote}, nil
+		rp.Replays = replays
+		// planVenv's note starts "runtime venv: "; the reason goes after the runtime.
+		rp.Note = withNote("runtime venv (" + why + "): " + strings.TrimPrefix(rp.Note, "runtime venv: "))
+		return rp, nil
 	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
-		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays, Note: note}, nil
+		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays,
+			Note: withNote("runtime docker (" + why + "): image " + ov.Image + ", set by benchmark \"" + ov.Name + "\"")}, nil
 	}
 	t := req.Task
 	if t.Image == "" {
 		return &plan.RunPlan{Replays: replays, Note: note}, nil
 	}
-	return &plan.RunPlan{Image: pinned(t.Image, "", t.Digest), Pull: pullRef(req.Config, t), Replays: replays, Note: note}, nil
+	image := pinned(t.Image, "", t.Digest)
+	return &plan.RunPlan{Image: image, Pull: pullRef(req.Config, t), Replays: replays,
+		Note: withNote("runtime docker (" + why + "): " + shortDigest(image))}, nil
+}
+
+// shortDigest shortens the digest of a pinned image reference to 12 hex digits for display.
+func shortDigest(ref string) string {
+	repo, digest, ok := strings.Cut(ref, "@sha256:")
+	if !ok || len(digest) <= 12 {
+		return ref
+	}
+	return repo + "@sha256:" + digest[:12]
 }
 
 // groupSubtasks is the number of subtasks of a catalog group task whose harness applies
@@ -220,6 +243,13 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	runDir, err := filepath.Abs(spec.RunDir)
 	if err != nil {
 		return failed(err), nil
+	}
+	// Evaluator processes of a venv attempt whose apply was killed would still write into the
+	// run directory: stop them before this attempt starts, whichever its runtime.
+	if msg, err := cleanupLeftover(ctx, runDir, r.stopGrace()); err != nil {
+		return failed(fmt.Errorf("%s: %w", spec.Address, err)), ctx.Err()
+	} else if msg != "" {
+		progress.Log(spec.Address, msg)
 	}
 	if r.runtime(spec) == config.RuntimeVenv {
 		return r.runInVenv(ctx, spec, runDir, progress) // venv.go

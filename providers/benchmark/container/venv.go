@@ -34,17 +34,70 @@ type VenvFunc func(ctx context.Context, spec *plan.RunSpec, packages []string, s
 // gets its image's); every other variable comes from env, env_from_host and evalplan.
 var hostVars = []string{"HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 
-// venvIdentity is what a venv run's identity holds instead of an image: the packages of
-// the harness, exact versions, which decide the environment's resolved lock.
-func venvIdentity(t *schema.Task, ov *config.Override) (string, error) {
+// venvPackages is the package set of a venv run's harness: the packages whose prepared
+// environment runs it.
+func venvPackages(t *schema.Task, ov *config.Override) ([]string, error) {
 	if ov != nil && ov.Image != "" {
-		return "", fmt.Errorf("benchmark %s sets both image and runtime = \"venv\": remove image, or set runtime = \"docker\"", ov.Name)
+		return nil, fmt.Errorf("benchmark %s sets both image and runtime = \"venv\": remove image, or set runtime = \"docker\"", ov.Name)
 	}
-	pkgs := runtime.Packages(t.Harness)
-	if pkgs == nil {
-		return "", fmt.Errorf("%s: the %s harness has no known Python packages for runtime = \"venv\" (known: %s); set runtime = \"docker\" for it", t.Name, t.Harness, strings.Join(runtime.Harnesses(), ", "))
+	pkgs, err := runtime.Packages(t)
+	if err != nil {
+		return nil, err
 	}
-	return "venv:" + strings.Join(pkgs, ","), nil
+	return pkgs, nil
+}
+
+// planVenv plans a venv run. Its identity holds the resolved lock of the prepared
+// environment of its package set (runtime.Env.Identity), as a docker run's holds its image
+// digest: the plan looks the environment up in the runtimes cache, installing nothing. One
+// not prepared yet leaves the identity to apply, which prepares it first
+// (plan.RunPlan.PendingRuntime, PrepareRuntime).
+func (r *Runner) planVenv(ctx context.Context, req *plan.RunRequest) (*plan.RunPlan, error) {
+	pkgs, err := venvPackages(req.Task, req.Override)
+	if err != nil {
+		return nil, err
+	}
+	set := strings.Join(pkgs, ",")
+	cacheDir := ""
+	if req.Config != nil {
+		cacheDir = req.Config.Settings.CacheDir
+	}
+	// A missing Python leaves the environment unprepared here; apply's Prepare says what
+	// to install.
+	if env, err := r.manager(ctx, cacheDir).Lookup(ctx, pkgs); err == nil && env != nil {
+		return &plan.RunPlan{Runtime: env.Identity(), Note: "runtime venv: " + set + " in the prepared Python environment " + env.Dir}, nil
+	}
+	return &plan.RunPlan{
+		PendingRuntime: "venv:" + set,
+		Note:           "runtime venv: " + set + " in a managed Python environment, not prepared yet: apply prepares it (or evalplan runtimes prepare), then knows the run's identity",
+	}, nil
+}
+
+// manager is the runtime manager of cacheDir, with the interpreter found once.
+func (r *Runner) manager(ctx context.Context, cacheDir string) *runtime.Manager {
+	m := &runtime.Manager{Dir: RuntimesDir(cacheDir), Environ: r.Environ}
+	r.pyMu.Lock()
+	defer r.pyMu.Unlock()
+	if r.python == nil {
+		if ip, err := m.FindPython(ctx); err == nil {
+			r.python = ip
+		}
+	}
+	m.Python = r.python
+	return m
+}
+
+// PrepareRuntime implements plan.RuntimePreparer: it prepares the environment of a venv run
+// planned before its environment was prepared, and returns its identity.
+func (r *Runner) PrepareRuntime(ctx context.Context, spec *plan.RunSpec, progress plan.Progress) (string, error) {
+	if progress == nil {
+		progress = plan.NopProgress{}
+	}
+	env, err := r.venv(ctx, spec, func(msg string) { progress.Log(spec.Address, msg) })
+	if err != nil {
+		return "", err
+	}
+	return env.Identity(), nil
 }
 
 // runtime is the harness runtime of a run.
@@ -62,16 +115,14 @@ func (r *Runner) venv(ctx context.Context, spec *plan.RunSpec, say func(string))
 	if spec.Task == nil {
 		return nil, fmt.Errorf("%s: runtime = \"venv\" needs a catalog task", spec.Address)
 	}
-	pkgs := runtime.Packages(spec.Task.Harness)
-	if pkgs == nil {
-		_, err := venvIdentity(spec.Task, nil)
+	pkgs, err := venvPackages(spec.Task, nil)
+	if err != nil {
 		return nil, err
 	}
 	if r.Venv != nil {
 		return r.Venv(ctx, spec, pkgs, say)
 	}
-	m := &runtime.Manager{Dir: RuntimesDir(spec.CacheDir), Environ: r.Environ}
-	return m.Prepare(ctx, pkgs, say)
+	return r.manager(ctx, spec.CacheDir).Prepare(ctx, pkgs, say)
 }
 
 // RuntimesDir is where the managed environments live: <cache_dir>/runtimes, or the user's
@@ -129,7 +180,7 @@ func (r *Runner) runInVenv(ctx context.Context, spec *plan.RunSpec, runDir strin
 		configPath = private
 	}
 	started := time.Now()
-	code, runErr := r.runProcess(ctx, spec, env, configPath, r.venvEnviron(env, opts), logs)
+	code, runErr := r.runProcess(ctx, spec, env, runDir, configPath, r.venvEnviron(env, opts), logs)
 	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
 		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
 	}
@@ -173,8 +224,9 @@ func (r *Runner) venvEnviron(env *runtime.Env, opts *runOpts) []string {
 }
 
 // runProcess runs nemo-evaluator run_eval in the environment under the run's timeout, in a
-// scratch working directory, with its own adapter port.
-func (r *Runner) runProcess(ctx context.Context, spec *plan.RunSpec, env *runtime.Env, configPath string, environ []string, logs io.Writer) (int64, error) {
+// scratch working directory, with its own adapter port, recorded in runDir while it runs
+// (cleanupLeftover).
+func (r *Runner) runProcess(ctx context.Context, spec *plan.RunSpec, env *runtime.Env, runDir, configPath string, environ []string, logs io.Writer) (int64, error) {
 	if t := spec.Params.Timeout; t != nil && *t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
@@ -191,7 +243,7 @@ func (r *Runner) runProcess(ctx context.Context, spec *plan.RunSpec, env *runtim
 	}
 	defer os.RemoveAll(work)
 	environ = append(environ, fmt.Sprintf("%s=%d", AdapterPortVar, port))
-	code, err := runGroup(ctx, env.Bin("nemo-evaluator"), []string{"run_eval", "--run_config", configPath}, work, environ, logs, r.stopGrace())
+	code, err := runGroup(ctx, env.Bin("nemo-evaluator"), []string{"run_eval", "--run_config", configPath}, work, environ, logs, r.stopGrace(), runDir)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return code, errTimeout
 	}

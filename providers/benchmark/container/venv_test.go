@@ -17,12 +17,15 @@ import (
 	"github.com/evalplan/evalplan/schema"
 )
 
-// fakeEvaluator is a stand-in nemo-evaluator: it records its environment and arguments,
-// copies the results fixture into the run config's output_dir, or sleeps (SLEEP=1).
+// fakeEvaluator is a stand-in nemo-evaluator: it records its environment, arguments and
+// process record (waiting for evalplan to write it, just after the start), copies the
+// results fixture into the run config's output_dir, or sleeps (SLEEP=1).
 const fakeEvaluator = `#!/bin/sh
 cfg=$3
 out=$(sed -n 's/^ *output_dir: *//p' "$cfg")
 env | sort > "$out/env.txt"
+for i in $(seq 200); do [ -s "$out/.evalplan-process.json" ] && break; sleep 0.02; done
+cat "$out/.evalplan-process.json" > "$out/record.txt"
 echo "$@" > "$out/args.txt"
 if [ -n "$SLEEP" ]; then trap 'echo got TERM; exit 143' TERM; sleep 30 & wait; fi
 cp "$FIXTURE" "$out/results.yml"
@@ -88,6 +91,9 @@ func TestVenvRunContract(t *testing.T) {
 		}
 		return string(b)
 	}
+	if rec := read("record.txt"); !strings.Contains(rec, `"start_time":`) || !strings.Contains(rec, `"run_dir":"`+sp.RunDir+`"`) {
+		t.Errorf("while the evaluator ran, the run directory recorded its process as %q", rec)
+	}
 	env := read("env.txt")
 	for _, want := range []string{"NEMO_EVALUATOR_TELEMETRY_LEVEL=0", "ADAPTER_PORT=", "EVALPLAN_API_KEY=", "HOME=/home/x", "FIXTURE="} {
 		if !strings.Contains(env, want) {
@@ -107,6 +113,10 @@ func TestVenvRunContract(t *testing.T) {
 	}
 	if out.Result == nil || len(out.Result.Metrics) == 0 {
 		t.Errorf("no metrics parsed: %+v", out.Result)
+	}
+	// The record of the evaluator's process group lives only while it runs.
+	if _, err := os.Stat(filepath.Join(sp.RunDir, ".evalplan-process.json")); !os.IsNotExist(err) {
+		t.Errorf("the process record outlives the process: %v", err)
 	}
 }
 

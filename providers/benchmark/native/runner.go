@@ -234,7 +234,11 @@ func (r *Runner) newDoer(ctx context.Context, spec *plan.RunSpec, s *settings, p
 	unwatch := func() {}
 	if s.discover {
 		// The server's own metrics (vLLM, SGLang), when it serves them, steer the limiter.
-		unwatch = limiters.Watch(key, openai.MetricsURL(spec.Endpoint.URL))
+		metrics := spec.Endpoint.MetricsURL // a managed server's own path (NIM: /v1/metrics)
+		if metrics == "" {
+			metrics = openai.MetricsURL(spec.Endpoint.URL)
+		}
+		unwatch = limiters.Watch(key, metrics)
 	}
 	if !spec.NoCache && (spec.Params.Cache == nil || *spec.Params.Cache) && spec.CacheDir != "" {
 		ns, err := json.Marshal(spec.Fingerprint)

@@ -107,6 +107,9 @@ type ImageOptions struct {
 	Executable string
 	// Salt is written as a label, so that different salts give different digests.
 	Salt string
+	// Entrypoint, when set, is the image's ENTRYPOINT (exec form), for images that serve
+	// without a command, as a NIM container does.
+	Entrypoint []string
 }
 
 // Push builds the test image from binary, pushes it to reg as REPO:TAG (repo under the
@@ -125,6 +128,13 @@ func Push(t testing.TB, api *client.Client, reg Registry, binary, repoTag string
 		t.Fatal(err)
 	}
 	dockerfile := fmt.Sprintf("FROM scratch\nENV PATH=/usr/local/bin\nCOPY evaluator /usr/local/bin/%s\nLABEL dev.evalplan.test.salt=%q\n", opts.Executable, opts.Salt)
+	if len(opts.Entrypoint) > 0 {
+		ep, err := json.Marshal(opts.Entrypoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dockerfile += "ENTRYPOINT " + string(ep) + "\n"
+	}
 	buildCtx, err := tarball(map[string][]byte{"Dockerfile": []byte(dockerfile), "evaluator": bin})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 )
 
 // formatVersion is catalog_data.json's format_version; package schema checks it.
-const formatVersion = 1
+const formatVersion = 2
 
 // presetDecision says what becomes of a suites.yaml entry that the catalog lacks: To is the
 // catalog name it maps to, or empty to drop it.
@@ -96,9 +96,14 @@ type dataPreset struct {
 }
 
 // generate converts catalog.json and suites.yaml into catalog_data.json: deterministic, one
-// preset or task per line, tasks sorted by name, presets by name.
-func generate(catalogJSON, suitesYAML []byte, decisions map[string]presetDecision) ([]byte, []decision, error) {
+// harness, preset or task per line, each sorted by name. packages gives every harness's
+// Python packages (harnessPackages).
+func generate(catalogJSON, suitesYAML []byte, decisions map[string]presetDecision, packages map[string]harnessPackage) ([]byte, []decision, error) {
 	tasks, err := convertTasks(catalogJSON)
+	if err != nil {
+		return nil, nil, err
+	}
+	harnesses, err := convertHarnesses(tasks, packages)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,7 +116,13 @@ func generate(catalogJSON, suitesYAML []byte, decisions map[string]presetDecisio
 		return nil, nil, err
 	}
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "{\"format_version\":%d,\n\"presets\":[\n", formatVersion)
+	fmt.Fprintf(&buf, "{\"format_version\":%d,\n\"harnesses\":[\n", formatVersion)
+	for i, h := range harnesses {
+		if err := writeLine(&buf, h, i == len(harnesses)-1); err != nil {
+			return nil, nil, err
+		}
+	}
+	buf.WriteString("],\n\"presets\":[\n")
 	for i, p := range presets {
 		if err := writeLine(&buf, p, i == len(presets)-1); err != nil {
 			return nil, nil, err

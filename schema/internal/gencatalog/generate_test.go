@@ -50,12 +50,26 @@ func fixtureDecisions() map[string]presetDecision {
 	}
 }
 
+// fixturePackages gives the fixture's harnesses packages, or a reason for none.
+func fixturePackages() map[string]harnessPackage {
+	return map[string]harnessPackage{
+		"h": {Packages: []string{"nvidia-h==26.3"}},
+		"v": {Packages: []string{"nvidia-v==25.10", "extra-dep==1.0"}},
+		"e": {None: "no package"},
+	}
+}
+
 func TestGenerate(t *testing.T) {
-	out, decisions, err := generate([]byte(fixtureCatalog), []byte(fixtureSuites), fixtureDecisions())
+	out, decisions, err := generate([]byte(fixtureCatalog), []byte(fixtureSuites), fixtureDecisions(), fixturePackages())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"format_version":1,
+	want := `{"format_version":2,
+"harnesses":[
+{"name":"e","container":"e","image":"reg/e","tag":"1","digest":"sha256:cc","no_packages":"no package"},
+{"name":"h","container":"h","image":"reg/h","tag":"1","digest":"sha256:aa","packages":["nemo-evaluator==0.2.8","nvidia-eval-commons==1.0.5","nvidia-h==26.3"]},
+{"name":"v","container":"v","image":"reg/v","tag":"1","digest":"sha256:bb","packages":["extra-dep==1.0","nemo-evaluator==0.2.8","nvidia-eval-commons==1.0.5","nvidia-v==25.10"]}
+],
 "presets":[
 {"name":"custom","benchmarks":[]},
 {"name":"everything","description":"Every benchmark of the catalog: all container and native tasks","all":true,"benchmarks":[]},
@@ -81,7 +95,7 @@ func TestGenerate(t *testing.T) {
 	if diff := cmp.Diff(wantDecisions, decisions); diff != "" {
 		t.Errorf("decisions (-want +got):\n%s", diff)
 	}
-	again, _, err := generate([]byte(fixtureCatalog), []byte(fixtureSuites), fixtureDecisions())
+	again, _, err := generate([]byte(fixtureCatalog), []byte(fixtureSuites), fixtureDecisions(), fixturePackages())
 	if err != nil || !bytes.Equal(out, again) {
 		t.Errorf("second generate differs (err %v)", err)
 	}
@@ -90,27 +104,40 @@ func TestGenerate(t *testing.T) {
 func TestGenerateErrors(t *testing.T) {
 	okSuites := "suites:\n  s:\n    benchmarks: [\"h.chat_task\"]\n"
 	chatTask := `{"container":"h","image":"reg/h","tag":"1","harness":"h","task":"chat_task","qualified_name":"h.chat_task","endpoint_types":["chat"],"required_capabilities":[],"category":"c","default_params":{},"container_digest":"sha256:aa"}`
+	otherImage := strings.NewReplacer(`"task":"chat_task"`, `"task":"t2"`, `"h.chat_task"`, `"h.t2"`, `sha256:aa`, `sha256:ab`).Replace(chatTask)
+	pkgs := func(p harnessPackage) map[string]harnessPackage { return map[string]harnessPackage{"h": p} }
 	tests := []struct {
 		name, catalog, suites string
 		decisions             map[string]presetDecision
+		packages              map[string]harnessPackage
 		want                  string
 	}{
-		{"bad json", `[`, okSuites, nil, "decode catalog"},
-		{"duplicate", "[" + chatTask + "," + chatTask + "]", okSuites, nil, "appears twice"},
-		{"unknown endpoint type", strings.Replace("["+chatTask+"]", `["chat"]`, `["audio"]`, 1), okSuites, nil, `unknown endpoint type "audio"`},
-		{"unknown capability", strings.Replace("["+chatTask+"]", `"required_capabilities":[]`, `"required_capabilities":["tools"]`, 1), okSuites, nil, `unknown required capability "tools"`},
-		{"no digest", strings.Replace("["+chatTask+"]", `sha256:aa`, ``, 1), okSuites, nil, "digest"},
-		{"bad qualified name", strings.Replace("["+chatTask+"]", `"qualified_name":"h.chat_task"`, `"qualified_name":"x"`, 1), okSuites, nil, "qualified_name"},
-		{"native harness", strings.NewReplacer(`"harness":"h"`, `"harness":"native"`, `"h.chat_task"`, `"native.chat_task"`).Replace("[" + chatTask + "]"), okSuites, nil, "reserved"},
-		{"undecided name", "[" + chatTask + "]", "suites:\n  s:\n    benchmarks: [\"x.y\"]\n", nil, `"x.y" is not in the catalog and presetDecisions has no decision`},
-		{"decision to unknown", "[" + chatTask + "]", "suites:\n  s:\n    benchmarks: [\"x.y\"]\n", map[string]presetDecision{"x.y": {To: "z.z"}}, `maps to "z.z"`},
-		{"unused decision", "[" + chatTask + "]", okSuites, map[string]presetDecision{"x.y": {}}, `entry for "x.y", which no preset needs`},
-		{"bad all", "[" + chatTask + "]", "suites:\n  s:\n    benchmarks: \"some\"\n", nil, `want a list or "all"`},
-		{"bad yaml", "[" + chatTask + "]", "suites: [", nil, "decode suites"},
+		{"harness without entry", "[" + chatTask + "]", okSuites, nil, map[string]harnessPackage{}, `harness "h" is not in harnessPackages`},
+		{"entry without harness", "[" + chatTask + "]", okSuites, nil, map[string]harnessPackage{"h": {None: "x"}, "gone": {None: "x"}}, `entry for "gone", which is not a harness`},
+		{"both", "[" + chatTask + "]", okSuites, nil, pkgs(harnessPackage{Packages: []string{"a==1"}, None: "x"}), "both packages and a reason"},
+		{"neither", "[" + chatTask + "]", okSuites, nil, pkgs(harnessPackage{}), "neither packages nor a reason"},
+		{"loose pin", "[" + chatTask + "]", okSuites, nil, pkgs(harnessPackage{Packages: []string{"nvidia-h>=26"}}), `"nvidia-h>=26" is not an exact pin`},
+		{"two images", "[" + chatTask + "," + otherImage + "]", okSuites, nil, pkgs(harnessPackage{None: "x"}), `harness "h" has two images`},
+		{"bad json", `[`, okSuites, nil, nil, "decode catalog"},
+		{"duplicate", "[" + chatTask + "," + chatTask + "]", okSuites, nil, nil, "appears twice"},
+		{"unknown endpoint type", strings.Replace("["+chatTask+"]", `["chat"]`, `["audio"]`, 1), okSuites, nil, nil, `unknown endpoint type "audio"`},
+		{"unknown capability", strings.Replace("["+chatTask+"]", `"required_capabilities":[]`, `"required_capabilities":["tools"]`, 1), okSuites, nil, nil, `unknown required capability "tools"`},
+		{"no digest", strings.Replace("["+chatTask+"]", `sha256:aa`, ``, 1), okSuites, nil, nil, "digest"},
+		{"bad qualified name", strings.Replace("["+chatTask+"]", `"qualified_name":"h.chat_task"`, `"qualified_name":"x"`, 1), okSuites, nil, nil, "qualified_name"},
+		{"native harness", strings.NewReplacer(`"harness":"h"`, `"harness":"native"`, `"h.chat_task"`, `"native.chat_task"`).Replace("[" + chatTask + "]"), okSuites, nil, nil, "reserved"},
+		{"undecided name", "[" + chatTask + "]", "suites:\n  s:\n    benchmarks: [\"x.y\"]\n", nil, nil, `"x.y" is not in the catalog and presetDecisions has no decision`},
+		{"decision to unknown", "[" + chatTask + "]", "suites:\n  s:\n    benchmarks: [\"x.y\"]\n", map[string]presetDecision{"x.y": {To: "z.z"}}, nil, `maps to "z.z"`},
+		{"unused decision", "[" + chatTask + "]", okSuites, map[string]presetDecision{"x.y": {}}, nil, `entry for "x.y", which no preset needs`},
+		{"bad all", "[" + chatTask + "]", "suites:\n  s:\n    benchmarks: \"some\"\n", nil, nil, `want a list or "all"`},
+		{"bad yaml", "[" + chatTask + "]", "suites: [", nil, nil, "decode suites"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := generate([]byte(tt.catalog), []byte(tt.suites), tt.decisions)
+			packages := tt.packages
+			if packages == nil {
+				packages = map[string]harnessPackage{"h": {None: "no package"}}
+			}
+			_, _, err := generate([]byte(tt.catalog), []byte(tt.suites), tt.decisions, packages)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
@@ -123,7 +150,7 @@ func TestRun(t *testing.T) {
 	catalogPath := filepath.Join(dir, "catalog.json")
 	suitesPath := filepath.Join(dir, "suites.yaml")
 	outPath := filepath.Join(dir, "out.json")
-	// The real decisions table needs the real names: give run a suites file that uses them all.
+	// The real tables need the real names: on a fixture, run fails on the first of them.
 	suites := "suites:\n  s:\n    benchmarks: [\"h.chat_task\"]\n"
 	if err := os.WriteFile(catalogPath, []byte(fixtureCatalog), 0o644); err != nil {
 		t.Fatal(err)
@@ -133,8 +160,8 @@ func TestRun(t *testing.T) {
 	}
 	var stdout bytes.Buffer
 	err := run([]string{"-catalog", catalogPath, "-suites", suitesPath, "-out", outPath}, &stdout)
-	if err == nil || !strings.Contains(err.Error(), "which no preset needs") {
-		t.Fatalf("run with the real decisions on a fixture: err = %v, want an unused-decision error", err)
+	if err == nil || !strings.Contains(err.Error(), "which is not a harness of the catalog") {
+		t.Fatalf("run with the real tables on a fixture: err = %v, want an unknown-harness error", err)
 	}
 	if err := run([]string{"-suites", suitesPath}, &stdout); err == nil {
 		t.Error("run without -catalog succeeded")
@@ -173,7 +200,7 @@ func TestCatalogDataUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := generate(catalogJSON, suitesYAML, presetDecisions())
+	got, _, err := generate(catalogJSON, suitesYAML, presetDecisions(), harnessPackages())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func run(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out, decisions, err := generate(catalogJSON, suitesYAML, presetDecisions())
+	out, decisions, err := generate(catalogJSON, suitesYAML, presetDecisions(), harnessPackages())
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ endpoint "my_model_var_x_if_true_n" {
 
 # The benchmarks to run against the endpoint. Tasks of a preset or category that the
 # endpoint cannot serve are skipped, and plan says why. Browse: `evalplan catalog`.
+# Container benchmarks run in their catalog image, pinned by digest (runtime "docker",
+# the default); runtime = "venv" runs them from their Python packages, without Docker.
 suite "main" {
   endpoints = [endpoint.my_model_var_x_if_true_n]
   preset    = "quick"

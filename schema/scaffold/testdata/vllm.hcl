@@ -22,6 +22,8 @@ endpoint "llama_3_1_8b_instruct" {
 
 # The benchmarks to run against the endpoint. Tasks of a preset or category that the
 # endpoint cannot serve are skipped, and plan says why. Browse: `evalplan catalog`.
+# Container benchmarks run in their catalog image, pinned by digest (runtime "docker",
+# the default); runtime = "venv" runs them from their Python packages, without Docker.
 suite "main" {
   endpoints  = [endpoint.llama_3_1_8b_instruct]
   preset     = "math"
