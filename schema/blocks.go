@@ -331,5 +331,17 @@ func ExecutorBody(typ string) *hcl.BodySchema {
 		{Name: "poll_interval"},
 		{Name: "max_resubmits"},
 		{Name: "model_server"},
+	}, Blocks: []hcl.BlockHeaderSchema{{Type: "ssh"}}}
+}
+
+// ExecutorSSHBody is the schema of a slurm executor's nested ssh block: the login node
+// that runs sbatch, squeue, scontrol and scancel.
+func ExecutorSSHBody() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "host", Required: true},
+		{Name: "user"},
+		{Name: "port"},
+		{Name: "identity_file"},
+		{Name: "known_hosts"},
 	}}
 }

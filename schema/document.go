@@ -48,7 +48,7 @@ func Document() map[string]any {
 		}
 		if h.Type == BlockExecutor {
 			for _, typ := range ExecutorTypes() {
-				b := describe(ExecutorBody(typ), nil)
+				b := describe(ExecutorBody(typ), map[string]*hcl.BodySchema{"ssh": ExecutorSSHBody()})
 				b.Labels = []string{"name"}
 				blocks["executor \""+typ+"\""] = b
 			}

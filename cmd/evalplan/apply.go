@@ -38,6 +38,7 @@ func cmdApply(c *cli, args []string) int {
 	if !ok {
 		return code
 	}
+	askOnInterrupt := f.input && c.stdinTTY && !cancelJobs
 	if len(pos) > 1 {
 		fmt.Fprintf(c.stderr, "Error: apply takes at most one PLANFILE, got %q\n", pos)
 		return exitError
@@ -70,7 +71,8 @@ func cmdApply(c *cli, args []string) int {
 	}
 	defer s.release()
 	l, st, exists := s.loaded, s.state, s.exists
-	if x, ok := l.engine.Executor.(*executors); ok && cancelJobs {
+	x, clustered := l.engine.Executor.(*executors)
+	if clustered && cancelJobs {
 		x.cancelOnInterrupt()
 	}
 
@@ -106,6 +108,10 @@ func cmdApply(c *cli, args []string) int {
 	}
 	store := state.NewStore(l.cfg.Settings.State, st)
 	prog := newProgress(c, color)
+	if clustered && askOnInterrupt {
+		c.interrupts.setAsk(func(msg string) { c.askCancelJobs(x, msg) })
+		defer c.interrupts.setAsk(nil)
+	}
 	res, diags := l.engine.Apply(c.ctx, l.cfg, p, store, plan.ApplyOptions{Parallelism: parallelism, NoCache: noCache, Progress: prog})
 	prog.Stop()
 	if err := l.close(c.ctx); err != nil {
@@ -118,6 +124,31 @@ func cmdApply(c *cli, args []string) int {
 		return exitError
 	}
 	return c.reportApply(l, store.Snapshot(), p, res, color)
+}
+
+// askCancelJobs is the first Ctrl-C of an apply on a terminal with cluster jobs in
+// flight: it asks whether to cancel them. Yes cancels them as -cancel-on-interrupt does
+// (their runs end partial and resume); no, or just Enter, leaves them running for the next
+// apply to re-attach. With no job in flight it prints msg, as any interrupt does.
+func (c *cli) askCancelJobs(x *executors, msg string) {
+	n := x.active()
+	if n == 0 {
+		fmt.Fprintln(c.stderr, msg)
+		return
+	}
+	jobs, its, runs := fmt.Sprintf("%d slurm jobs", n), "their", "runs end"
+	if n == 1 {
+		jobs, its, runs = "1 slurm job", "its", "run ends"
+	}
+	fmt.Fprintf(c.stderr, "\nInterrupt received (Ctrl-C again exits at once and leaves the jobs running).\nCancel %s? [y/N] ", strings.Replace(jobs, " slurm", " running slurm", 1))
+	line, _ := bufio.NewReader(c.stdin).ReadString('\n')
+	answer := fmt.Sprintf("Leaving %s running: the next apply re-attaches.", jobs)
+	if a := strings.ToLower(strings.TrimSpace(line)); a == "y" || a == "yes" {
+		x.cancelOnInterrupt()
+		answer = fmt.Sprintf("Cancelling %s: %s %s partial; apply again to resume.", jobs, its, runs)
+	}
+	// The progress bars redraw from one line up: a blank line keeps the answer from under them.
+	fmt.Fprintf(c.stderr, "%s\n\n", answer)
 }
 
 // verifySaved refuses a saved plan that no longer matches the state, files or endpoints, or

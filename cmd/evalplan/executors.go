@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
@@ -28,19 +34,69 @@ func executorsFor(cfg *config.Config) plan.Executor {
 		return nil
 	}
 	x := &executors{local: plan.LocalExecutor{}, byBlock: map[string]plan.Executor{}}
+	vars := plainVars(cfg)
 	for key, e := range cfg.Executors {
-		x.byBlock[key] = &slurm.Executor{Config: e, ConfigDir: cfg.Dir}
+		s := &slurm.Executor{Config: e, ConfigDir: cfg.Dir, Vars: vars}
+		if e.SSH != nil {
+			s.Runner = slurm.NewSSHRunner(e.SSH)
+		}
+		x.byBlock[key] = s
 	}
 	return x
+}
+
+// plainVars are the values of cfg's variables that are not sensitive, as -var arguments
+// (strings as they are, other types as JSON, which HCL reads back), sorted by name.
+func plainVars(cfg *config.Config) []config.VarArg {
+	var out []config.VarArg
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
+		v := cfg.Variables[name]
+		val, _ := v.Value.UnmarkDeep()
+		if v.Sensitive || val.IsNull() || !val.IsWhollyKnown() {
+			continue
+		}
+		if val.Type() == cty.String {
+			out = append(out, config.VarArg{Name: name, Value: val.AsString()})
+			continue
+		}
+		b, err := ctyjson.Marshal(val, val.Type())
+		if err != nil {
+			continue
+		}
+		out = append(out, config.VarArg{Name: name, Value: string(b)})
+	}
+	return out
 }
 
 // cancelOnInterrupt makes every cluster executor cancel its jobs when apply is interrupted.
 func (x *executors) cancelOnInterrupt() {
 	for _, e := range x.byBlock {
 		if s, ok := e.(*slurm.Executor); ok {
-			s.CancelOnInterrupt = true
+			s.SetCancelOnInterrupt(true)
 		}
 	}
+}
+
+// active is the number of runs the cluster executors are submitting or waiting for.
+func (x *executors) active() int {
+	n := 0
+	for _, e := range x.byBlock {
+		if s, ok := e.(*slurm.Executor); ok {
+			n += s.Active()
+		}
+	}
+	return n
+}
+
+// Close closes the cluster executors' connections (SSH).
+func (x *executors) Close() error {
+	var errs []error
+	for _, e := range x.byBlock {
+		if s, ok := e.(*slurm.Executor); ok {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Execute implements plan.Executor.
@@ -80,7 +136,8 @@ func cmdRunJob(c *cli, args []string) int {
 		return exitError
 	}
 	c.dir = spec.ConfigDir
-	l, ok := c.load(&commonFlags{})
+	// The variables apply had (sensitive ones come from this node's environment).
+	l, ok := c.load(&commonFlags{vars: spec.Vars})
 	if !ok {
 		return fail(fmt.Errorf("the configuration in %s does not load on this node", spec.ConfigDir))
 	}
@@ -160,7 +217,7 @@ func cmdServeJob(c *cli, args []string) int {
 		return exitError
 	}
 	c.dir = spec.ConfigDir
-	l, ok := c.load(&commonFlags{})
+	l, ok := c.load(&commonFlags{vars: spec.Vars})
 	if !ok {
 		return fail(fmt.Errorf("the configuration in %s does not load on this node", spec.ConfigDir))
 	}

@@ -42,9 +42,11 @@ func tmuxBinary(t *testing.T) string {
 func startPane(t *testing.T, dir string, argv ...string) *tmuxPane {
 	t.Helper()
 	p := &tmuxPane{t: t, tmux: tmuxBinary(t), sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	// bash, not sh: a Ctrl-C the command handles must not end the wrapper (dash dies of
+	// the SIGINT the terminal sends the whole foreground process group, and the pane with it).
 	script := `"$@"; echo "[exit $?]"; exec cat`
 	args := append([]string{"-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "40", "-c", dir,
-		"sh", "-c", script, "sh"}, argv...)
+		"bash", "-c", script, "bash"}, argv...)
 	p.run(args...)
 	t.Cleanup(func() { exec.Command(p.tmux, "-S", p.sock, "kill-server").Run() })
 	return p

@@ -176,6 +176,9 @@ func (l *loaded) close(ctx context.Context) error {
 			errs = append(errs, c.Close())
 		}
 	}
+	if c, ok := l.engine.Executor.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
 	// Exporters may stop what they started (a managed MLflow server with keep_running = false).
 	type ctxCloser interface{ Close(context.Context) error }
 	for _, x := range l.engine.Exporters {

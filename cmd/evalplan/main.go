@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/agext/levenshtein"
@@ -43,6 +44,8 @@ type cli struct {
 	stdinTTY  bool
 	stdoutTTY bool
 	color     bool
+	// interrupts is the signal handling of a real process; nil in tests that build a cli.
+	interrupts *interrupts
 }
 
 type command struct {
@@ -85,12 +88,13 @@ func main() {
 
 // run is main without os.Exit, for testscript.
 func run() int {
-	ctx, stop := interruptContext(interruptMessage(os.Args[1:]))
-	defer stop()
+	in := newInterrupts(interruptMessage(os.Args[1:]))
+	defer in.stop()
 	c := &cli{
-		ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ(),
-		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
-		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		ctx: in.ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ(),
+		stdinTTY:   term.IsTerminal(int(os.Stdin.Fd())),
+		stdoutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		interrupts: in,
 	}
 	c.color = c.stdoutTTY && os.Getenv("NO_COLOR") == ""
 	return c.main(os.Args[1:])
@@ -110,25 +114,66 @@ func interruptMessage(args []string) string {
 	return "\nInterrupt received: stopping. Press Ctrl-C again to exit at once."
 }
 
-// interruptContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (a closed terminal),
-// printing msg; a second one exits at once.
-func interruptContext(msg string) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	go func() {
-		n := 0
-		for range ch {
-			n++
-			if n == 1 {
-				fmt.Fprintln(os.Stderr, msg)
-				cancel()
-				continue
-			}
+// interrupts cancels the command's context on the first SIGINT, SIGTERM or SIGHUP (a
+// closed terminal), printing msg; a second one exits at once. A command may set a question
+// that the first Ctrl-C asks instead (apply with cluster jobs in flight): the context ends
+// once it is answered, and a Ctrl-C while it waits for the answer exits at once.
+type interrupts struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	msg    string
+	ch     chan os.Signal
+	mu     sync.Mutex
+	ask    func(msg string)
+}
+
+func newInterrupts(msg string) *interrupts {
+	in := &interrupts{msg: msg, ch: make(chan os.Signal, 2)}
+	in.ctx, in.cancel = context.WithCancel(context.Background())
+	signal.Notify(in.ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go in.loop()
+	return in
+}
+
+func (in *interrupts) loop() {
+	n := 0
+	for sig := range in.ch {
+		n++
+		if n > 1 {
 			os.Exit(exitInterrupted)
 		}
-	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+		if ask := in.question(); ask != nil && sig == os.Interrupt {
+			go func() {
+				ask(in.msg)
+				in.cancel()
+			}()
+			continue
+		}
+		fmt.Fprintln(os.Stderr, in.msg)
+		in.cancel()
+	}
+}
+
+// setAsk makes the first Ctrl-C call ask (with the usual message, for when it has nothing
+// to ask) rather than stop at once; nil restores that.
+func (in *interrupts) setAsk(ask func(msg string)) {
+	if in == nil {
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.ask = ask
+}
+
+func (in *interrupts) question() func(string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.ask
+}
+
+func (in *interrupts) stop() {
+	signal.Stop(in.ch)
+	in.cancel()
 }
 
 func (c *cli) main(args []string) int {

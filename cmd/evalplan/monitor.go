@@ -168,7 +168,7 @@ func fillJobs(ctx context.Context, runs []status.Run, ids []string) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	info, err := slurm.Query(ctx, ids)
+	info, err := slurm.Query(ctx, nil, ids)
 	if err != nil {
 		return
 	}

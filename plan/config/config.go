@@ -287,7 +287,26 @@ type Executor struct {
 	// ModelServer is where the managed (vllm) endpoints of its runs run: ModelServerInJob
 	// (default) or ModelServerOwnJob.
 	ModelServer string
-	DeclRange   hcl.Range
+	// SSH is the login node that runs the Slurm commands; nil runs them on this machine.
+	SSH       *SSH
+	DeclRange hcl.Range
+}
+
+// SSH is an executor's ssh block: the Slurm commands run on Host over one SSH connection.
+// It names the key file and never holds the key.
+type SSH struct {
+	Host string
+	// User is the login name; default the current user.
+	User string
+	// Port is the SSH port; default 22.
+	Port int
+	// IdentityFile is the private key file, "~/" expanded; "" uses the ssh-agent
+	// (SSH_AUTH_SOCK).
+	IdentityFile string
+	// KnownHosts is the known_hosts file the host key is checked against; default
+	// ~/.ssh/known_hosts.
+	KnownHosts string
+	DeclRange  hcl.Range
 }
 
 // Values of an executor's model_server.

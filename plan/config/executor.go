@@ -3,6 +3,7 @@ package config
 import (
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -77,7 +78,38 @@ func (l *loader) decodeExecutor(b *hcl.Block) *Executor {
 	if e.SharedDir != "" && !filepath.IsAbs(e.SharedDir) {
 		e.SharedDir = filepath.Join(l.dir, e.SharedDir)
 	}
+	if sb := l.single(c, "ssh"); sb != nil {
+		e.SSH = l.decodeExecutorSSH(sb)
+	}
 	return e
+}
+
+// decodeExecutorSSH decodes an executor's ssh block. Relative identity_file and
+// known_hosts paths are relative to the configuration directory; "~/" stays for the
+// runner to expand.
+func (l *loader) decodeExecutorSSH(b *hcl.Block) *SSH {
+	s := &SSH{DeclRange: b.DefRange}
+	c := l.content(b.Body, schema.ExecutorSSHBody())
+	for n, dst := range map[string]*string{"host": &s.Host, "user": &s.User, "identity_file": &s.IdentityFile, "known_hosts": &s.KnownHosts} {
+		if v, ok := l.str(c.Attributes[n]); ok {
+			*dst = v
+		}
+	}
+	if a := c.Attributes["host"]; a != nil && s.Host == "" {
+		l.errorf(a.Expr.Range().Ptr(), "Empty host", "host must name the login node that runs sbatch, such as \"login1.cluster.example\".")
+	}
+	if v, ok := l.integer(c.Attributes["port"], 1); ok {
+		if v > 65535 {
+			l.errorf(c.Attributes["port"].Expr.Range().Ptr(), "Invalid value", "port must be at most 65535.")
+		}
+		s.Port = v
+	}
+	for _, p := range []*string{&s.IdentityFile, &s.KnownHosts} {
+		if *p != "" && !filepath.IsAbs(*p) && !strings.HasPrefix(*p, "~/") {
+			*p = filepath.Join(l.dir, *p)
+		}
+	}
+	return s
 }
 
 // executorRef decodes executor = executor.TYPE.NAME and returns "TYPE.NAME"; "" when a is

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -137,7 +136,7 @@ func (x *Executor) submitGroup(reqs []*request) {
 		fail(fmt.Errorf("slurm: shared directory: %w", err))
 		return
 	}
-	spec := Spec{ConfigDir: x.ConfigDir}
+	spec := Spec{ConfigDir: x.ConfigDir, Vars: x.Vars}
 	for _, r := range reqs {
 		spec.Group = append(spec.Group, r.run)
 	}
@@ -209,9 +208,9 @@ func (x *Executor) sbatch(args []string) (string, error) {
 	time.Sleep(time.Until(at))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "sbatch", args...).CombinedOutput()
+	out, errOut, err := x.runner().Run(ctx, "sbatch", args...)
 	if err != nil {
-		return "", fmt.Errorf("sbatch: %v: %s", err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("sbatch: %w%s", err, withOutput(out, errOut))
 	}
 	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "ID" or "ID;CLUSTER"
 	if id == "" {
@@ -247,12 +246,12 @@ func (x *Executor) queued(ctx context.Context, id string) (string, bool, error) 
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.jobs == nil || time.Since(q.at) > x.Config.PollInterval/2 {
-		out, err := exec.CommandContext(ctx, "squeue", "--me", "-h", "-r", "-o", "%i|%T").Output()
+		out, errOut, err := x.runner().Run(ctx, "squeue", "--me", "-h", "-r", "-o", "%i|%T")
 		if err != nil {
 			if ctx.Err() != nil {
 				return "", false, ctx.Err()
 			}
-			return "", false, fmt.Errorf("squeue: %w", err)
+			return "", false, fmt.Errorf("squeue: %w%s", err, withOutput(nil, errOut))
 		}
 		q.jobs, q.at = map[string]string{}, time.Now()
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -39,6 +38,8 @@ type ServeSpec struct {
 	// Dir is the server job's directory in the shared directory: its log, the server's log
 	// and launch record (Dir/_services), the URL file.
 	Dir string `json:"dir"`
+	// Vars are the values of the variables that are not sensitive, as apply had them.
+	Vars []config.VarArg `json:"vars,omitempty"`
 }
 
 // URLFile is where the server job id writes its server's URL once ready.
@@ -97,7 +98,7 @@ func (x *Executor) serverJob(name string) *serverJob {
 		s.jobs = map[string]*serverJob{}
 	}
 	if s.jobs[name] == nil {
-		s.jobs[name] = &serverJob{spec: &ServeSpec{ConfigDir: x.ConfigDir, Endpoint: name, Dir: filepath.Join(x.Config.SharedDir, "servers", name)}}
+		s.jobs[name] = &serverJob{spec: &ServeSpec{ConfigDir: x.ConfigDir, Endpoint: name, Dir: filepath.Join(x.Config.SharedDir, "servers", name), Vars: x.Vars}}
 	}
 	return s.jobs[name]
 }
@@ -161,7 +162,7 @@ func (x *Executor) releaseServer(ctx context.Context, job *plan.Job, ep *config.
 	if s.refs > 0 || s.id == "" || ep.Server.KeepRunning {
 		return
 	}
-	if ctx.Err() != nil && !x.CancelOnInterrupt {
+	if ctx.Err() != nil && !x.cancelOnInterrupt.Load() {
 		return
 	}
 	if ctx.Err() == nil && s.finished < job.EndpointRuns[ep.Name] {
@@ -170,8 +171,8 @@ func (x *Executor) releaseServer(ctx context.Context, job *plan.Job, ep *config.
 	addr := addrs.Endpoint{Name: ep.Name}.String()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second+2*x.Config.PollInterval)
 	defer cancel()
-	if out, err := exec.CommandContext(cctx, "scancel", s.id).CombinedOutput(); err != nil {
-		progress.Log(addr, fmt.Sprintf("scancel of slurm server job %s failed (%v: %s); it ends at its time limit", s.id, err, strings.TrimSpace(string(out))))
+	if out, errOut, err := x.runner().Run(cctx, "scancel", s.id); err != nil {
+		progress.Log(addr, fmt.Sprintf("scancel of slurm server job %s failed (%v%s); it ends at its time limit", s.id, err, withOutput(out, errOut)))
 		return
 	}
 	// Wait (boundedly) for the server to stop: apply ends with the GPUs given back.

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/evalplan/evalplan/plan"
@@ -26,6 +26,8 @@ type Spec struct {
 	// Outcome is where the node writes the run's outcome (plan.Outcome as JSON).
 	Outcome string          `json:"outcome,omitempty"`
 	Run     *plan.RemoteRun `json:"run,omitempty"`
+	// Vars are the values of the variables that are not sensitive, as apply had them.
+	Vars []config.VarArg `json:"vars,omitempty"`
 	// Group lists the runs of a job that carries out several (model_server = "in_job":
 	// the runs of one managed endpoint, which the node starts once for all of them);
 	// Outcome and Run are then empty.
@@ -54,13 +56,42 @@ type Executor struct {
 	Config *config.Executor
 	// ConfigDir is the configuration directory; the nodes must see it at the same path.
 	ConfigDir string
-	// CancelOnInterrupt cancels (scancel) the run's job when apply is interrupted, and
-	// the run ends partial; otherwise the job goes on and the next apply re-attaches.
-	CancelOnInterrupt bool
+	// Runner runs the Slurm commands; nil runs them on this machine (Local).
+	Runner Runner
+	// Vars are the configuration's variables that are not sensitive, as -var arguments:
+	// the job's spec carries them to the node, which loads the same configuration.
+	// Sensitive ones must be set in the node's environment (EVALPLAN_VAR_NAME).
+	Vars []config.VarArg
 
-	batch   batcher
-	queue   queue
-	servers serverJobs
+	cancelOnInterrupt atomic.Bool
+	active            atomic.Int64
+	batch             batcher
+	queue             queue
+	servers           serverJobs
+}
+
+// SetCancelOnInterrupt chooses what an interrupted apply does with the jobs in flight:
+// true cancels them (scancel) and their runs end partial; false (the default) leaves them
+// running and the next apply re-attaches. It may be called while runs are in flight,
+// before the apply's context ends.
+func (x *Executor) SetCancelOnInterrupt(on bool) { x.cancelOnInterrupt.Store(on) }
+
+// Active is the number of runs this executor is submitting or waiting for.
+func (x *Executor) Active() int { return int(x.active.Load()) }
+
+// Close releases the runner's connection.
+func (x *Executor) Close() error {
+	if x.Runner == nil {
+		return nil
+	}
+	return x.Runner.Close()
+}
+
+func (x *Executor) runner() Runner {
+	if x.Runner == nil {
+		return Local{}
+	}
+	return x.Runner
 }
 
 // Execute implements plan.Executor: it re-attaches to job.Previous when Slurm still knows
@@ -68,6 +99,8 @@ type Executor struct {
 // Ctrl-C leaves the job running: the run stays recorded as running with its job, and the
 // next apply collects it.
 func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Progress) (*plan.Outcome, error) {
+	x.active.Add(1)
+	defer x.active.Add(-1)
 	dir := x.jobDir(job)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("slurm: shared directory: %w", err)
@@ -105,7 +138,7 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 		}
 		st, err := x.wait(ctx, id, job.Spec.Address, progress)
 		if err != nil {
-			if ctx.Err() != nil && x.CancelOnInterrupt {
+			if ctx.Err() != nil && x.cancelOnInterrupt.Load() {
 				return x.cancel(id, dir, job.Spec.Address, progress), ctx.Err()
 			}
 			if ctx.Err() != nil {
@@ -145,14 +178,14 @@ func (x *Executor) cancel(id, dir, addr string, progress plan.Progress) *plan.Ou
 	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second+2*x.Config.PollInterval)
 	defer stop()
 	progress.Log(addr, "apply interrupted: cancelling slurm job "+id)
-	if out, err := exec.CommandContext(ctx, "scancel", id).CombinedOutput(); err != nil {
-		return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; scancel %s failed (%v: %s): the job may keep running, apply again to collect it", id, err, strings.TrimSpace(string(out)))}
+	if out, errOut, err := x.runner().Run(ctx, "scancel", id); err != nil {
+		return &plan.Outcome{Status: state.StatusRunning, Error: fmt.Sprintf("apply interrupted; scancel %s failed (%v%s): the job may keep running, apply again to collect it", id, err, withOutput(out, errOut))}
 	}
 	st, err := x.wait(ctx, id, addr, progress)
 	if err != nil {
 		st = "CANCELLED"
 	}
-	msg := fmt.Sprintf("apply interrupted: slurm job %s cancelled (-cancel-on-interrupt), ended %s; apply again to resume", id, st)
+	msg := fmt.Sprintf("apply interrupted: slurm job %s cancelled on interrupt, ended %s; apply again to resume", id, st)
 	if out, ok := readOutcome(outcomePath(dir, id)); ok {
 		if out.Status == state.StatusComplete {
 			return out
@@ -184,7 +217,7 @@ func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume
 	specFile := filepath.Join(dir, "spec.json")
 	// The outcome path names the job: sbatch's %j is not known before it answers, so the
 	// node derives it from SLURM_JOB_ID.
-	spec := Spec{ConfigDir: x.ConfigDir, Outcome: filepath.Join(dir, "outcome-%j.json"), Run: rr, Servers: servers}
+	spec := Spec{ConfigDir: x.ConfigDir, Outcome: filepath.Join(dir, "outcome-%j.json"), Vars: x.Vars, Run: rr, Servers: servers}
 	b, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return "", err
@@ -271,17 +304,18 @@ func (x *Executor) jobState(ctx context.Context, id string) (string, error) {
 	if st, ok, err := x.queued(ctx, id); err != nil || ok {
 		return st, err
 	}
-	out, err := exec.CommandContext(ctx, "scontrol", "-o", "show", "job", id).CombinedOutput()
+	stdout, errOut, err := x.runner().Run(ctx, "scontrol", "-o", "show", "job", id)
+	out := combined(stdout, errOut)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		if strings.Contains(string(out), "Invalid job id") {
+		if strings.Contains(out, "Invalid job id") {
 			return "GONE", nil
 		}
-		return "", fmt.Errorf("scontrol show job %s: %v: %s", id, err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("scontrol show job %s: %w%s", id, err, withOutput(stdout, errOut))
 	}
-	for _, f := range strings.Fields(string(out)) {
+	for _, f := range strings.Fields(string(stdout)) {
 		if v, ok := strings.CutPrefix(f, "JobState="); ok {
 			return v, nil
 		}
@@ -376,8 +410,6 @@ func logTail(path string, lines int) string {
 	return strings.Join(ls, "\n")
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
 // JobInfo is what squeue says about one job.
 type JobInfo struct {
 	ID    string `json:"id"`
@@ -388,15 +420,18 @@ type JobInfo struct {
 	Elapsed string `json:"elapsed,omitempty"`
 }
 
-// Query asks squeue about ids in one call and returns what it knows by job id; jobs that
-// left the queue are absent. It runs one squeue however many ids there are, so monitors
-// can call it on every refresh.
-func Query(ctx context.Context, ids []string) (map[string]JobInfo, error) {
+// Query asks squeue, through r (nil: on this machine), about ids in one call and returns
+// what it knows by job id; jobs that left the queue are absent. It runs one squeue however
+// many ids there are, so monitors can call it on every refresh.
+func Query(ctx context.Context, r Runner, ids []string) (map[string]JobInfo, error) {
 	got := map[string]JobInfo{}
 	if len(ids) == 0 {
 		return got, nil
 	}
-	out, err := exec.CommandContext(ctx, "squeue", "-h", "-r", "-j", strings.Join(ids, ","), "-o", "%i|%T|%N|%M").Output()
+	if r == nil {
+		r = Local{}
+	}
+	out, _, err := r.Run(ctx, "squeue", "-h", "-r", "-j", strings.Join(ids, ","), "-o", "%i|%T|%N|%M")
 	if err != nil && len(out) == 0 {
 		// squeue fails when every id left the queue ("Invalid job id specified").
 		return got, nil
