@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/addrs"
+	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/status"
 	"github.com/evalplan/evalplan/providers/container"
 	"github.com/evalplan/evalplan/providers/slurm"
@@ -42,12 +44,13 @@ func cmdMonitor(c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Error: -interval must be positive, such as 2s")
 		return exitError
 	}
-	set, ok := c.settings()
+	cfg, ok := c.settings()
 	if !ok {
 		return exitError
 	}
+	set := cfg.Settings
 	live := c.stdoutTTY && !once
-	w := &monitorView{c: c, m: &status.Monitor{StatePath: set.State, Dir: c.dir, OutputDir: set.OutputDir}, json: asJSON, redraw: live && !asJSON}
+	w := &monitorView{c: c, cfg: cfg, m: &status.Monitor{StatePath: set.State, Dir: c.dir, OutputDir: set.OutputDir}, json: asJSON, redraw: live && !asJSON}
 	defer w.close()
 	seen := false
 	tick := time.NewTicker(interval)
@@ -77,6 +80,7 @@ func cmdMonitor(c *cli, args []string) int {
 // monitorView takes snapshots, adds container facts and prints them.
 type monitorView struct {
 	c      *cli
+	cfg    *config.Config
 	m      *status.Monitor
 	json   bool
 	redraw bool
@@ -158,27 +162,68 @@ func (w *monitorView) jobs(s *status.Snapshot) {
 			ids = append(ids, r.Job.ID)
 		}
 	}
-	fillJobs(w.c.ctx, s.Runs, ids)
+	fillJobs(w.c.ctx, w.cfg, s.Runs, ids)
 }
 
-// fillJobs asks squeue about ids once and fills in the runs' jobs.
-func fillJobs(ctx context.Context, runs []status.Run, ids []string) {
+// fillJobs asks the cluster of each run's executor about its jobs (ids), one squeue call
+// per cluster: the local Slurm commands, or an executor's ssh connection. Runs whose
+// executor is not known (the configuration changed) are asked about locally.
+func fillJobs(ctx context.Context, cfg *config.Config, runs []status.Run, ids []string) {
 	if len(ids) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	info, err := slurm.Query(ctx, nil, ids)
-	if err != nil {
-		return
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
 	}
-	for i := range runs {
-		if j := runs[i].Job; j != nil {
+	byCluster := map[string][]int{} // ssh executor key ("" for local) → indexes into runs
+	for i, r := range runs {
+		if r.Job != nil && want[r.Job.ID] {
+			key := sshExecutor(cfg, r.Address)
+			byCluster[key] = append(byCluster[key], i)
+		}
+	}
+	for key, idx := range byCluster {
+		var runner slurm.Runner
+		if key != "" {
+			ssh := slurm.NewSSHRunner(cfg.Executors[key].SSH)
+			defer ssh.Close()
+			runner = ssh
+		}
+		q := make([]string, len(idx))
+		for k, i := range idx {
+			q[k] = runs[i].Job.ID
+		}
+		info, err := slurm.Query(ctx, runner, q)
+		if err != nil {
+			continue
+		}
+		for _, i := range idx {
+			j := runs[i].Job
 			if in, ok := info[j.ID]; ok {
 				j.State, j.Node, j.Elapsed = in.State, in.Node, in.Elapsed
 			}
 		}
 	}
+}
+
+// sshExecutor is the key ("slurm.NAME") of the executor with an ssh block that the run at
+// addr executes on, or "" when it submits with the local Slurm commands.
+func sshExecutor(cfg *config.Config, addr string) string {
+	if cfg == nil {
+		return ""
+	}
+	r, err := addrs.ParseRun(addr)
+	if err != nil {
+		return ""
+	}
+	key := cfg.RunExecutor(r.Suite, r.Benchmark)
+	if e := cfg.Executors[key]; e != nil && e.SSH != nil {
+		return key
+	}
+	return ""
 }
 
 func (w *monitorView) show(s *status.Snapshot) error {

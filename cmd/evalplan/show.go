@@ -122,21 +122,24 @@ func renderOutput(o state.Output) string {
 // the configuration quietly; commands that only read state work even when a required
 // variable is unset (as Terraform's show and output do).
 func (c *cli) statePath() (string, bool) {
-	s, ok := c.settings()
-	return s.State, ok
+	cfg, ok := c.settings()
+	if !ok {
+		return "", false
+	}
+	return cfg.Settings.State, true
 }
 
-// settings loads the configuration's settings (state path, output directory), or says why
-// there are none.
-func (c *cli) settings() (config.Settings, bool) {
+// settings loads the configuration for its settings (state path, output directory) and
+// executors, or says why there are none. The configuration may have errors elsewhere.
+func (c *cli) settings() (*config.Config, bool) {
 	cat, err := schema.LoadCatalog()
 	if err != nil {
 		fmt.Fprintln(c.stderr, "Error: load the benchmark catalog:", err)
-		return config.Settings{}, false
+		return nil, false
 	}
 	cfg, diags := config.Load(c.dir, config.LoadOptions{Environ: c.environ, Catalog: cat})
 	if cfg != nil && cfg.Settings.State != "" && len(cfg.Files) > 0 {
-		return cfg.Settings, true
+		return cfg, true
 	}
 	if cfg != nil {
 		c.printDiags(cfg.HCLFiles(), diags, false)
@@ -144,5 +147,5 @@ func (c *cli) settings() (config.Settings, bool) {
 	if len(diags) == 0 {
 		fmt.Fprintf(c.stderr, "Error: no configuration (*.hcl) in %s\n", c.dir)
 	}
-	return config.Settings{}, false
+	return nil, false
 }

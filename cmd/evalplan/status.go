@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/plan/status"
 	"github.com/hashicorp/hcl/v2"
@@ -159,7 +160,7 @@ func (c *cli) statusState(r *status.Report, l *loaded) {
 		return
 	}
 	r.Add(status.Check{Section: status.SectionState, Name: name, Mark: status.Ready, Detail: status.DescribeState(r.State)})
-	c.statusJobs(r, st)
+	c.statusJobs(r, l.cfg, st)
 	if held {
 		r.Lock = &h
 		r.Add(status.Check{Section: status.SectionState, Name: "lock", Mark: status.NotReady,
@@ -191,7 +192,7 @@ func unfinished(s status.StateSummary) string {
 
 // statusJobs adds a line for every run recorded as running with a cluster job: the job's
 // id, state, node and elapsed time from one squeue call.
-func (c *cli) statusJobs(r *status.Report, st *state.File) {
+func (c *cli) statusJobs(r *status.Report, cfg *config.Config, st *state.File) {
 	var runs []status.Run
 	var ids []string
 	for addr, res := range st.Resources {
@@ -201,7 +202,7 @@ func (c *cli) statusJobs(r *status.Report, st *state.File) {
 		}
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Address < runs[j].Address })
-	fillJobs(c.ctx, runs, ids)
+	fillJobs(c.ctx, cfg, runs, ids)
 	for _, run := range runs {
 		r.Add(status.Check{Section: status.SectionState, Name: run.Address, Mark: status.Info, Detail: "slurm job " + status.DescribeJob(*run.Job)})
 	}

@@ -231,6 +231,26 @@ type Params struct {
 	Timeout        *float64       `json:"timeout,omitempty"`         // O: whole run, seconds
 }
 
+// RunExecutor is the executor ("TYPE.NAME", "" for this machine) of the runs of benchmark
+// (as written in the suite, or its catalog name) in suite: the benchmark block's, else the
+// suite's.
+func (c *Config) RunExecutor(suite, benchmark string) string {
+	s := c.Suites[suite]
+	if s == nil {
+		return ""
+	}
+	ov := s.Overrides[benchmark]
+	for _, ref := range s.Benchmarks {
+		if ov == nil && ref.Canonical == benchmark {
+			ov = s.Overrides[ref.Name]
+		}
+	}
+	if ov != nil && ov.Executor != "" {
+		return ov.Executor
+	}
+	return s.Executor
+}
+
 // Override is a benchmark block inside a suite.
 type Override struct {
 	Name    string

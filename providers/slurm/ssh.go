@@ -176,10 +176,12 @@ func (r *SSHRunner) dropCurrent() {
 
 // dial opens a connection: TCP, then the handshake, both bounded by ctx and dialTimeout.
 func (r *SSHRunner) dial(ctx context.Context) (*ssh.Client, error) {
-	cfg, err := r.clientConfig()
+	cfg, closeAgent, err := r.clientConfig()
 	if err != nil {
 		return nil, err
 	}
+	// The agent is needed only for the handshake.
+	defer closeAgent()
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	addr := r.addr()
@@ -202,20 +204,21 @@ func (r *SSHRunner) dial(ctx context.Context) (*ssh.Client, error) {
 	return ssh.NewClient(cc, chans, reqs), nil
 }
 
-// clientConfig is the user, the key and the host key check.
-func (r *SSHRunner) clientConfig() (*ssh.ClientConfig, error) {
+// clientConfig is the user, the key and the host key check; closeAgent closes the
+// connection to the ssh-agent, if one was opened, once the handshake is done.
+func (r *SSHRunner) clientConfig() (cfg *ssh.ClientConfig, closeAgent func(), err error) {
 	c := r.Config
 	name := c.User
 	if name == "" {
 		u, err := user.Current()
 		if err != nil {
-			return nil, fmt.Errorf("%s: no user given and the current user is unknown (%w): set user in the ssh block", r.where(), err)
+			return nil, nil, fmt.Errorf("%s: no user given and the current user is unknown (%w): set user in the ssh block", r.where(), err)
 		}
 		name = u.Username
 	}
-	auth, err := r.auth()
+	auth, closeAgent, err := r.auth()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	khFile := r.expand(c.KnownHosts)
 	if khFile == "" {
@@ -223,37 +226,39 @@ func (r *SSHRunner) clientConfig() (*ssh.ClientConfig, error) {
 	}
 	check, algos, err := r.hostKeyCheck(khFile)
 	if err != nil {
-		return nil, err
+		closeAgent()
+		return nil, nil, err
 	}
-	return &ssh.ClientConfig{User: name, Auth: auth, HostKeyCallback: check, HostKeyAlgorithms: algos, Timeout: dialTimeout}, nil
+	return &ssh.ClientConfig{User: name, Auth: auth, HostKeyCallback: check, HostKeyAlgorithms: algos, Timeout: dialTimeout}, closeAgent, nil
 }
 
-// auth reads identity_file, or asks the ssh-agent when there is none.
-func (r *SSHRunner) auth() ([]ssh.AuthMethod, error) {
+// auth reads identity_file, or asks the ssh-agent when there is none; closeAgent closes
+// the agent connection (a no-op for a key file).
+func (r *SSHRunner) auth() (methods []ssh.AuthMethod, closeAgent func(), err error) {
 	if f := r.Config.IdentityFile; f != "" {
 		path := r.expand(f)
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: identity_file: %w", r.where(), err)
+			return nil, nil, fmt.Errorf("%s: identity_file: %w", r.where(), err)
 		}
 		signer, err := ssh.ParsePrivateKey(b)
 		var pp *ssh.PassphraseMissingError
 		if errors.As(err, &pp) {
-			return nil, fmt.Errorf("%s: identity_file %s is protected by a passphrase, which evalplan does not ask for: add the key to your ssh-agent (ssh-add %s) and remove identity_file from the ssh block", r.where(), path, path)
+			return nil, nil, fmt.Errorf("%s: identity_file %s is protected by a passphrase, which evalplan does not ask for: add the key to your ssh-agent (ssh-add %s) and remove identity_file from the ssh block", r.where(), path, path)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: identity_file %s is not a private key evalplan can read: %w", r.where(), path, err)
+			return nil, nil, fmt.Errorf("%s: identity_file %s is not a private key evalplan can read: %w", r.where(), path, err)
 		}
-		return []ssh.AuthMethod{ssh.PublicKeys(signer)}, nil
+		return []ssh.AuthMethod{ssh.PublicKeys(signer)}, func() {}, nil
 	}
 	if r.AgentSocket == "" {
-		return nil, fmt.Errorf("%s: no identity_file and no ssh-agent (SSH_AUTH_SOCK is not set): set identity_file in the ssh block, or start ssh-agent and add your key", r.where())
+		return nil, nil, fmt.Errorf("%s: no identity_file and no ssh-agent (SSH_AUTH_SOCK is not set): set identity_file in the ssh block, or start ssh-agent and add your key", r.where())
 	}
 	conn, err := net.Dial("unix", r.AgentSocket)
 	if err != nil {
-		return nil, fmt.Errorf("%s: ssh-agent at SSH_AUTH_SOCK: %w", r.where(), err)
+		return nil, nil, fmt.Errorf("%s: ssh-agent at SSH_AUTH_SOCK: %w", r.where(), err)
 	}
-	return []ssh.AuthMethod{ssh.PublicKeysCallback(agent.NewClient(conn).Signers)}, nil
+	return []ssh.AuthMethod{ssh.PublicKeysCallback(agent.NewClient(conn).Signers)}, func() { conn.Close() }, nil
 }
 
 // hostKeyCheck checks the login node's host key against file, and returns the host key

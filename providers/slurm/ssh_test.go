@@ -3,6 +3,7 @@ package slurm
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/evalplan/evalplan/plan/config"
 )
@@ -156,5 +158,54 @@ func TestSSHHostKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSSHAgent: without identity_file the key comes from the ssh-agent, whose connection
+// is closed once the handshake is done (one per connection, none left open).
+func TestSSHAgent(t *testing.T) {
+	c := sshTest(t)
+	b, err := os.ReadFile(c.IdentityFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ssh.ParseRawPrivateKey(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	served := make(chan struct{}, 4)
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				_ = agent.ServeAgent(keyring, conn) // returns when the client closes
+				conn.Close()
+				served <- struct{}{}
+			}()
+		}
+	}()
+	c.IdentityFile = ""
+	r := &SSHRunner{Config: c, AgentSocket: sock}
+	defer r.Close()
+	if out, _, err := r.Run(context.Background(), "echo", "agent"); err != nil || string(out) != "agent\n" {
+		t.Fatalf("through the agent: %q, %v", out, err)
+	}
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent connection is still open after the handshake")
 	}
 }
