@@ -236,8 +236,13 @@ func (x *Executor) logPath(dir, id string) string {
 type queue struct {
 	mu   sync.Mutex
 	at   time.Time
-	jobs map[string]string // job id → state
+	jobs map[string]string // job id → state, or stateNeverRuns
 }
+
+// stateNeverRuns is the state evalplan gives a pending job whose dependency can no longer
+// be satisfied (squeue's reason DependencyNeverSatisfied: the model server job it waits
+// for ended first). Slurm would keep it pending forever; wait cancels it.
+const stateNeverRuns = "DEPENDENCY_NEVER_SATISFIED"
 
 // queued returns id's state from a listing at most half a poll interval old; ok is false
 // when the job is not in the queue.
@@ -246,7 +251,7 @@ func (x *Executor) queued(ctx context.Context, id string) (string, bool, error) 
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.jobs == nil || time.Since(q.at) > x.Config.PollInterval/2 {
-		out, errOut, err := x.runner().Run(ctx, "squeue", "--me", "-h", "-r", "-o", "%i|%T")
+		out, errOut, err := x.runner().Run(ctx, "squeue", "--me", "-h", "-r", "-o", "%i|%T|%r")
 		if err != nil {
 			if ctx.Err() != nil {
 				return "", false, ctx.Err()
@@ -255,8 +260,13 @@ func (x *Executor) queued(ctx context.Context, id string) (string, bool, error) 
 		}
 		q.jobs, q.at = map[string]string{}, time.Now()
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if jid, st, ok := strings.Cut(line, "|"); ok {
-				q.jobs[jid] = st
+			f := strings.SplitN(line, "|", 3)
+			if len(f) < 2 {
+				continue
+			}
+			q.jobs[f[0]] = f[1]
+			if len(f) == 3 && f[1] == "PENDING" && strings.TrimSpace(f[2]) == "DependencyNeverSatisfied" {
+				q.jobs[f[0]] = stateNeverRuns
 			}
 		}
 	}

@@ -103,13 +103,32 @@ func (x *Executor) serverJob(name string) *serverJob {
 	return s.jobs[name]
 }
 
-// acquireServer returns the server job serving ep for job's run: the one this apply
-// submitted, the one the state records while Slurm still has it queued or running
-// (re-attach), or a new one, recorded in state as soon as sbatch answers.
+// acquireServer returns the server job serving ep for job's run (see currentServer) and
+// holds a reference on it until releaseServer.
 func (x *Executor) acquireServer(ctx context.Context, job *plan.Job, ep *config.Endpoint, progress plan.Progress) (ServerRef, error) {
 	s := x.serverJob(ep.Name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	ref, err := x.currentServer(ctx, s, job, ep, progress)
+	if err == nil {
+		s.refs++
+	}
+	return ref, err
+}
+
+// refreshServer is the server job serving ep now, for a run job submitted again: the one
+// it had, or another when that one ended. It takes no reference of its own.
+func (x *Executor) refreshServer(ctx context.Context, job *plan.Job, ep *config.Endpoint, progress plan.Progress) (ServerRef, error) {
+	s := x.serverJob(ep.Name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return x.currentServer(ctx, s, job, ep, progress)
+}
+
+// currentServer returns the server job serving ep: the one this apply submitted, the one
+// the state records while Slurm still has it queued or running (re-attach), or a new one,
+// recorded in state as soon as sbatch answers. s.mu is held.
+func (x *Executor) currentServer(ctx context.Context, s *serverJob, job *plan.Job, ep *config.Endpoint, progress plan.Progress) (ServerRef, error) {
 	addr := addrs.Endpoint{Name: ep.Name}.String()
 	if s.id == "" && job.ServerJobs != nil {
 		if prev := job.ServerJobs.ServerJob(ep.Name); prev != "" {
@@ -145,7 +164,6 @@ func (x *Executor) acquireServer(ctx context.Context, job *plan.Job, ep *config.
 			}
 		}
 	}
-	s.refs++
 	return ServerRef{Job: s.id, URLFile: s.spec.URLFile(s.id), ErrorFile: s.spec.ErrorFile(s.id)}, nil
 }
 

@@ -125,6 +125,19 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 	}
 	for {
 		if id == "" {
+			if resubmits > 0 {
+				// The server job the last job used may have ended; the new one gets a live one.
+				for _, ep := range plan.ManagedEndpoints(job.Run) {
+					if _, ok := servers[ep.Name]; !ok {
+						continue
+					}
+					ref, err := x.refreshServer(ctx, job, ep, progress)
+					if err != nil {
+						return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, err
+					}
+					servers[ep.Name] = ref
+				}
+			}
 			var err error
 			if id, err = x.submit(ctx, job, dir, resubmits > 0, servers); err != nil {
 				return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, err
@@ -152,7 +165,7 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 		}
 		// The cluster ended the job (a run stopped by SIGTERM at its time limit writes a
 		// partial outcome first): resubmit, and the new job resumes from the journal.
-		if retryable(st) && resubmits < x.Config.MaxResubmits {
+		if (retryable(st) || st == stateNeverRuns && servers != nil) && resubmits < x.Config.MaxResubmits {
 			resubmits++
 			progress.Log(job.Spec.Address, fmt.Sprintf("slurm job %s ended %s; resubmitting (%d of %d), resuming from the journal", id, st, resubmits, x.Config.MaxResubmits))
 			id = ""
@@ -163,6 +176,9 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 				out.Error = fmt.Sprintf("slurm job %s ended %s%s: %s", id, st, resubmitNote(st, resubmits), out.Error)
 			}
 			return out, nil
+		}
+		if st == stateNeverRuns {
+			return &plan.Outcome{Status: state.StatusFailed, Error: fmt.Sprintf("slurm job %s was cancelled: it waited for a job that ended before it could start (its model server job); apply again to start a new one", id)}, nil
 		}
 		msg := fmt.Sprintf("slurm job %s ended %s%s without an outcome", id, st, resubmitNote(st, resubmits))
 		if tail := logTail(x.logPath(dir, id), 20); tail != "" {
@@ -286,6 +302,12 @@ func (x *Executor) wait(ctx context.Context, id, addr string, progress plan.Prog
 		if st != last {
 			progress.Log(addr, "slurm job "+id+" "+st)
 			last = st
+		}
+		if st == stateNeverRuns {
+			if out, errOut, err := x.runner().Run(ctx, "scancel", id); err != nil {
+				return "", fmt.Errorf("slurm job %s can never start (the job it depends on ended first) and scancel failed: %w%s", id, err, withOutput(out, errOut))
+			}
+			return st, nil
 		}
 		if terminal(st) {
 			return st, nil
