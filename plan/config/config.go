@@ -256,6 +256,13 @@ type Executor struct {
 	SharedDir string
 	// Evalplan is the evalplan binary on the nodes; default "evalplan" (on PATH).
 	Evalplan string
+	// Containers is how container tasks (runtime = "docker") run on the nodes:
+	// ContainersDocker (default: the node's Docker daemon, which pulls the image) or
+	// ContainersPyxis (srun --container-image through Pyxis/enroot; planned runs are
+	// refused until it is supported).
+	Containers string
+	// ContainersRange is where containers is set, for diagnostics; zero when it is not.
+	ContainersRange hcl.Range
 	// PollInterval is the time between squeue polls; default 5 s.
 	PollInterval time.Duration
 	// MaxResubmits bounds the resubmissions of a job the cluster ended (timeout,
@@ -263,6 +270,12 @@ type Executor struct {
 	MaxResubmits int
 	DeclRange    hcl.Range
 }
+
+// How container tasks run on a cluster's nodes (Executor.Containers).
+const (
+	ContainersDocker = "docker"
+	ContainersPyxis  = "pyxis"
+)
 
 // Check is a check block; its condition is evaluated after apply.
 type Check struct {

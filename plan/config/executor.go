@@ -35,7 +35,7 @@ func (l *loader) decodeExecutor(b *hcl.Block) *Executor {
 			typ, didYouMean(typ, schema.ExecutorTypes()), quoteList(schema.ExecutorTypes()))
 		return nil
 	}
-	e := &Executor{Type: typ, Name: name, Evalplan: "evalplan", PollInterval: 5 * time.Second, MaxResubmits: 2, DeclRange: b.DefRange}
+	e := &Executor{Type: typ, Name: name, Evalplan: "evalplan", Containers: ContainersDocker, PollInterval: 5 * time.Second, MaxResubmits: 2, DeclRange: b.DefRange}
 	c := l.content(b.Body, s)
 	for n, dst := range map[string]*string{
 		"partition": &e.Partition, "account": &e.Account, "qos": &e.QOS, "time_limit": &e.TimeLimit,
@@ -58,6 +58,11 @@ func (l *loader) decodeExecutor(b *hcl.Block) *Executor {
 	if a := c.Attributes["poll_interval"]; a != nil {
 		if s, ok := l.positiveSeconds(a); ok {
 			e.PollInterval = time.Duration(s * float64(time.Second))
+		}
+	}
+	if a := c.Attributes["containers"]; a != nil {
+		if v, ok := l.str(a); ok && l.enum(a, v, ContainersDocker, ContainersPyxis) {
+			e.Containers, e.ContainersRange = v, a.Expr.Range()
 		}
 	}
 	if a := c.Attributes["shared_dir"]; a != nil && e.SharedDir == "" {
