@@ -70,11 +70,11 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 		Datasets:  &dataset.Provider{Dir: cfg.Dir},
 		Runners: plan.Registry{
 			schema.NativeHarness: nr,
-			plan.AnyHarness:      &bcontainer.Runner{Config: cfg, Environ: c.environ, Requests: nr.Requests},
+			plan.AnyHarness:      &bcontainer.Runner{Config: cfg, Environ: c.environ, Requests: nr.Requests, Venv: venvFor(cfg, c.environ)},
 		},
 		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ},
 		Exporters: c.exporters(cfg),
-		Executor:  executorsFor(cfg),
+		Executor:  executorsFor(cfg, c.environ),
 		Version:   version,
 		Log:       c.logger(),
 	}

@@ -34,6 +34,10 @@ type Executor struct {
 	// CancelOnInterrupt cancels (scancel) the run's job when apply is interrupted, and
 	// the run ends partial; otherwise the job goes on and the next apply re-attaches.
 	CancelOnInterrupt bool
+	// Prepare, when set, readies on this machine what a run's job needs on the shared
+	// directory before the job is first submitted (the Python environment of a venv
+	// run); an error fails the run without submitting it. say reports progress.
+	Prepare func(ctx context.Context, job *plan.Job, say func(string)) error
 
 	batch batcher
 	queue queue
@@ -51,6 +55,13 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 	id, resubmits := job.Previous, 0
 	if id != "" {
 		progress.Log(job.Spec.Address, "re-attaching to slurm job "+id)
+	} else if x.Prepare != nil {
+		if err := x.Prepare(ctx, job, func(msg string) { progress.Log(job.Spec.Address, msg) }); err != nil {
+			if ctx.Err() != nil {
+				return &plan.Outcome{Status: state.StatusFailed, Error: "apply interrupted before the job was submitted"}, ctx.Err()
+			}
+			return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, nil
+		}
 	}
 	for {
 		if id == "" {
