@@ -35,3 +35,24 @@ func TestStates(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMaxArraySize(t *testing.T) {
+	tests := []struct {
+		config string
+		want   int
+		ok     bool
+	}{
+		{"MaxArraySize            = 1001\nMaxJobCount             = 10000\n", 1001, true},
+		{"MaxJobCount = 10000\nMaxArraySize = 40001\n", 40001, true},
+		{"MaxArraySize = 1\n", 1, true}, // arrays of task 0 only
+		{"MaxArraySize = 0\n", 0, false},
+		{"MaxArraySizeX = 10\n", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		n, ok := parseMaxArraySize(tt.config)
+		if d := cmp.Diff([2]any{tt.want, tt.ok}, [2]any{n, ok}); d != "" {
+			t.Errorf("parseMaxArraySize(%q) (-want +got):\n%s", tt.config, d)
+		}
+	}
+}
