@@ -18,7 +18,7 @@ func TestRuntimesDir(t *testing.T) {
 		Suites: map[string]*config.Suite{
 			"local": {Overrides: map[string]*config.Override{"simple_evals.mmlu": {Executor: "slurm.b"}}},
 			"onA": {Executor: "slurm.a", Overrides: map[string]*config.Override{
-				"mmlu": {Executor: "slurm.b"}, // by the task's name
+				"mmlu":                        {Executor: "slurm.b"}, // by the task's name
 				"lm-evaluation-harness.gsm8k": {Name: "lm-evaluation-harness.gsm8k"},
 			}},
 		},
