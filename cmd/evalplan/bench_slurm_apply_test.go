@@ -27,7 +27,8 @@ import (
 // PATH). N is EVALPLAN_BENCH_SLURM_RUNS (default 2,000); the apply's -parallelism is
 // EVALPLAN_BENCH_SLURM_PARALLELISM (default 250). Each run is a job (an array task) that
 // runs this test binary as evalplan on the node, so the time is the cluster's: run it
-// with -benchtime=1x on an otherwise idle cluster.
+// with -benchtime=1x on an otherwise idle cluster. Its jobs run at a low priority
+// (--nice) so that the jobs of other users of a shared test cluster go first.
 //
 //	EVALPLAN_BENCH_SLURM_RUNS=500 go test -run '^$' -bench BenchmarkSlurmApply -benchtime=1x -timeout 60m ./cmd/evalplan/
 func BenchmarkSlurmApply(b *testing.B) {
@@ -113,6 +114,7 @@ executor "slurm" "bench" {
   time_limit    = "00:10:00"
   cpus_per_task = 1
   poll_interval = 2
+  sbatch_args   = ["--nice=1000000"]
 }
 `, "http://"+ln.Addr().String()+"/v1", gsm8k)
 	names := make([]string, n)
