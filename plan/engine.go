@@ -343,10 +343,7 @@ func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suit
 		}
 		return nil, why, nil
 	}
-	ov := s.Overrides[ent.key]
-	if ov == nil {
-		ov = s.Overrides[ent.task.Name]
-	}
+	ov := s.Override(ent.key, ent.task.Name)
 	r := &PlannedRun{
 		Addr:     addrs.Run{Suite: s.Name, Benchmark: ent.key, Endpoint: ep.Name},
 		Task:     ent.task,
@@ -366,10 +363,7 @@ func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suit
 		}
 	}
 	r.Interceptors = cfg.RunInterceptors(s, ov)
-	r.Executor = s.Executor
-	if ov != nil && ov.Executor != "" {
-		r.Executor = ov.Executor
-	}
+	r.Executor = cfg.RunExecutor(s.Name, ent.key, ent.task.Name)
 	rng := ent.rng.Ptr()
 	if ov != nil {
 		rng = ov.DeclRange.Ptr()
@@ -385,6 +379,14 @@ func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suit
 		return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan " + r.Addr.String(), Detail: err.Error(), Subject: rng}}
 	}
 	r.Runner, r.Plan = runner, *rp
+	if x := cfg.Executors[r.Executor]; x != nil && x.Containers == config.ContainersPyxis && rp.Pull != "" {
+		return nil, "", hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Container runs through Pyxis are not supported yet",
+			Detail: fmt.Sprintf("%s runs the image %s on executor.%s, whose containers = %q (%s). evalplan runs container tasks on the nodes with Docker only, for now: set containers = %q (the nodes need Docker), or runtime = \"venv\" for this benchmark or suite (the nodes need Python 3.10 to 3.13).",
+				r.Addr, rp.Pull, r.Executor, x.Containers, fmt.Sprintf("%s:%d", x.ContainersRange.Filename, x.ContainersRange.Start.Line), config.ContainersDocker),
+			Subject: rng,
+		}}
+	}
 	var dsSHA, fewSHA string
 	if fs := r.Plan.FewShot; fs != nil {
 		sha, d := e.neededSHA(ctx, cfg, fs, fs.DeclRange.Ptr(), shas, warnings)

@@ -328,6 +328,7 @@ func ExecutorBody(typ string) *hcl.BodySchema {
 		{Name: "sbatch_args"},
 		{Name: "shared_dir", Required: true},
 		{Name: "evalplan"},
+		{Name: "containers"},
 		{Name: "poll_interval"},
 		{Name: "max_resubmits"},
 		{Name: "model_server"},

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -18,6 +20,8 @@ import (
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
+	bcontainer "github.com/evalplan/evalplan/providers/benchmark/container"
+	"github.com/evalplan/evalplan/providers/runtime"
 	"github.com/evalplan/evalplan/providers/slurm"
 	"github.com/evalplan/evalplan/providers/vllm"
 )
@@ -29,14 +33,15 @@ type executors struct {
 }
 
 // executorsFor wires the configuration's executor blocks; nil when it declares none.
-func executorsFor(cfg *config.Config) plan.Executor {
+// environ is the environment of the Python environments' installers (prepareRuntime).
+func executorsFor(cfg *config.Config, environ []string) plan.Executor {
 	if len(cfg.Executors) == 0 {
 		return nil
 	}
 	x := &executors{local: plan.LocalExecutor{}, byBlock: map[string]plan.Executor{}}
 	vars := plainVars(cfg)
 	for key, e := range cfg.Executors {
-		s := &slurm.Executor{Config: e, ConfigDir: cfg.Dir, Vars: vars}
+		s := &slurm.Executor{Config: e, ConfigDir: cfg.Dir, Vars: vars, Prepare: prepareRuntime(cfg, environ)}
 		if e.SSH != nil {
 			s.Runner = slurm.NewSSHRunner(e.SSH)
 		}
@@ -66,6 +71,53 @@ func plainVars(cfg *config.Config) []config.VarArg {
 		out = append(out, config.VarArg{Name: name, Value: string(b)})
 	}
 	return out
+}
+
+// prepareRuntime is a cluster executor's Prepare: before a venv-runtime run is submitted,
+// its environment is prepared in SHARED_DIR/runtimes on this machine, once however many
+// runs need it (runtime.Manager creates it under a lock; the others find it), so that the
+// jobs only find it.
+func prepareRuntime(cfg *config.Config, environ []string) func(context.Context, *plan.Job, func(string)) error {
+	return func(ctx context.Context, job *plan.Job, say func(string)) error {
+		s := job.Spec
+		if job.Run.Runner == nil || job.Run.Runner.Kind() != bcontainer.Kind || s.Task == nil || cfg.Suites[s.Suite] == nil {
+			return nil
+		}
+		suite := cfg.Suites[s.Suite]
+		if config.RunRuntime(suite, suite.Override(s.Benchmark, s.Task.Name)) != config.RuntimeVenv {
+			return nil
+		}
+		pkgs, err := runtime.Packages(s.Task)
+		if err != nil {
+			return nil // the run fails on the node with the reason
+		}
+		dir := bcontainer.RunRuntimesDir(cfg, s.Suite, s.Benchmark, s.Task.Name, s.CacheDir)
+		m := &runtime.Manager{Dir: dir, Environ: environ}
+		if _, err := m.Prepare(ctx, pkgs, say); err != nil {
+			return fmt.Errorf("prepare the Python environment of %s in %s before submitting its job: %w", s.Task.Harness, dir, err)
+		}
+		return nil
+	}
+}
+
+// nodeProgress writes a node's progress messages into its job's log (standard error), one
+// line each: pulls, environment preparation, container status.
+type nodeProgress struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// Total implements plan.Progress.
+func (*nodeProgress) Total(string, int64) {}
+
+// Add implements plan.Progress.
+func (*nodeProgress) Add(string, int64, int64, int64) {}
+
+// Log implements plan.Progress.
+func (p *nodeProgress) Log(addr, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "%s evalplan: %s: %s\n", time.Now().UTC().Format(time.RFC3339), addr, msg)
 }
 
 // cancelOnInterrupt makes every cluster executor cancel its jobs when apply is interrupted.
@@ -152,7 +204,7 @@ func cmdRunJob(c *cli, args []string) int {
 	if p, ok := l.engine.Services.(*vllm.Provider); ok {
 		p.Dir = filepath.Dir(args[0])
 	}
-	opts := plan.RemoteOptions{}
+	opts := plan.RemoteOptions{Progress: &nodeProgress{w: c.stderr}}
 	if len(spec.Servers) > 0 {
 		opts.Servers = &slurm.Discovered{Servers: spec.Servers}
 	}

@@ -74,7 +74,7 @@ func (c *cli) engine(cfg *config.Config, cat *schema.Catalog) *plan.Engine {
 		},
 		Services:  &vllm.Provider{Dir: cfg.Settings.OutputDir, WorkDir: cfg.Dir, GPUs: cfg.GPUs, Environ: c.environ, OnPressure: nr.OnPressure},
 		Exporters: c.exporters(cfg),
-		Executor:  executorsFor(cfg),
+		Executor:  executorsFor(cfg, c.environ),
 		Version:   version,
 		Log:       c.logger(),
 	}

@@ -219,7 +219,7 @@ func sshExecutor(cfg *config.Config, addr string) string {
 	if err != nil {
 		return ""
 	}
-	key := cfg.RunExecutor(r.Suite, r.Benchmark)
+	key := cfg.RunExecutor(r.Suite, r.Benchmark, "")
 	if e := cfg.Executors[key]; e != nil && e.SSH != nil {
 		return key
 	}

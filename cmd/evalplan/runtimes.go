@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -21,7 +23,8 @@ func runtimesCommands() map[string]func(*cli, *runtime.Manager, *loaded, []strin
 }
 
 // cmdRuntimes manages the Python environments of runtime = "venv" runs, under the cache
-// directory's runtimes/.
+// directory's runtimes/, or with -executor under a cluster executor's shared_dir/runtimes
+// (where the runs on that executor find theirs).
 func cmdRuntimes(c *cli, args []string) int {
 	const usage = "Usage: evalplan runtimes list | prepare [HARNESS...] | clear\n\nlist: the prepared Python environments of venv runs\nprepare: create the environments of the harnesses named, or of the configuration's venv runs\nclear: remove every prepared environment"
 	if len(args) == 0 || isHelp(args[0]) {
@@ -32,8 +35,12 @@ func cmdRuntimes(c *cli, args []string) int {
 		fmt.Fprintf(c.stderr, "Error: unknown runtimes subcommand %q; use list, prepare or clear\n", args[0])
 		return exitError
 	}
-	var f commonFlags
+	var (
+		f        commonFlags
+		executor string
+	)
 	fs := newFlagSet(c, "runtimes "+args[0], "runtimes "+args[0]+" [options]")
+	fs.StringVar(&executor, "executor", "", "the environments of the runs on a cluster executor (`slurm.NAME`): under its shared_dir/runtimes")
 	f.registerVars(fs)
 	f.registerInput(fs)
 	pos, code, ok := parseArgs(c, fs, args[1:])
@@ -45,6 +52,18 @@ func cmdRuntimes(c *cli, args []string) int {
 		return code
 	}
 	m := &runtime.Manager{Dir: container.RuntimesDir(s.loaded.cfg.Settings.CacheDir), Environ: c.environ}
+	if executor != "" {
+		x := s.loaded.cfg.Executors[executor]
+		if x == nil {
+			declared := strings.Join(slices.Sorted(maps.Keys(s.loaded.cfg.Executors)), ", ")
+			if declared == "" {
+				declared = "none"
+			}
+			fmt.Fprintf(c.stderr, "Error: -executor %s: the configuration declares no such executor (declared: %s); name one as TYPE.NAME, such as slurm.lab\n", executor, declared)
+			return exitError
+		}
+		m.Dir = filepath.Join(x.SharedDir, "runtimes")
+	}
 	return run(c, m, s.loaded, pos)
 }
 

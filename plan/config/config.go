@@ -231,21 +231,27 @@ type Params struct {
 	Timeout        *float64       `json:"timeout,omitempty"`         // O: whole run, seconds
 }
 
+// Override is the benchmark block of the suite's runs of benchmark (the suite's key for
+// it, as in run addresses), else of the catalog task named taskName; nil when none.
+func (s *Suite) Override(benchmark, taskName string) *Override {
+	if ov := s.Overrides[benchmark]; ov != nil {
+		return ov
+	}
+	if taskName != "" {
+		return s.Overrides[taskName]
+	}
+	return nil
+}
+
 // RunExecutor is the executor ("TYPE.NAME", "" for this machine) of the runs of benchmark
-// (as written in the suite, or its catalog name) in suite: the benchmark block's, else the
-// suite's.
-func (c *Config) RunExecutor(suite, benchmark string) string {
+// (the suite's key; taskName is the catalog task's name, or "") in suite: the benchmark
+// block's, else the suite's.
+func (c *Config) RunExecutor(suite, benchmark, taskName string) string {
 	s := c.Suites[suite]
 	if s == nil {
 		return ""
 	}
-	ov := s.Overrides[benchmark]
-	for _, ref := range s.Benchmarks {
-		if ov == nil && ref.Canonical == benchmark {
-			ov = s.Overrides[ref.Name]
-		}
-	}
-	if ov != nil && ov.Executor != "" {
+	if ov := s.Override(benchmark, taskName); ov != nil && ov.Executor != "" {
 		return ov.Executor
 	}
 	return s.Executor
@@ -299,6 +305,13 @@ type Executor struct {
 	SharedDir string
 	// Evalplan is the evalplan binary on the nodes; default "evalplan" (on PATH).
 	Evalplan string
+	// Containers is how container tasks (runtime = "docker") run on the nodes:
+	// ContainersDocker (default: the node's Docker daemon, which pulls the image) or
+	// ContainersPyxis (srun --container-image through Pyxis/enroot; planned runs are
+	// refused until it is supported).
+	Containers string
+	// ContainersRange is where containers is set, for diagnostics; zero when it is not.
+	ContainersRange hcl.Range
 	// PollInterval is the time between squeue polls; default 5 s.
 	PollInterval time.Duration
 	// MaxResubmits bounds the resubmissions of a job the cluster ended (timeout,
@@ -337,6 +350,12 @@ const (
 	// ModelServerOwnJob runs a managed endpoint's server as a Slurm job of its own; the run
 	// jobs depend on it and read its URL from the shared directory.
 	ModelServerOwnJob = "own_job"
+)
+
+// How container tasks run on a cluster's nodes (Executor.Containers).
+const (
+	ContainersDocker = "docker"
+	ContainersPyxis  = "pyxis"
 )
 
 // Check is a check block; its condition is evaluated after apply.

@@ -36,7 +36,7 @@ func (l *loader) decodeExecutor(b *hcl.Block) *Executor {
 			typ, didYouMean(typ, schema.ExecutorTypes()), quoteList(schema.ExecutorTypes()))
 		return nil
 	}
-	e := &Executor{Type: typ, Name: name, Evalplan: "evalplan", PollInterval: 5 * time.Second, MaxResubmits: 2, ModelServer: ModelServerInJob, DeclRange: b.DefRange}
+	e := &Executor{Type: typ, Name: name, Evalplan: "evalplan", PollInterval: 5 * time.Second, MaxResubmits: 2, ModelServer: ModelServerInJob, Containers: ContainersDocker, DeclRange: b.DefRange}
 	c := l.content(b.Body, s)
 	for n, dst := range map[string]*string{
 		"partition": &e.Partition, "account": &e.Account, "qos": &e.QOS, "time_limit": &e.TimeLimit,
@@ -70,6 +70,11 @@ func (l *loader) decodeExecutor(b *hcl.Block) *Executor {
 				l.errorf(a.Expr.Range().Ptr(), "Invalid model_server",
 					"model_server must be %q (a managed endpoint's server starts inside the job of its runs) or %q (the server is a Slurm job of its own that the run jobs depend on), not %q.", ModelServerInJob, ModelServerOwnJob, v)
 			}
+		}
+	}
+	if a := c.Attributes["containers"]; a != nil {
+		if v, ok := l.str(a); ok && l.enum(a, v, ContainersDocker, ContainersPyxis) {
+			e.Containers, e.ContainersRange = v, a.Expr.Range()
 		}
 	}
 	if a := c.Attributes["shared_dir"]; a != nil && e.SharedDir == "" {

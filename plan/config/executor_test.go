@@ -39,15 +39,14 @@ suite "here" {
 		t.Fatal(diags)
 	}
 	got := map[string]string{}
-	for _, r := range [][2]string{{"on_a", "native.gsm8k"}, {"on_a", "lm_eval.hellaswag"}, {"on_a", "hellaswag"}, {"here", "native.gsm8k"}, {"gone", "native.gsm8k"}} {
-		got[r[0]+"/"+r[1]] = cfg.RunExecutor(r[0], r[1])
+	for _, r := range [][2]string{{"on_a", "native.gsm8k"}, {"on_a", "hellaswag"}, {"here", "native.gsm8k"}, {"gone", "native.gsm8k"}} {
+		got[r[0]+"/"+r[1]] = cfg.RunExecutor(r[0], r[1], "")
 	}
 	want := map[string]string{
-		"on_a/native.gsm8k":      "slurm.a",
-		"on_a/lm_eval.hellaswag": "slurm.b",
-		"on_a/hellaswag":         "slurm.b",
-		"here/native.gsm8k":      "",
-		"gone/native.gsm8k":      "",
+		"on_a/native.gsm8k": "slurm.a",
+		"on_a/hellaswag":    "slurm.b",
+		"here/native.gsm8k": "",
+		"gone/native.gsm8k": "",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("RunExecutor (-want +got):\n%s", d)

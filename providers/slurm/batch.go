@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,9 @@ type batcher struct {
 	pending []*request
 	armed   bool
 	next    time.Time // earliest time of the next sbatch call
+
+	arrayOnce sync.Once
+	arrayMax  int // the most tasks of one array (maxArray)
 }
 
 // enqueue submits r with the runs ready within BatchWindow and returns its job id:
@@ -100,7 +104,13 @@ func (x *Executor) flush() {
 			continue
 		}
 		if len(reqs) > ArrayThreshold {
-			x.submitArray(reqs)
+			// The controller refuses arrays past its MaxArraySize: larger batches go as several.
+			size := x.maxArray()
+			for len(reqs) > 0 {
+				n := min(len(reqs), size)
+				x.submitArray(reqs[:n])
+				reqs = reqs[n:]
+			}
 			continue
 		}
 		for _, r := range reqs {
@@ -157,6 +167,42 @@ func (x *Executor) submitGroup(reqs []*request) {
 	for _, r := range reqs {
 		r.done <- submitted{id, err}
 	}
+}
+
+// DefaultMaxArray is the most tasks of one job array when the controller's MaxArraySize is
+// unknown: Slurm's default MaxArraySize, 1001, allows task ids 0 to 1000.
+const DefaultMaxArray = 1000
+
+// maxArray is the most tasks one job array may have: the controller's MaxArraySize less one
+// (task ids start at 0), asked once (scontrol show config), else DefaultMaxArray.
+func (x *Executor) maxArray() int {
+	b := &x.batch
+	b.arrayOnce.Do(func() {
+		b.arrayMax = DefaultMaxArray
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		out, _, err := x.runner().Run(ctx, "scontrol", "show", "config")
+		if err != nil {
+			return
+		}
+		if n, ok := parseMaxArraySize(string(out)); ok {
+			b.arrayMax = max(n-1, 1) // MaxArraySize = 1: arrays of task 0 only
+		}
+	})
+	return b.arrayMax
+}
+
+// parseMaxArraySize reads MaxArraySize from `scontrol show config`.
+func parseMaxArraySize(config string) (int, bool) {
+	for _, line := range strings.Split(config, "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != "MaxArraySize" {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		return n, err == nil && n > 0
+	}
+	return 0, false
 }
 
 // submitArray submits reqs as one array whose task N runs the N-th spec of a list file.

@@ -62,6 +62,10 @@ type Executor struct {
 	// the job's spec carries them to the node, which loads the same configuration.
 	// Sensitive ones must be set in the node's environment (EVALPLAN_VAR_NAME).
 	Vars []config.VarArg
+	// Prepare, when set, readies on this machine what a run's job needs on the shared
+	// directory before the job is first submitted (the Python environment of a venv
+	// run); an error fails the run without submitting it. say reports progress.
+	Prepare func(ctx context.Context, job *plan.Job, say func(string)) error
 
 	cancelOnInterrupt atomic.Bool
 	active            atomic.Int64
@@ -122,6 +126,13 @@ func (x *Executor) Execute(ctx context.Context, job *plan.Job, progress plan.Pro
 	id, resubmits := job.Previous, 0
 	if id != "" {
 		progress.Log(job.Spec.Address, "re-attaching to slurm job "+id)
+	} else if x.Prepare != nil {
+		if err := x.Prepare(ctx, job, func(msg string) { progress.Log(job.Spec.Address, msg) }); err != nil {
+			if ctx.Err() != nil {
+				return &plan.Outcome{Status: state.StatusFailed, Error: "apply interrupted before the job was submitted"}, ctx.Err()
+			}
+			return &plan.Outcome{Status: state.StatusFailed, Error: err.Error()}, nil
+		}
 	}
 	for {
 		if id == "" {

@@ -1,6 +1,11 @@
 package slurm
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -74,6 +79,27 @@ func TestNodeURL(t *testing.T) {
 	}
 }
 
+func TestParseMaxArraySize(t *testing.T) {
+	tests := []struct {
+		config string
+		want   int
+		ok     bool
+	}{
+		{"MaxArraySize            = 1001\nMaxJobCount             = 10000\n", 1001, true},
+		{"MaxJobCount = 10000\nMaxArraySize = 40001\n", 40001, true},
+		{"MaxArraySize = 1\n", 1, true}, // arrays of task 0 only
+		{"MaxArraySize = 0\n", 0, false},
+		{"MaxArraySizeX = 10\n", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		n, ok := parseMaxArraySize(tt.config)
+		if d := cmp.Diff([2]any{tt.want, tt.ok}, [2]any{n, ok}); d != "" {
+			t.Errorf("parseMaxArraySize(%q) (-want +got):\n%s", tt.config, d)
+		}
+	}
+}
+
 func TestSpecRuns(t *testing.T) {
 	one := &plan.RemoteRun{Address: "a"}
 	two := &plan.RemoteRun{Address: "b"}
@@ -95,5 +121,60 @@ func TestSpecRuns(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestArraysSplitAtMaxArraySize: a batch larger than the controller's MaxArraySize goes as
+// several arrays, each within it (stand-in sbatch and scontrol on PATH record the calls).
+func TestArraysSplitAtMaxArraySize(t *testing.T) {
+	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "calls")
+	writeScript(t, filepath.Join(bin, "scontrol"), "#!/bin/sh\necho 'MaxArraySize            = 11'\n")
+	// sbatch answers 100, 101, … and logs its --array option.
+	writeScript(t, filepath.Join(bin, "sbatch"), fmt.Sprintf(`#!/bin/sh
+for a; do case "$a" in --array=*) echo "$a" >> %q;; esac; done
+n=$(wc -l < %q)
+echo $((99 + n))
+`, log, log))
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	x := &Executor{ConfigDir: t.TempDir(), Config: &config.Executor{SharedDir: t.TempDir(), Evalplan: "evalplan"}}
+	// One batch of 25 ready runs, flushed as the batch window's timer would.
+	const runs = 25
+	for i := range runs {
+		x.batch.pending = append(x.batch.pending, &request{name: fmt.Sprintf("r%d", i), spec: fmt.Sprintf("/spec/%d", i), dir: t.TempDir(), done: make(chan submitted, 1)})
+	}
+	reqs := x.batch.pending
+	x.flush()
+	var ids []string
+	for _, r := range reqs {
+		res := <-r.done
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		ids = append(ids, res.id)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"--array=0-9", "--array=0-9", "--array=0-4"}, strings.Fields(string(b))); d != "" {
+		t.Errorf("sbatch --array options (-want +got):\n%s", d)
+	}
+	slices.Sort(ids)
+	var want []string
+	for a, n := range map[int]int{100: 10, 101: 10, 102: 5} {
+		for i := range n {
+			want = append(want, fmt.Sprintf("%d_%d", a, i))
+		}
+	}
+	slices.Sort(want)
+	if d := cmp.Diff(want, ids); d != "" {
+		t.Errorf("job ids (-want +got):\n%s", d)
+	}
+}
+
+func writeScript(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }

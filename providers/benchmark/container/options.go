@@ -8,6 +8,7 @@ import (
 
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/schema"
 )
 
 // The launcher-like options of a container run: its judge, its interceptors (mapped onto
@@ -236,13 +237,15 @@ func (r *Runner) runOptions(spec *plan.RunSpec, environ []string) (*runOpts, err
 
 // override is the benchmark block of a run's benchmark, nil when none.
 func override(s *config.Suite, spec *plan.RunSpec) *config.Override {
-	if ov := s.Overrides[spec.Benchmark]; ov != nil {
-		return ov
+	return s.Override(spec.Benchmark, taskName(spec.Task))
+}
+
+// taskName is t's name, "" for none.
+func taskName(t *schema.Task) string {
+	if t == nil {
+		return ""
 	}
-	if spec.Task != nil {
-		return s.Overrides[spec.Task.Name]
-	}
-	return nil
+	return t.Name
 }
 
 // envMap is environ (KEY=VALUE lines) as a map; nil environ means the process environment.

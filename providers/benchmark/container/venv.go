@@ -62,9 +62,10 @@ func (r *Runner) planVenv(ctx context.Context, req *plan.RunRequest) (*plan.RunP
 	if req.Config != nil {
 		cacheDir = req.Config.Settings.CacheDir
 	}
+	dir := RunRuntimesDir(req.Config, req.Addr.Suite, req.Addr.Benchmark, taskName(req.Task), cacheDir)
 	// A missing Python leaves the environment unprepared here; apply's Prepare says what
 	// to install.
-	if env, err := r.manager(ctx, cacheDir).Lookup(ctx, pkgs); err == nil && env != nil {
+	if env, err := r.manager(ctx, dir).Lookup(ctx, pkgs); err == nil && env != nil {
 		return &plan.RunPlan{Runtime: env.Identity(), Note: "runtime venv: " + set + " in the prepared Python environment " + env.Dir}, nil
 	}
 	return &plan.RunPlan{
@@ -73,9 +74,10 @@ func (r *Runner) planVenv(ctx context.Context, req *plan.RunRequest) (*plan.RunP
 	}, nil
 }
 
-// manager is the runtime manager of cacheDir, with the interpreter found once.
-func (r *Runner) manager(ctx context.Context, cacheDir string) *runtime.Manager {
-	m := &runtime.Manager{Dir: RuntimesDir(cacheDir), Environ: r.Environ}
+// manager is the runtime manager of the environments in dir, with the interpreter found
+// once.
+func (r *Runner) manager(ctx context.Context, dir string) *runtime.Manager {
+	m := &runtime.Manager{Dir: dir, Environ: r.Environ}
 	r.pyMu.Lock()
 	defer r.pyMu.Unlock()
 	if r.python == nil {
@@ -122,7 +124,21 @@ func (r *Runner) venv(ctx context.Context, spec *plan.RunSpec, say func(string))
 	if r.Venv != nil {
 		return r.Venv(ctx, spec, pkgs, say)
 	}
-	return r.manager(ctx, spec.CacheDir).Prepare(ctx, pkgs, say)
+	dir := RunRuntimesDir(r.Config, spec.Suite, spec.Benchmark, taskName(spec.Task), spec.CacheDir)
+	return r.manager(ctx, dir).Prepare(ctx, pkgs, say)
+}
+
+// RunRuntimesDir is where the Python environments of a venv run live: under the shared_dir
+// of the cluster executor the run goes to (SHARED_DIR/runtimes, which the submitting
+// machine and the nodes see at the same path), else under the cache directory. Plan, apply
+// and the node all look there.
+func RunRuntimesDir(cfg *config.Config, suite, benchmark, taskName, cacheDir string) string {
+	if cfg != nil {
+		if x := cfg.Executors[cfg.RunExecutor(suite, benchmark, taskName)]; x != nil && x.SharedDir != "" {
+			return filepath.Join(x.SharedDir, "runtimes")
+		}
+	}
+	return RuntimesDir(cacheDir)
 }
 
 // RuntimesDir is where the managed environments live: <cache_dir>/runtimes, or the user's
