@@ -21,9 +21,11 @@ import (
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/state"
 	bcontainer "github.com/evalplan/evalplan/providers/benchmark/container"
+	"github.com/evalplan/evalplan/providers/benchmark/native"
 	"github.com/evalplan/evalplan/providers/runtime"
 	"github.com/evalplan/evalplan/providers/slurm"
 	"github.com/evalplan/evalplan/providers/vllm"
+	"github.com/evalplan/evalplan/schema"
 )
 
 // executors hands each run to the executor its suite chose: the local one, or a cluster's.
@@ -193,6 +195,17 @@ func cmdRunJob(c *cli, args []string) int {
 	if !ok {
 		return fail(fmt.Errorf("the configuration in %s does not load on this node", spec.ConfigDir))
 	}
+	// The jobs of a cluster share cache_dir: read the response cache together, each
+	// writing an overlay of its own, rather than wait for each other.
+	if nr, ok := l.engine.Runners[schema.NativeHarness].(*native.Runner); ok {
+		nr.SharedCache = true
+	}
+	// Closing flushes the response cache's last entries and merges the job's overlay.
+	defer func() {
+		if err := l.close(c.ctx); err != nil {
+			fmt.Fprintln(c.stderr, "Error:", err)
+		}
+	}()
 	if n, _ := strconv.Atoi(os.Getenv("SLURM_RESTART_COUNT")); n > 0 {
 		// Requeued (scontrol requeue, preemption): carry on from the journal.
 		for _, g := range spec.Runs() {

@@ -42,6 +42,12 @@ type CacheOptions struct {
 	// LockWait is how long OpenCache waits for another process to release the file
 	// (default 1s).
 	LockWait time.Duration
+	// Shared opens the file for many processes at once, such as cluster jobs on one shared
+	// cache_dir: the file is read under a shared lock, and this Cache's new entries go to
+	// an overlay file of its own beside it (PATH.d/*.bbolt), merged into the file when it
+	// is closed if no other process reads the file then, else by the next Cache that opens
+	// the file alone (a shared Cache's Close, or any Cache not Shared).
+	Shared bool
 	// OnError, when set, receives failures to read or write the cache. They never fail a
 	// request: a read failure is a miss, a write failure loses the entry. A damaged file
 	// (ErrCacheDamaged, bbolt panics included) is reported once and turns the cache off.
@@ -68,7 +74,10 @@ type CacheStats struct {
 // between processes would mean reopening it per transaction, which the batching exists
 // to avoid.
 type Cache struct {
-	db      *bolt.DB
+	// db is the file; wdb is where new entries are written: db, or a Shared Cache's
+	// overlay (at overlay).
+	db, wdb *bolt.DB
+	overlay string
 	path    string
 	batch   int
 	every   time.Duration
@@ -117,7 +126,20 @@ func OpenCache(path string, o CacheOptions) (*Cache, error) {
 	if o.LockWait <= 0 {
 		o.LockWait = DefaultCacheLockWait
 	}
-	db, err := openBolt(path, o.LockWait)
+	var (
+		db, wdb *bolt.DB
+		overlay string
+		err     error
+	)
+	if o.Shared {
+		db, wdb, overlay, err = openShared(path, o.LockWait)
+	} else {
+		db, err = openBolt(path, o.LockWait)
+		if err == nil {
+			wdb = db
+			mergeOverlays(db, path, o.OnError)
+		}
+	}
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open response cache %s: %w; wait for it to finish, or turn the cache off (cache = false, apply -no-cache): %w", path, ErrCacheLocked, err)
 	}
@@ -126,6 +148,8 @@ func OpenCache(path string, o CacheOptions) (*Cache, error) {
 	}
 	c := &Cache{
 		db:      db,
+		wdb:     wdb,
+		overlay: overlay,
 		path:    path,
 		batch:   o.BatchSize,
 		every:   o.FlushEvery,
@@ -183,8 +207,20 @@ func (c *Cache) Close() error {
 	close(c.writes)
 	c.mu.Unlock()
 	<-c.done
-	if err := c.db.Close(); err != nil {
+	var errs []error
+	if c.wdb != c.db {
+		errs = append(errs, c.wdb.Close())
+	}
+	errs = append(errs, c.db.Close())
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close response cache %s: %w", c.path, err)
+	}
+	if c.overlay != "" && !c.broken.Load() {
+		// Merge now if no other process reads the file; else the next one alone does.
+		if db, err := bolt.Open(c.path, 0o600, &bolt.Options{Timeout: mergeLockWait}); err == nil {
+			mergeOverlays(db, c.path, c.onError)
+			db.Close()
+		}
 	}
 	return nil
 }
@@ -251,12 +287,18 @@ func (c *Cache) view(key []byte, data *[]byte) (err error) {
 			err = damaged(p)
 		}
 	}()
-	return c.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(cacheBucket).Get(key); v != nil {
-			*data = append([]byte(nil), v...)
+	for _, db := range []*bolt.DB{c.wdb, c.db} {
+		err := db.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(cacheBucket).Get(key); v != nil {
+				*data = append([]byte(nil), v...)
+			}
+			return nil
+		})
+		if err != nil || *data != nil || c.wdb == c.db {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // put queues resp for the writer under key.
@@ -340,7 +382,7 @@ func (c *Cache) update(batch []cacheEntry) (err error) {
 			err = damaged(p)
 		}
 	}()
-	return c.db.Update(func(tx *bolt.Tx) error {
+	return c.wdb.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(cacheBucket)
 		for _, e := range batch {
 			if err := b.Put(e.key, e.value); err != nil {

@@ -40,6 +40,10 @@ type Runner struct {
 	// CacheWait bounds how long a run waits for a response cache held by another
 	// evalplan before it runs without the cache (default DefaultCacheWait).
 	CacheWait time.Duration
+	// SharedCache opens the response cache for many processes at once (the jobs of a
+	// cluster on one shared cache_dir; openai.CacheOptions.Shared) instead of waiting for
+	// another evalplan to release it.
+	SharedCache bool
 
 	mu     sync.Mutex
 	caches map[string]*openai.Cache // by cache file
@@ -91,7 +95,7 @@ func (r *Runner) responseCache(ctx context.Context, addr, cacheDir string, progr
 	)
 	for {
 		poll := min(cacheLockPoll, wait-waited)
-		c, err = openai.OpenCache(path, openai.CacheOptions{LockWait: poll, OnError: cacheWarning(addr, progress)})
+		c, err = openai.OpenCache(path, openai.CacheOptions{LockWait: poll, Shared: r.SharedCache, OnError: cacheWarning(addr, progress)})
 		waited += poll
 		if !errors.Is(err, openai.ErrCacheLocked) || waited >= wait {
 			break
