@@ -37,19 +37,29 @@ const loopback = "127.0.0.1"
 // --gpu-memory-utilization, --max-model-len and --revision when set, then extra_args. Unset
 // values keep vLLM's defaults. max_num_seqs, set or derived, goes as --max-num-seqs.
 func ServeArgs(ep *config.Endpoint, port int) []string {
+	head := []string{ep.Model, "--host", loopback, "--port", strconv.Itoa(port)}
+	return settingArgs(ep, port, head, settingFlags{"--tensor-parallel-size", "--gpu-memory-utilization", "--max-model-len", "--max-num-seqs"})
+}
+
+// settingFlags are a server's flag names for the settings evalplan sets or derives.
+type settingFlags struct{ tp, memory, maxLen, maxSeqs string }
+
+// settingArgs is head, then each set setting under its flag in f, --revision when set,
+// then extra_args with {port} replaced.
+func settingArgs(ep *config.Endpoint, port int, head []string, f settingFlags) []string {
 	v := ep.Server
-	args := []string{ep.Model, "--host", "127.0.0.1", "--port", strconv.Itoa(port)}
+	args := head
 	if v.TensorParallelSize > 0 {
-		args = append(args, "--tensor-parallel-size", strconv.Itoa(v.TensorParallelSize))
+		args = append(args, f.tp, strconv.Itoa(v.TensorParallelSize))
 	}
 	if v.GPUMemoryUtilization > 0 {
-		args = append(args, "--gpu-memory-utilization", strconv.FormatFloat(v.GPUMemoryUtilization, 'f', -1, 64))
+		args = append(args, f.memory, strconv.FormatFloat(v.GPUMemoryUtilization, 'f', -1, 64))
 	}
 	if v.MaxModelLen > 0 {
-		args = append(args, "--max-model-len", strconv.Itoa(v.MaxModelLen))
+		args = append(args, f.maxLen, strconv.Itoa(v.MaxModelLen))
 	}
 	if v.MaxNumSeqs > 0 {
-		args = append(args, "--max-num-seqs", strconv.Itoa(v.MaxNumSeqs))
+		args = append(args, f.maxSeqs, strconv.Itoa(v.MaxNumSeqs))
 	}
 	if ep.Revision != "" {
 		args = append(args, "--revision", ep.Revision)

@@ -146,24 +146,8 @@ func (sglangKind) isResultFlag(name string) bool {
 // client's limiter can steer by the server's queue), then --tp, --mem-fraction-static,
 // --context-length, --max-running-requests and --revision when set, then extra_args.
 func SGLangArgs(ep *config.Endpoint, port int) []string {
-	v := ep.Server
-	args := []string{"--model-path", ep.Model, "--host", "127.0.0.1", "--port", strconv.Itoa(port), "--enable-metrics"}
-	if v.TensorParallelSize > 0 {
-		args = append(args, "--tp", strconv.Itoa(v.TensorParallelSize))
-	}
-	if v.GPUMemoryUtilization > 0 {
-		args = append(args, "--mem-fraction-static", strconv.FormatFloat(v.GPUMemoryUtilization, 'f', -1, 64))
-	}
-	if v.MaxModelLen > 0 {
-		args = append(args, "--context-length", strconv.Itoa(v.MaxModelLen))
-	}
-	if v.MaxNumSeqs > 0 {
-		args = append(args, "--max-running-requests", strconv.Itoa(v.MaxNumSeqs))
-	}
-	if ep.Revision != "" {
-		args = append(args, "--revision", ep.Revision)
-	}
-	return append(args, withPort(v.ExtraArgs, port)...)
+	head := []string{"--model-path", ep.Model, "--host", loopback, "--port", strconv.Itoa(port), "--enable-metrics"}
+	return settingArgs(ep, port, head, settingFlags{"--tp", "--mem-fraction-static", "--context-length", "--max-running-requests"})
 }
 
 // Where a NIM container keeps its cache, and the host directory mounted there.
