@@ -12,12 +12,14 @@ import (
 )
 
 // TestDiscoverRun: with no parallelism configured, a run against a server of 64 slots
-// grows past the 32 it starts with, and answers every sample.
+// grows past the 32 it starts with, and answers every sample. The server's latency is
+// long (200 ms) next to the scheduling delays of a loaded machine, so they do not read as
+// queueing: at 20 ms, four answers delayed by 15 ms under CI load ended slow start.
 func TestDiscoverRun(t *testing.T) {
 	const n = 300
 	data := writeGSM8K(t, t.TempDir(), n)
 	cfg := simConfig(data)
-	cfg.Latency, cfg.Capacity = 20*time.Millisecond, 64
+	cfg.Latency, cfg.Capacity = 200*time.Millisecond, 64
 	s := startSim(t, cfg)
 	lim := &openai.Limiters{}
 	r := &Runner{Limiters: lim}
