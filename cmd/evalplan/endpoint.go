@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"text/tabwriter"
 	"time"
 
+	"github.com/evalplan/evalplan/plan/addrs"
 	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/state"
 	"github.com/evalplan/evalplan/plan/status"
+	"github.com/evalplan/evalplan/providers/slurm"
 	"github.com/evalplan/evalplan/providers/vllm"
 )
 
@@ -59,9 +64,14 @@ func cmdEndpoint(c *cli, args []string) int {
 	case "stop":
 		return endpointStop(c, prov, eps[0])
 	}
-	var sts []vllm.ServerStatus
+	var sts []endpointRow
 	for _, ep := range eps {
-		sts = append(sts, prov.Status(c.ctx, ep))
+		sts = append(sts, endpointRow{ServerStatus: prov.Status(c.ctx, ep)})
+	}
+	// Servers that run as Slurm jobs of their own (model_server = "own_job"): the job the
+	// state records for each endpoint, as the cluster knows it now.
+	if st, _, err := c.readState(s.path); err == nil {
+		fillServerJobs(c.ctx, cfg, st, sts)
 	}
 	if asJSON {
 		enc := json.NewEncoder(c.stdout)
@@ -122,7 +132,7 @@ func endpointStop(c *cli, prov *vllm.Provider, ep *config.Endpoint) int {
 	return exitOK
 }
 
-func printServers(c *cli, sts []vllm.ServerStatus) {
+func printServers(c *cli, sts []endpointRow) {
 	if len(sts) == 0 {
 		fmt.Fprintln(c.stdout, "No managed endpoints: the configuration has no endpoint with a vllm, sglang or nim block.")
 		return
@@ -138,17 +148,41 @@ func printServers(c *cli, sts []vllm.ServerStatus) {
 		if st.Kept {
 			kept = "yes"
 		}
-		fmt.Fprintf(tw, "endpoint.%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Endpoint, st.Kind, st.State, url, since, st.Process(), status.DescribeGPUMemory(st.GPUs), kept)
+		state, process := st.State, st.Process()
+		if j := st.Job; j != nil && st.State == vllm.StateStopped {
+			state, process, url, since = j.describe(), j.where(), orDash(j.URL), "-"
+		}
+		fmt.Fprintf(tw, "endpoint.%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Endpoint, st.Kind, state, url, since, process, status.DescribeGPUMemory(st.GPUs), kept)
 	}
 	tw.Flush()
 }
 
-func printServerDetails(c *cli, sts []vllm.ServerStatus) {
+func printServerDetails(c *cli, sts []endpointRow) {
 	for i, st := range sts {
 		if i > 0 {
 			fmt.Fprintln(c.stdout)
 		}
-		fmt.Fprintf(c.stdout, "endpoint.%s: %s (%s, %s runtime)\n", st.Endpoint, st.State, st.Kind, st.Runtime)
+		state := st.State
+		if st.Job != nil && st.State == vllm.StateStopped {
+			state = st.Job.describe()
+		}
+		fmt.Fprintf(c.stdout, "endpoint.%s: %s (%s, %s runtime)\n", st.Endpoint, state, st.Kind, st.Runtime)
+		if j := st.Job; j != nil {
+			fmt.Fprintf(c.stdout, "  server job of executor.%s (model_server = \"own_job\"): %s\n", j.Executor, j.describe())
+			if j.Node != "" {
+				fmt.Fprintf(c.stdout, "  node:    %s, running %s\n", j.Node, j.Elapsed)
+			}
+			if j.URL != "" {
+				fmt.Fprintf(c.stdout, "  url:     %s\n", j.URL)
+			}
+			if j.Error != "" {
+				fmt.Fprintf(c.stdout, "  error:   %s\n", j.Error)
+			}
+			fmt.Fprintf(c.stdout, "  log:     %s\n", rel(c.dir, j.Log))
+			if st.State == vllm.StateStopped {
+				continue
+			}
+		}
 		if st.State == vllm.StateStopped {
 			fmt.Fprintf(c.stdout, "  apply starts it when a run needs it; 'evalplan endpoint start %s' starts it now\n", st.Endpoint)
 			continue
@@ -166,4 +200,121 @@ func printServerDetails(c *cli, sts []vllm.ServerStatus) {
 			fmt.Fprintln(c.stdout, "  launched with other settings than the configuration's: apply replaces it")
 		}
 	}
+}
+
+// endpointRow is a managed endpoint as endpoint list and status show it: its server on
+// this machine and, when the state records one, its Slurm server job.
+type endpointRow struct {
+	vllm.ServerStatus
+	Job *serverJobInfo `json:"slurm_job,omitempty"`
+}
+
+// serverJobInfo is the Slurm server job serving an endpoint (an executor's model_server =
+// "own_job"), as squeue and the job's files in the shared directory say.
+type serverJobInfo struct {
+	ID       string `json:"id"`
+	Executor string `json:"executor"`
+	// State is squeue's state, "" when the job has left the queue.
+	State   string `json:"state,omitempty"`
+	Node    string `json:"node,omitempty"`
+	Elapsed string `json:"elapsed,omitempty"`
+	// URL is where the job serves, once its server is ready.
+	URL   string `json:"url,omitempty"`
+	Error string `json:"error,omitempty"`
+	Log   string `json:"log"`
+}
+
+// describe is the job's state in a few words.
+func (j *serverJobInfo) describe() string {
+	switch {
+	case j.State == "":
+		return "slurm job " + j.ID + " ended"
+	case j.State == "RUNNING" && j.URL == "" && j.Error == "":
+		return "slurm job " + j.ID + " RUNNING (server starting)"
+	}
+	return "slurm job " + j.ID + " " + j.State
+}
+
+// where is the job's node, or "-".
+func (j *serverJobInfo) where() string {
+	if j.Node == "" {
+		return "-"
+	}
+	return "node " + j.Node
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// fillServerJobs sets Job on the rows whose endpoint has a Slurm server job recorded in st:
+// the executor is the one whose model_server = "own_job" the endpoint's runs use, asked
+// with one squeue per cluster.
+func fillServerJobs(ctx context.Context, cfg *config.Config, st *state.File, rows []endpointRow) {
+	byExec := map[string][]int{}
+	for i := range rows {
+		res := st.Resources[addrs.Endpoint{Name: rows[i].Endpoint}.String()]
+		if res == nil || res.Job == "" {
+			continue
+		}
+		key := serverExecutor(cfg, rows[i].Endpoint)
+		if key == "" {
+			continue
+		}
+		x := cfg.Executors[key]
+		rows[i].Job = &serverJobInfo{ID: res.Job, Executor: key,
+			Log: filepath.Join(slurm.ServerDir(x, rows[i].Endpoint), "slurm-"+res.Job+".out")}
+		byExec[key] = append(byExec[key], i)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for key, idx := range byExec {
+		x := cfg.Executors[key]
+		var runner slurm.Runner
+		if x.SSH != nil {
+			ssh := slurm.NewSSHRunner(x.SSH)
+			defer ssh.Close()
+			runner = ssh
+		}
+		ids := make([]string, len(idx))
+		for k, i := range idx {
+			ids[k] = rows[i].Job.ID
+		}
+		info, err := slurm.Query(ctx, runner, ids)
+		if err != nil {
+			continue
+		}
+		for _, i := range idx {
+			j := rows[i].Job
+			if in, ok := info[j.ID]; ok {
+				j.State, j.Node, j.Elapsed = in.State, in.Node, in.Elapsed
+			}
+			j.URL = slurm.ServerJobURL(x, rows[i].Endpoint, j.ID)
+			j.Error = slurm.ServerJobError(x, rows[i].Endpoint, j.ID)
+		}
+	}
+}
+
+// serverExecutor is the key ("slurm.NAME") of the executor with model_server = "own_job"
+// that runs of endpoint execute on, "" when none does.
+func serverExecutor(cfg *config.Config, endpoint string) string {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Suites)) {
+		s := cfg.Suites[name]
+		if !slices.Contains(s.Endpoints, endpoint) {
+			continue
+		}
+		keys := []string{cfg.RunExecutor(name, "", "")}
+		for _, ov := range s.Overrides {
+			keys = append(keys, ov.Executor)
+		}
+		for _, key := range keys {
+			if x := cfg.Executors[key]; x != nil && x.ModelServer == config.ModelServerOwnJob {
+				return key
+			}
+		}
+	}
+	return ""
 }

@@ -75,6 +75,34 @@ func NodeURL(local, host string) (string, error) {
 	return u.String(), nil
 }
 
+// ServerDir is the directory of endpoint's server jobs in the executor's shared directory:
+// their spec, logs (slurm-JOB.out) and URL files (ServeSpec.URLFile).
+func ServerDir(x *config.Executor, endpoint string) string {
+	return filepath.Join(x.SharedDir, "servers", endpoint)
+}
+
+// ServerJobURL is the URL server job id wrote for endpoint once its server was ready; ""
+// before then, or when the job failed to start it (see ServerJobError).
+func ServerJobURL(x *config.Executor, endpoint, id string) string {
+	spec := ServeSpec{Dir: ServerDir(x, endpoint)}
+	b, err := os.ReadFile(spec.URLFile(id))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// ServerJobError is why server job id did not start endpoint's server, "" when it has not
+// said so.
+func ServerJobError(x *config.Executor, endpoint, id string) string {
+	spec := ServeSpec{Dir: ServerDir(x, endpoint)}
+	b, err := os.ReadFile(spec.ErrorFile(id))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // serverJobs are the server jobs of one apply's executor, by endpoint name, reference
 // counted by the runs that use them.
 type serverJobs struct {
@@ -98,7 +126,7 @@ func (x *Executor) serverJob(name string) *serverJob {
 		s.jobs = map[string]*serverJob{}
 	}
 	if s.jobs[name] == nil {
-		s.jobs[name] = &serverJob{spec: &ServeSpec{ConfigDir: x.ConfigDir, Endpoint: name, Dir: filepath.Join(x.Config.SharedDir, "servers", name), Vars: x.Vars}}
+		s.jobs[name] = &serverJob{spec: &ServeSpec{ConfigDir: x.ConfigDir, Endpoint: name, Dir: ServerDir(x.Config, name), Vars: x.Vars}}
 	}
 	return s.jobs[name]
 }
