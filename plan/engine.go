@@ -379,14 +379,6 @@ func (e *Engine) planRun(ctx context.Context, cfg *config.Config, s *config.Suit
 		return nil, "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan " + r.Addr.String(), Detail: err.Error(), Subject: rng}}
 	}
 	r.Runner, r.Plan = runner, *rp
-	if x := cfg.Executors[r.Executor]; x != nil && x.Containers == config.ContainersPyxis && rp.Pull != "" {
-		return nil, "", hcl.Diagnostics{{
-			Severity: hcl.DiagError, Summary: "Container runs through Pyxis are not supported yet",
-			Detail: fmt.Sprintf("%s runs the image %s on executor.%s, whose containers = %q (%s). evalplan runs container tasks on the nodes with Docker only, for now: set containers = %q (the nodes need Docker), or runtime = \"venv\" for this benchmark or suite (the nodes need Python 3.10 to 3.13).",
-				r.Addr, rp.Pull, r.Executor, x.Containers, fmt.Sprintf("%s:%d", x.ContainersRange.Filename, x.ContainersRange.Start.Line), config.ContainersDocker),
-			Subject: rng,
-		}}
-	}
 	var dsSHA, fewSHA string
 	if fs := r.Plan.FewShot; fs != nil {
 		sha, d := e.neededSHA(ctx, cfg, fs, fs.DeclRange.Ptr(), shas, warnings)

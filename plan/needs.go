@@ -107,12 +107,19 @@ func (b *needsBuilder) run(r *PlannedRun) {
 	if r.Judge != nil {
 		b.managedOrExternal(r.Judge.Name)
 	}
-	if img := r.Plan.Pull; img != "" {
+	// Images that Pyxis imports on a cluster's nodes are not this machine's to pull.
+	if img := r.Plan.Pull; img != "" && !b.pyxis(r) {
 		b.images[img] = append(b.images[img], r.Addr.String())
 	}
 	b.runners[string(r.Runner.Kind())]++
 	b.dataset(r.Plan.Dataset)
 	b.dataset(r.Plan.FewShot)
+}
+
+// pyxis reports whether r runs on an executor whose nodes run containers through Pyxis.
+func (b *needsBuilder) pyxis(r *PlannedRun) bool {
+	x := b.cfg.Executors[r.Executor]
+	return x != nil && x.Containers == config.ContainersPyxis
 }
 
 func (b *needsBuilder) dataset(ds *config.Dataset) {

@@ -200,6 +200,10 @@ func cmdRunJob(c *cli, args []string) int {
 	if nr, ok := l.engine.Runners[schema.NativeHarness].(*native.Runner); ok {
 		nr.SharedCache = true
 	}
+	// Container runs of an executor with containers = "pyxis" become job steps of this job.
+	if cr, ok := l.engine.Runners[plan.AnyHarness].(*bcontainer.Runner); ok {
+		cr.InJob = true
+	}
 	// Closing flushes the response cache's last entries and merges the job's overlay.
 	defer func() {
 		if err := l.close(c.ctx); err != nil {

@@ -59,6 +59,48 @@ func TestSlurmNeMo(t *testing.T) {
 	testscript.Run(t, p)
 }
 
+// TestSlurmPyxis runs testdata/slurm-pyxis/*.txtar: a NeMo container task as a Slurm job on
+// an executor with containers = "pyxis", through the real Pyxis plugin and enroot of the
+// test cluster (.ci/services.d/82-pyxis.sh, which exports EVALPLAN_TEST_PYXIS=1). The
+// scripts get NEMO_IMAGE as TestSlurmNeMo does: absent from the Docker daemon, so only
+// enroot's import can have brought it to the node.
+func TestSlurmPyxis(t *testing.T) {
+	if os.Getenv("EVALPLAN_TEST_SLURM") == "" || os.Getenv("EVALPLAN_TEST_PYXIS") == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("EVALPLAN_TEST_SLURM or EVALPLAN_TEST_PYXIS is not set: run .ci/services.sh first")
+		}
+		t.Skip("no Slurm cluster with Pyxis: run .ci/services.sh (it exports EVALPLAN_TEST_SLURM=1 and EVALPLAN_TEST_PYXIS=1)")
+	}
+	standIn := containertest.Env(t, "EVALPLAN_TEST_NEMO_SIMPLE_EVALS_IMAGE")
+	reg := containertest.OpenRegistry(t)
+	img := pushedElsewhere(t, reg, standIn)
+	p := scriptParams(t, "testdata/slurm-pyxis")
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		env.Setenv("NEMO_IMAGE", img)
+		return nil
+	}
+	p.Cmds["harnessresult"] = cmdHarnessResult
+	api := containertest.Docker(t)
+	// dockerabsent REF: the Docker daemon has no image REF.
+	p.Cmds["dockerabsent"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: dockerabsent REF")
+		}
+		_, err := api.ImageInspect(context.Background(), args[0])
+		if err == nil {
+			ts.Fatalf("the Docker daemon has %s", args[0])
+		}
+		if !strings.Contains(err.Error(), "No such image") {
+			ts.Fatalf("inspect %s: %v", args[0], err)
+		}
+	}
+	testscript.Run(t, p)
+}
+
 // pushedElsewhere tags the stand-in image as a repository of this test run in reg, pushes
 // it, and removes that name from the daemon (the stand-in's own name stays, so other tests
 // are not disturbed): the returned REPO@DIGEST is absent locally until pulled.

@@ -60,6 +60,10 @@ type Runner struct {
 	// native runner's, so that container and native runs share the response cache and each
 	// endpoint's limiter. Nil means a client with retries, without cache.
 	Requests RequestsFunc
+	// InJob says the runner carries out runs inside a cluster job (evalplan __run-job):
+	// container runs whose executor sets containers = "pyxis" then start their evaluator as
+	// a job step in the image (srun --container-image, pyxis.go) instead of through Docker.
+	InJob bool
 
 	once sync.Once
 	// python is the interpreter the venv runtime found, once found (venv.go).
@@ -136,7 +140,7 @@ func (r *Runner) PlanRun(ctx context.Context, req *plan.RunRequest) (*plan.RunPl
 	}
 	if ov := req.Override; ov != nil && ov.Image != "" {
 		return &plan.RunPlan{Image: ov.Image, Pull: ov.Image, Replays: replays,
-			Note: withNote("runtime docker (" + why + "): image " + ov.Image + ", set by benchmark \"" + ov.Name + "\"")}, nil
+			Note: withNote("runtime docker (" + why + pyxisNote(req) + "): image " + ov.Image + ", set by benchmark \"" + ov.Name + "\"")}, nil
 	}
 	t := req.Task
 	if t.Image == "" {
@@ -144,7 +148,7 @@ func (r *Runner) PlanRun(ctx context.Context, req *plan.RunRequest) (*plan.RunPl
 	}
 	image := pinned(t.Image, "", t.Digest)
 	return &plan.RunPlan{Image: image, Pull: pullRef(req.Config, t), Replays: replays,
-		Note: withNote("runtime docker (" + why + "): " + shortDigest(image))}, nil
+		Note: withNote("runtime docker (" + why + pyxisNote(req) + "): " + shortDigest(image))}, nil
 }
 
 // shortDigest shortens the digest of a pinned image reference to 12 hex digits for display.
@@ -253,6 +257,9 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	}
 	if r.runtime(spec) == config.RuntimeVenv {
 		return r.runInVenv(ctx, spec, runDir, progress) // venv.go
+	}
+	if r.InJob && r.pyxis(spec) {
+		return r.runInPyxis(ctx, spec, runDir, progress) // pyxis.go
 	}
 	img, err := Image(r.Config, spec)
 	if err != nil {

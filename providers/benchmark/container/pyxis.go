@@ -1,0 +1,190 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/evalplan/evalplan/plan"
+	"github.com/evalplan/evalplan/plan/config"
+	"github.com/evalplan/evalplan/plan/rundir"
+	"github.com/evalplan/evalplan/providers/container"
+)
+
+// The Pyxis runtime: on a node of a Slurm executor whose containers = "pyxis", a container
+// run's evaluator is a job step of the run's job, started by `srun --container-image` (the
+// Pyxis plugin has enroot import and start the image). The step sees the run directory at
+// /results and the run configuration there, as a docker run does, and shares the node's
+// network: the run's local endpoint (proxy.go) on 127.0.0.1 answers it. evalplan itself
+// stays outside the container, so the image needs nothing but its own harness.
+
+// PyxisImage is how srun --container-image names img: enroot's REGISTRY#IMAGE form, which
+// every enroot release reads (a registry host before the first "/" is taken for a Docker
+// Hub namespace by older ones), with the tag and the digest. Docker Hub images keep their
+// plain name.
+func PyxisImage(img container.Image) string {
+	ref := img.Repo
+	if first, rest, ok := strings.Cut(ref, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		ref = first + "#" + rest
+	}
+	if img.Tag != "" {
+		ref += ":" + img.Tag
+	}
+	if img.Digest != "" {
+		ref += "@" + img.Digest
+	}
+	return ref
+}
+
+// pyxis reports whether spec's run is on an executor whose containers = "pyxis".
+func (r *Runner) pyxis(spec *plan.RunSpec) bool {
+	if r.Config == nil {
+		return false
+	}
+	x := r.Config.Executors[r.Config.RunExecutor(spec.Suite, spec.Benchmark, taskName(spec.Task))]
+	return x != nil && x.Containers == config.ContainersPyxis
+}
+
+// pyxisNote is what a run's plan note adds when its executor runs containers through
+// Pyxis: the nodes import the image, nothing is pulled on this machine.
+func pyxisNote(req *plan.RunRequest) string {
+	if req.Config == nil {
+		return ""
+	}
+	name := req.Config.RunExecutor(req.Addr.Suite, req.Addr.Benchmark, taskName(req.Task))
+	if x := req.Config.Executors[name]; x != nil && x.Containers == config.ContainersPyxis {
+		return "; through Pyxis on the nodes of executor." + name
+	}
+	return ""
+}
+
+// srunPath is the srun a Pyxis run starts its step with: SRUN in Environ (tests, unusual
+// installs), else srun on PATH.
+func (r *Runner) srunPath() string {
+	if p := envMap(r.Environ)["SRUN"]; p != "" {
+		return p
+	}
+	return "srun"
+}
+
+// pyxisArgs are srun's arguments for a run's evaluator step: one task that may share the
+// job's resources with the steps of its other runs (--overlap), the image, the mounts (the
+// run directory at /results, the private run configuration, hf_cache) and the variables
+// the container must take from the step's environment rather than from the image's.
+func pyxisArgs(img container.Image, runDir, private string, opts *runOpts, env []string) []string {
+	mounts := []string{runDir + ":/results"}
+	config := "/results/" + rundir.ContainerConfigFile
+	if private != "" {
+		config = "/evalplan/" + rundir.ContainerConfigFile
+		mounts = append(mounts, private+":"+config+":ro")
+	}
+	mounts = append(mounts, opts.binds...)
+	names := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	args := []string{"--overlap", "--ntasks=1", "--nodes=1", "--kill-on-bad-exit=1",
+		"--job-name=evalplan-evaluator",
+		"--container-image=" + PyxisImage(img),
+		"--container-mounts=" + strings.Join(mounts, ","),
+		"--container-workdir=/results",
+		// Writable as a Docker container is: harnesses write into the image (dataset
+		// caches and their lock files under /opt), which Pyxis otherwise mounts read-only.
+		"--container-writable",
+		"--no-container-mount-home",
+	}
+	if len(names) > 0 {
+		args = append(args, "--container-env="+strings.Join(slices.Compact(names), ","))
+	}
+	return append(args, "nemo-evaluator", "run_eval", "--run_config", config)
+}
+
+// runInPyxis is Run for a container run on a node whose executor's containers = "pyxis".
+func (r *Runner) runInPyxis(ctx context.Context, spec *plan.RunSpec, runDir string, progress plan.Progress) (*plan.Outcome, error) {
+	img, err := Image(r.Config, spec)
+	if err != nil {
+		return failed(err), nil
+	}
+	if envMap(r.Environ)["SLURM_JOB_ID"] == "" {
+		return failed(fmt.Errorf("%s: containers = \"pyxis\" runs the evaluator as a step of the run's Slurm job, and this process is not in one", spec.Address)), nil
+	}
+	spec, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
+	if err != nil {
+		return failed(err), nil
+	}
+	defer stopProxy()
+	opts, err := r.runOptions(spec, r.Environ)
+	if err != nil {
+		return failed(fmt.Errorf("%s: %w", spec.Address, err)), nil
+	}
+	private, own, err := prepare(runDir, spec)
+	if private != "" {
+		defer os.Remove(private)
+	}
+	if err != nil {
+		return failed(err), nil
+	}
+	logf, err := os.Create(filepath.Join(runDir, rundir.ContainerLogFile))
+	if err != nil {
+		return failed(err), nil
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "evalplan: %s with %s through Pyxis (srun --container-image=%s), attempt started %s\n", spec.Address, img, PyxisImage(img), time.Now().UTC().Format(time.RFC3339))
+	tail := &tailWriter{max: tailLines}
+	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint, opts.secrets...)
+	progress.Log(spec.Address, "starting the evaluator in "+PyxisImage(img)+" (srun --container-image)")
+	started := time.Now()
+	code, runErr := r.runStep(ctx, spec, img, runDir, private, opts, logs)
+	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
+		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
+	}
+	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {
+		out.Error = strings.NewReplacer("the container was sent", "the job step (srun) was sent",
+			", and removed", "", "the container exited", "the evaluator's job step exited",
+			"the container's log", "its log (container.log)").Replace(out.Error)
+		return out, err
+	}
+	return finish(runDir, spec, started, r.counters(), tail), nil
+}
+
+// runStep runs srun for the evaluator's step under the run's timeout, in the run's own
+// process group (recorded like a venv run's, cleanupLeftover); srun passes SIGTERM on to
+// the step.
+func (r *Runner) runStep(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir, private string, opts *runOpts, logs io.Writer) (int64, error) {
+	if t := spec.Params.Timeout; t != nil && *t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
+		defer cancel()
+	}
+	port, release, err := reserveAdapterPort()
+	if err != nil {
+		return -1, err
+	}
+	defer release()
+	env := append([]string{fmt.Sprintf("%s=%d", AdapterPortVar, port)}, opts.env...)
+	srun, err := exec.LookPath(r.srunPath())
+	if err != nil {
+		return -1, fmt.Errorf("srun: %w (containers = \"pyxis\" needs Slurm's srun with the Pyxis plugin on the node)", err)
+	}
+	// srun needs the job's SLURM_* variables to start a step in its allocation: the step
+	// gets evalplan's environment, and the run's variables over it.
+	environ := r.Environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	environ = append(slices.Clone(environ), env...)
+	code, err := runGroup(ctx, srun, pyxisArgs(img, runDir, private, opts, env), runDir, environ, logs, r.stopGrace(), runDir)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return code, errTimeout
+	}
+	return code, err
+}
