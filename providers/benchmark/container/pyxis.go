@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
+
 	"github.com/evalplan/evalplan/plan"
 	"github.com/evalplan/evalplan/plan/config"
 	"github.com/evalplan/evalplan/plan/rundir"
@@ -75,10 +77,11 @@ func (r *Runner) srunPath() string {
 }
 
 // pyxisArgs are srun's arguments for a run's evaluator step: one task that may share the
-// job's resources with the steps of its other runs (--overlap), the image, the mounts (the
+// job's resources with the steps of its other runs (--overlap), the image (a reference or a
+// squashfs file), the mounts (the
 // run directory at /results, the private run configuration, hf_cache) and the variables
 // the container must take from the step's environment rather than from the image's.
-func pyxisArgs(img container.Image, runDir, private string, opts *runOpts, env []string) []string {
+func pyxisArgs(image, runDir, private string, opts *runOpts, env []string) []string {
 	mounts := []string{runDir + ":/results"}
 	config := "/results/" + rundir.ContainerConfigFile
 	if private != "" {
@@ -94,7 +97,7 @@ func pyxisArgs(img container.Image, runDir, private string, opts *runOpts, env [
 	slices.Sort(names)
 	args := []string{"--overlap", "--ntasks=1", "--nodes=1", "--kill-on-bad-exit=1",
 		"--job-name=evalplan-evaluator",
-		"--container-image=" + PyxisImage(img),
+		"--container-image=" + image,
 		"--container-mounts=" + strings.Join(mounts, ","),
 		"--container-workdir=/results",
 		// Writable as a Docker container is: harnesses write into the image (dataset
@@ -141,9 +144,10 @@ func (r *Runner) runInPyxis(ctx context.Context, spec *plan.RunSpec, runDir stri
 	fmt.Fprintf(logf, "evalplan: %s with %s through Pyxis (srun --container-image=%s), attempt started %s\n", spec.Address, img, PyxisImage(img), time.Now().UTC().Format(time.RFC3339))
 	tail := &tailWriter{max: tailLines}
 	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint, opts.secrets...)
-	progress.Log(spec.Address, "starting the evaluator in "+PyxisImage(img)+" (srun --container-image)")
+	image := r.pyxisImage(ctx, spec, img, func(msg string) { progress.Log(spec.Address, msg); fmt.Fprintln(logf, "evalplan: "+msg) })
+	progress.Log(spec.Address, "starting the evaluator in "+image+" (srun --container-image)")
 	started := time.Now()
-	code, runErr := r.runStep(ctx, spec, img, runDir, private, opts, logs)
+	code, runErr := r.runStep(ctx, spec, image, runDir, private, opts, logs)
 	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
 		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
 	}
@@ -159,7 +163,7 @@ func (r *Runner) runInPyxis(ctx context.Context, spec *plan.RunSpec, runDir stri
 // runStep runs srun for the evaluator's step under the run's timeout, in the run's own
 // process group (recorded like a venv run's, cleanupLeftover); srun passes SIGTERM on to
 // the step.
-func (r *Runner) runStep(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir, private string, opts *runOpts, logs io.Writer) (int64, error) {
+func (r *Runner) runStep(ctx context.Context, spec *plan.RunSpec, image, runDir, private string, opts *runOpts, logs io.Writer) (int64, error) {
 	if t := spec.Params.Timeout; t != nil && *t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
@@ -182,9 +186,77 @@ func (r *Runner) runStep(ctx context.Context, spec *plan.RunSpec, img container.
 		environ = os.Environ()
 	}
 	environ = append(slices.Clone(environ), env...)
-	code, err := runGroup(ctx, srun, pyxisArgs(img, runDir, private, opts, env), runDir, environ, logs, r.stopGrace(), runDir)
+	code, err := runGroup(ctx, srun, pyxisArgs(image, runDir, private, opts, env), runDir, environ, logs, r.stopGrace(), runDir)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return code, errTimeout
 	}
 	return code, err
+}
+
+// pyxisImage is what the run's step names as its image: the squashfs file of img in the
+// executor's shared directory (SHARED_DIR/images/DIGEST.sqsh), imported once with enroot by
+// the first job that needs it while the others wait for it, so that no job imports the
+// image again; or, for an image without a digest, when enroot is not on the node or the
+// import fails (said through say), the reference itself, which Pyxis imports for the step.
+func (r *Runner) pyxisImage(ctx context.Context, spec *plan.RunSpec, img container.Image, say func(string)) string {
+	ref := PyxisImage(img)
+	x := r.Config.Executors[r.Config.RunExecutor(spec.Suite, spec.Benchmark, taskName(spec.Task))]
+	hex, ok := strings.CutPrefix(img.Digest, "sha256:")
+	if x == nil || x.SharedDir == "" || !ok {
+		return ref
+	}
+	path := filepath.Join(x.SharedDir, "images", hex+".sqsh")
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	enroot, err := exec.LookPath(r.enrootPath())
+	if err != nil {
+		say(fmt.Sprintf("enroot is not on this node's PATH (%v): Pyxis imports %s for this step", err, ref))
+		return ref
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		say(fmt.Sprintf("cannot keep images in %s (%v): Pyxis imports %s for this step", filepath.Dir(path), err, ref))
+		return ref
+	}
+	// One import per image for the whole cluster: the others wait on the lock, then find it.
+	lock := flock.New(path + ".lock")
+	if _, err := lock.TryLockContext(ctx, time.Second); err != nil {
+		say(fmt.Sprintf("cannot lock %s (%v): Pyxis imports %s for this step", path+".lock", err, ref))
+		return ref
+	}
+	defer lock.Unlock()
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	say(fmt.Sprintf("importing %s into %s with enroot (once, for every job of the image)", ref, path))
+	started := time.Now()
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	defer os.Remove(tmp)
+	cmd := exec.CommandContext(ctx, enroot, "import", "--output", tmp, "docker://"+ref)
+	cmd.Env = r.Environ
+	if out, err := cmd.CombinedOutput(); err != nil {
+		say(fmt.Sprintf("enroot import failed (%v): %s; Pyxis imports %s for this step", err, lastLine(string(out)), ref))
+		return ref
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		say(fmt.Sprintf("keep the imported image: %v; Pyxis imports %s for this step", err, ref))
+		return ref
+	}
+	say(fmt.Sprintf("imported %s in %s", ref, time.Since(started).Round(time.Second)))
+	return path
+}
+
+// enrootPath is the enroot the runner imports images with: ENROOT in Environ, else enroot
+// on PATH.
+func (r *Runner) enrootPath() string {
+	if p := envMap(r.Environ)["ENROOT"]; p != "" {
+		return p
+	}
+	return "enroot"
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }

@@ -57,7 +57,7 @@ func TestPyxisArgs(t *testing.T) {
 			"nemo-evaluator", "run_eval", "--run_config", "/evalplan/run_config.yml"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if diff := cmp.Diff(c.want, pyxisArgs(img, "/runs/r1", c.private, opts, env)); diff != "" {
+			if diff := cmp.Diff(c.want, pyxisArgs(PyxisImage(img), "/runs/r1", c.private, opts, env)); diff != "" {
 				t.Errorf("srun arguments (-want +got):\n%s", diff)
 			}
 		})
