@@ -28,7 +28,9 @@ import (
 // EVALPLAN_BENCH_SLURM_PARALLELISM (default 250). Each run is a job (an array task) that
 // runs this test binary as evalplan on the node, so the time is the cluster's: run it
 // with -benchtime=1x on an otherwise idle cluster. Its jobs run at a low priority
-// (--nice) so that the jobs of other users of a shared test cluster go first.
+// (--nice) so that the jobs of other users of a shared test cluster go first. With
+// EVALPLAN_BENCH_HEAPPROF_DIR set, the apply writes heap and goroutine profiles and its
+// memory statistics there as it goes (runProfiled), to compare with go tool pprof -diff_base.
 //
 //	EVALPLAN_BENCH_SLURM_RUNS=500 go test -run '^$' -bench BenchmarkSlurmApply -benchtime=1x -timeout 60m ./cmd/evalplan/
 func BenchmarkSlurmApply(b *testing.B) {

@@ -33,7 +33,7 @@ var update = flag.Bool("update", false, "rewrite golden output in testdata/scrip
 // the scripts run with exec.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"evalplan":     func() { os.Exit(run()) },
+		"evalplan":     func() { os.Exit(runProfiled()) },
 		"evalplan-sim": func() { os.Exit(simMain(os.Args[1:])) },
 	})
 }
