@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -15,11 +16,17 @@ import (
 // encoding, decoding and encoding the whole document.
 type encoder struct {
 	cache map[string]encoded
+	// size is the length of the last content, the next one's likely size.
+	size int
 }
 
-// encoded is one resource's plain encoding and its canonical form, indented to sit under
-// "resources".
-type encoded struct{ raw, canon []byte }
+// encoded is the SHA-256 of one resource's plain encoding and its canonical form, indented
+// to sit under "resources". The digest stands for the plain encoding, which the cache
+// would otherwise keep for every resource, a copy of the file the apply does not need.
+type encoded struct {
+	sum   [sha256.Size]byte
+	canon []byte
+}
 
 // resourcesHole is where the skeleton (the file without resources) holds the resources.
 var resourcesHole = []byte("\n  \"resources\": {},\n")
@@ -39,7 +46,7 @@ func (e *encoder) content(f *File) ([]byte, error) {
 	}
 	next := make(map[string]encoded, len(f.Resources))
 	var buf bytes.Buffer
-	buf.Grow(len(skeleton) + len(f.Resources)*1024)
+	buf.Grow(max(e.size, len(skeleton)+len(f.Resources)*1024) + 64) // a little room for withSerial
 	buf.Write(skeleton[:at])
 	buf.WriteString("\n  \"resources\": {")
 	for i, addr := range slices.Sorted(maps.Keys(f.Resources)) {
@@ -47,14 +54,15 @@ func (e *encoder) content(f *File) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("marshal state: %w", err)
 		}
+		sum := sha256.Sum256(raw)
 		enc, ok := e.cache[addr]
-		if !ok || !bytes.Equal(enc.raw, raw) {
+		if !ok || enc.sum != sum {
 			canon, err := canonical(raw)
 			if err != nil {
 				return nil, err
 			}
 			canon = bytes.ReplaceAll(bytes.TrimSuffix(canon, []byte("\n")), []byte("\n"), []byte("\n    "))
-			enc = encoded{raw: raw, canon: canon}
+			enc = encoded{sum: sum, canon: canon}
 		}
 		next[addr] = enc
 		if i > 0 {
@@ -71,7 +79,7 @@ func (e *encoder) content(f *File) ([]byte, error) {
 	}
 	buf.WriteString("\n  },\n")
 	buf.Write(skeleton[at+len(resourcesHole):])
-	e.cache = next
+	e.cache, e.size = next, buf.Len()
 	return buf.Bytes(), nil
 }
 

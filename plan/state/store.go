@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"sync"
 	"time"
@@ -23,9 +24,11 @@ type Store struct {
 	mu   sync.Mutex
 	cond *sync.Cond
 	f    *File
-	// saved is the canonical form, with serial zeroed, of the content last known to be on
-	// disk (or given to NewStore); nil when unknown, so the next write writes.
-	saved []byte
+	// saved is the SHA-256 of the canonical form, with serial zeroed, of the content last
+	// known to be on disk (or given to NewStore); nil when unknown, so the next write
+	// writes. A digest, not the bytes: keeping them would hold a second copy of the file
+	// in memory for the whole apply, growing with every run it records.
+	saved *[sha256.Size]byte
 	// changes counts the Updates applied in memory; durable is the count known to be on
 	// disk, failed the count that the last failed write covered, with err its error.
 	changes, durable, failed uint64
@@ -46,7 +49,10 @@ type Store struct {
 func NewStore(path string, f *File) *Store {
 	s := &Store{path: path, f: f.Clone()}
 	s.cond = sync.NewCond(&s.mu)
-	s.saved, _ = contentBytes(s.f) // on error saved stays nil: the first Update writes
+	if content, err := contentBytes(s.f); err == nil { // else saved stays nil: the first Update writes
+		sum := sha256.Sum256(content)
+		s.saved = &sum
+	}
 	return s
 }
 
@@ -142,7 +148,7 @@ func (s *Store) write() {
 	snap := s.f.Clone()
 	saved := s.saved
 	s.mu.Unlock()
-	content, written, err := s.encodeAndWrite(snap, saved)
+	sum, written, err := s.encodeAndWrite(snap, saved)
 	s.mu.Lock()
 	s.writing = false
 	defer s.cond.Broadcast()
@@ -154,28 +160,30 @@ func (s *Store) write() {
 		s.writes++
 		s.f.Serial = snap.Serial
 	}
-	s.saved, s.durable = content, upto
+	s.saved, s.durable = sum, upto
 }
 
-// encodeAndWrite writes snap, with its serial incremented, unless its content equals saved.
-// It reports the content written (or found unchanged) and whether it wrote.
-func (s *Store) encodeAndWrite(snap *File, saved []byte) ([]byte, bool, error) {
+// encodeAndWrite writes snap, with its serial incremented, unless the digest of its content
+// equals saved. It reports the digest of the content written (or found unchanged) and
+// whether it wrote.
+func (s *Store) encodeAndWrite(snap *File, saved *[sha256.Size]byte) (*[sha256.Size]byte, bool, error) {
 	content, err := s.enc.content(snap)
 	if err != nil {
 		return nil, false, err
 	}
-	if saved != nil && bytes.Equal(content, saved) {
-		return content, false, nil
+	sum := sha256.Sum256(content)
+	if saved != nil && sum == *saved {
+		return &sum, false, nil
 	}
 	snap.Serial++
-	data, err := withSerial(content, snap)
+	data, err := withSerial(content, snap) // content is not used again: it may reuse it
 	if err == nil {
 		err = WriteAtomic(s.path, data)
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	return content, true, nil
+	return &sum, true, nil
 }
 
 // contentBytes returns the canonical bytes of f with the serial zeroed.
@@ -190,12 +198,12 @@ func contentBytes(f *File) ([]byte, error) {
 var zeroSerialTail = []byte("\n  \"serial\": 0\n}\n")
 
 // withSerial returns Marshal(f) given content, the canonical bytes of f with the serial
-// zeroed, without encoding the whole document again.
+// zeroed, without encoding the whole document again. It writes the serial over content's
+// own tail (no copy of a file that may hold thousands of runs): content is spent.
 func withSerial(content []byte, f *File) ([]byte, error) {
 	if !bytes.HasSuffix(content, zeroSerialTail) {
 		return Marshal(f)
 	}
 	head := content[:len(content)-len(zeroSerialTail)]
-	tail := fmt.Sprintf("\n  \"serial\": %d\n}\n", f.Serial)
-	return append(head[:len(head):len(head)], tail...), nil
+	return fmt.Appendf(head, "\n  \"serial\": %d\n}\n", f.Serial), nil
 }
