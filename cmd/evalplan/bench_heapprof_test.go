@@ -5,15 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"time"
 )
 
 // heapProfEnv names a directory to which an `evalplan apply` run by the test binary
 // (TestMain) writes, every heapProfEvery and once more when apply returns, after a
 // collection: its heap profile (heap-NN.pprof), its goroutines (goroutine-NN.txt) and its
-// memory statistics and RSS (memstats-NN.txt), NN counting up, "end" for the last.
+// memory statistics and RSS (memstats-NN.txt), NN counting up, "end" for the last; and a
+// line a second of its live heap, heap goal and RSS (timeline.txt).
 // BenchmarkSlurmApply passes it on, to find what an apply's memory grows with:
 //
 //	go tool pprof -sample_index=inuse_space -top -diff_base heap-02.pprof heap-12.pprof
@@ -35,9 +38,10 @@ func runProfiled() int {
 		runtime.MemProfileRate = 16 << 10
 	}
 	stop := make(chan struct{})
-	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		tick := time.NewTicker(heapProfEvery)
 		defer tick.Stop()
 		for i := 1; ; i++ {
@@ -49,11 +53,50 @@ func runProfiled() int {
 			}
 		}
 	}()
+	go func() {
+		defer wg.Done()
+		writeTimeline(filepath.Join(dir, "timeline.txt"), stop)
+	}()
 	rc := run()
 	close(stop)
-	<-done
+	wg.Wait()
 	writeProfiles(dir, "end")
 	return rc
+}
+
+// writeTimeline writes a line a second until stop closes: the seconds since it started,
+// the live heap as of the last collection and the heap goal (runtime/metrics), RssAnon and
+// the number of goroutines (over 50 while an apply's runs are in flight).
+func writeTimeline(path string, stop <-chan struct{}) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "heap profile:", err)
+		return
+	}
+	defer f.Close()
+	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+	start := time.Now()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		metrics.Read(samples)
+		anon := ""
+		if status, err := os.ReadFile("/proc/self/status"); err == nil {
+			for _, l := range strings.Split(string(status), "\n") {
+				if v, ok := strings.CutPrefix(l, "RssAnon:"); ok {
+					anon = strings.TrimSpace(v)
+				}
+			}
+		}
+		const mb = 1 << 20
+		fmt.Fprintf(f, "%4.0fs live %.1f MB goal %.1f MB anon %s goroutines %d\n", time.Since(start).Seconds(),
+			float64(samples[0].Value.Uint64())/mb, float64(samples[1].Value.Uint64())/mb, anon, runtime.NumGoroutine())
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // writeProfiles writes the profiles and statistics named name to dir (heapProfEnv).
