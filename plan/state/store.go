@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"sync"
@@ -141,14 +140,21 @@ func (s *Store) wait(mine uint64) error {
 }
 
 // write writes every change made so far. It is called, and returns, with s.mu held, which
-// it releases while encoding and writing so that other Updates can proceed.
+// it releases while encoding and writing so that other Updates can proceed. Under the lock
+// it takes the resources' plain encodings (encoder.plain), not a deep copy of the state:
+// a copy as large as the state on every write would grow an apply's memory with each run
+// it records.
 func (s *Store) write() {
 	s.writing = true
 	upto := s.changes
-	snap := s.f.Clone()
+	p, err := s.enc.plain(s.f)
 	saved := s.saved
 	s.mu.Unlock()
-	sum, written, err := s.encodeAndWrite(snap, saved)
+	var sum *[sha256.Size]byte
+	written := false
+	if err == nil {
+		sum, written, err = s.encodeAndWrite(p, saved)
+	}
 	s.mu.Lock()
 	s.writing = false
 	defer s.cond.Broadcast()
@@ -158,16 +164,16 @@ func (s *Store) write() {
 	}
 	if written {
 		s.writes++
-		s.f.Serial = snap.Serial
+		s.f.Serial = p.serial + 1
 	}
 	s.saved, s.durable = sum, upto
 }
 
-// encodeAndWrite writes snap, with its serial incremented, unless the digest of its content
-// equals saved. It reports the digest of the content written (or found unchanged) and
-// whether it wrote.
-func (s *Store) encodeAndWrite(snap *File, saved *[sha256.Size]byte) (*[sha256.Size]byte, bool, error) {
-	content, err := s.enc.content(snap)
+// encodeAndWrite writes the state p stands for, with its serial incremented, unless the
+// digest of its content equals saved. It reports the digest of the content written (or
+// found unchanged) and whether it wrote.
+func (s *Store) encodeAndWrite(p *plain, saved *[sha256.Size]byte) (*[sha256.Size]byte, bool, error) {
+	content, err := s.enc.assemble(p)
 	if err != nil {
 		return nil, false, err
 	}
@@ -175,8 +181,13 @@ func (s *Store) encodeAndWrite(snap *File, saved *[sha256.Size]byte) (*[sha256.S
 	if saved != nil && sum == *saved {
 		return &sum, false, nil
 	}
-	snap.Serial++
-	data, err := withSerial(content, snap) // content is not used again: it may reuse it
+	var data []byte
+	if p.clone != nil {
+		p.clone.Serial = p.serial + 1
+		data, err = Marshal(p.clone)
+	} else {
+		data = withSerial(content, p.serial+1) // content is not used again: it may reuse it
+	}
 	if err == nil {
 		err = WriteAtomic(s.path, data)
 	}
@@ -197,13 +208,11 @@ func contentBytes(f *File) ([]byte, error) {
 // among the top-level keys.
 var zeroSerialTail = []byte("\n  \"serial\": 0\n}\n")
 
-// withSerial returns Marshal(f) given content, the canonical bytes of f with the serial
-// zeroed, without encoding the whole document again. It writes the serial over content's
-// own tail (no copy of a file that may hold thousands of runs): content is spent.
-func withSerial(content []byte, f *File) ([]byte, error) {
-	if !bytes.HasSuffix(content, zeroSerialTail) {
-		return Marshal(f)
-	}
+// withSerial returns the file's bytes with serial given content, its canonical bytes with
+// the serial zeroed (ending with zeroSerialTail), without encoding the whole document again.
+// It writes the serial over content's own tail (no copy of a file that may hold thousands
+// of runs): content is spent.
+func withSerial(content []byte, serial int64) []byte {
 	head := content[:len(content)-len(zeroSerialTail)]
-	return fmt.Appendf(head, "\n  \"serial\": %d\n}\n", f.Serial), nil
+	return fmt.Appendf(head, "\n  \"serial\": %d\n}\n", serial)
 }

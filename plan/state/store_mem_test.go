@@ -66,4 +66,19 @@ func TestStoreMemory(t *testing.T) {
 	if extra > st.Size()*3/2 {
 		t.Errorf("the store keeps %d KB besides the state (%d KB in memory), more than 1.5 times the file it writes (%d KB)", extra>>10, state>>10, st.Size()>>10)
 	}
+
+	// A write allocates the file's bytes and each resource's plain encoding (about three
+	// times the file in all), dropped as it goes, but no copy of the state, which is twice
+	// the file again: one on every write would grow with every run too.
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	if err := s.Update(func(f *File) { f.Resources[`suite.many.run["task.t0001"]["sim"]`].Status = StatusFailed }); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&m1)
+	alloc := int64(m1.TotalAlloc - m0.TotalAlloc)
+	t.Logf("a write allocates %d KB", alloc>>10)
+	if alloc > st.Size()*4 && !raceEnabled {
+		t.Errorf("a write allocates %d KB, more than 4 times the file it writes (%d KB)", alloc>>10, st.Size()>>10)
+	}
 }
