@@ -269,7 +269,11 @@ func (x *Executor) submit(ctx context.Context, job *plan.Job, dir string, resume
 			}
 			r.group = strings.Join(names, "+")
 			if resume {
-				r.window = BatchWindow + x.Config.PollInterval
+				// The runs of a job the cluster ended each notice it at their own poll, up
+				// to a poll interval apart, later still when squeue is slow on a busy
+				// controller: wait three intervals, so that they go again as one job (a
+				// few seconds' delay after a TIMEOUT or preemption costs nothing).
+				r.window = BatchWindow + 3*x.Config.PollInterval
 			}
 		}
 	}
