@@ -120,30 +120,13 @@ func (r *Runner) runInPyxis(ctx context.Context, spec *plan.RunSpec, runDir stri
 	if envMap(r.Environ)["SLURM_JOB_ID"] == "" {
 		return failed(fmt.Errorf("%s: containers = \"pyxis\" runs the evaluator as a step of the run's Slurm job, and this process is not in one", spec.Address)), nil
 	}
-	spec, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
-	if err != nil {
-		return failed(err), nil
+	a, out := r.begin(ctx, spec, runDir, progress, func(rc *RunConfig) { rc.Config.OutputDir = "/results" },
+		fmt.Sprintf("with %s through Pyxis (srun --container-image=%s)", img, PyxisImage(img)))
+	if out != nil {
+		return out, nil
 	}
-	defer stopProxy()
-	opts, err := r.runOptions(spec, r.Environ)
-	if err != nil {
-		return failed(fmt.Errorf("%s: %w", spec.Address, err)), nil
-	}
-	private, own, err := prepare(runDir, spec)
-	if private != "" {
-		defer os.Remove(private)
-	}
-	if err != nil {
-		return failed(err), nil
-	}
-	logf, err := os.Create(filepath.Join(runDir, rundir.ContainerLogFile))
-	if err != nil {
-		return failed(err), nil
-	}
-	defer logf.Close()
-	fmt.Fprintf(logf, "evalplan: %s with %s through Pyxis (srun --container-image=%s), attempt started %s\n", spec.Address, img, PyxisImage(img), time.Now().UTC().Format(time.RFC3339))
-	tail := &tailWriter{max: tailLines}
-	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint, opts.secrets...)
+	defer a.close()
+	spec, opts, private, own, logs, tail, logf := a.spec, a.opts, a.private, a.own, a.logs, a.tail, a.log
 	image := r.pyxisImage(ctx, spec, img, func(msg string) { progress.Log(spec.Address, msg); fmt.Fprintln(logf, "evalplan: "+msg) })
 	progress.Log(spec.Address, "starting the evaluator in "+image+" (srun --container-image)")
 	started := time.Now()

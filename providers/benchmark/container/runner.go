@@ -272,34 +272,12 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	} else if len(ids) > 0 {
 		progress.Log(spec.Address, fmt.Sprintf("stopped and removed %d leftover container(s) of an earlier, interrupted attempt", len(ids)))
 	}
-	// Every request through evalplan: the container gets a local endpoint and token of its
-	// own, never the real URL or key (proxy.go).
-	spec, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
-	if err != nil {
-		return failed(err), nil
+	a, out := r.begin(ctx, spec, runDir, progress, func(rc *RunConfig) { rc.Config.OutputDir = "/results" }, "with "+img.String())
+	if out != nil {
+		return out, nil
 	}
-	defer stopProxy()
-	opts, err := r.runOptions(spec, r.Environ) // options.go: env, env_from_host, hf_cache
-	if err != nil {
-		return failed(fmt.Errorf("%s: %w", spec.Address, err)), nil
-	}
-	private, own, err := prepare(runDir, spec)
-	if private != "" {
-		defer os.Remove(private)
-	}
-	if err != nil {
-		return failed(err), nil
-	}
-	// Each attempt starts container.log afresh, so that it matches the run directory's
-	// other files; the header line says which attempt it is.
-	logf, err := os.Create(filepath.Join(runDir, rundir.ContainerLogFile))
-	if err != nil {
-		return failed(err), nil
-	}
-	defer logf.Close()
-	fmt.Fprintf(logf, "evalplan: %s with %s, attempt started %s\n", spec.Address, img, time.Now().UTC().Format(time.RFC3339))
-	tail := &tailWriter{max: tailLines}
-	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint, opts.secrets...)
+	defer a.close()
+	spec, opts, private, own, logs, tail := a.spec, a.opts, a.private, a.own, a.logs, a.tail
 	say := func(msg string) { progress.Log(spec.Address, msg) }
 
 	if _, err := r.docker().Ensure(ctx, img, say); err != nil {
@@ -322,6 +300,64 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 		return out, err
 	}
 	return finish(runDir, spec, started, r.counters(), tail), nil
+}
+
+// attempt is one attempt of a container run, set up alike in every runtime (begin).
+type attempt struct {
+	// spec is the run's spec with its local endpoint (proxy.go) in place of the real one.
+	spec *plan.RunSpec
+	opts *runOpts
+	// private is the run configuration with the real URL when the run directory's copy
+	// is redacted (prepare), "" when there is none; own is what was written there.
+	private string
+	own     []byte
+	log     *os.File
+	tail    *tailWriter
+	// logs is log and tail, with the run's secrets redacted.
+	logs  io.Writer
+	close func()
+}
+
+// begin sets up an attempt of spec's run: every request through evalplan (the evaluator
+// gets a local endpoint and token of its own, never the real URL or key: proxy.go), the
+// run's options (options.go: env, env_from_host, hf_cache), its run configuration
+// (prepareAt, adjusted for where the runtime sees the run directory) and container.log
+// started afresh, so that it matches the run directory's other files, its first line saying
+// which attempt it is: "evalplan: ADDRESS <with>, attempt started TIME". A nil attempt
+// comes with the failed outcome; close releases what a non-nil one holds.
+func (r *Runner) begin(ctx context.Context, spec *plan.RunSpec, runDir string, progress plan.Progress, adjust func(*RunConfig), with string) (*attempt, *plan.Outcome) {
+	local, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
+	if err != nil {
+		return nil, failed(err)
+	}
+	a := &attempt{spec: local}
+	undo := []func(){stopProxy}
+	a.close = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	if a.opts, err = r.runOptions(local, r.Environ); err != nil {
+		a.close()
+		return nil, failed(fmt.Errorf("%s: %w", spec.Address, err))
+	}
+	a.private, a.own, err = prepareAt(runDir, local, adjust)
+	if a.private != "" {
+		undo = append(undo, func() { os.Remove(a.private) })
+	}
+	if err != nil {
+		a.close()
+		return nil, failed(err)
+	}
+	if a.log, err = os.Create(filepath.Join(runDir, rundir.ContainerLogFile)); err != nil {
+		a.close()
+		return nil, failed(err)
+	}
+	undo = append(undo, func() { a.log.Close() })
+	fmt.Fprintf(a.log, "evalplan: %s %s, attempt started %s\n", spec.Address, with, time.Now().UTC().Format(time.RFC3339))
+	a.tail = &tailWriter{max: tailLines}
+	a.logs = redact(io.MultiWriter(a.log, a.tail), local.Endpoint, a.opts.secrets...)
+	return a, nil
 }
 
 // prepare writes run_config.yml (and returns what it wrote, evalplan's own copy) and removes

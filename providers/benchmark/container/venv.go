@@ -162,35 +162,17 @@ func (r *Runner) runInVenv(ctx context.Context, spec *plan.RunSpec, runDir strin
 		}
 		return failed(fmt.Errorf("%s: prepare the Python environment: %w", spec.Address, err)), nil
 	}
-	spec, stopProxy, err := r.throughEvalplan(ctx, spec, runDir, progress)
-	if err != nil {
-		return failed(err), nil
-	}
-	defer stopProxy()
-	opts, err := r.runOptions(spec, r.Environ)
-	if err != nil {
-		return failed(fmt.Errorf("%s: %w", spec.Address, err)), nil
-	}
 	// An environment may hold several harnesses (the image of one has only its own): the
 	// task type names its framework, "simple_evals.mmlu", as nemo-evaluator then requires.
-	private, own, err := prepareAt(runDir, spec, func(rc *RunConfig) {
+	a, out := r.begin(ctx, spec, runDir, progress, func(rc *RunConfig) {
 		rc.Config.OutputDir = runDir
 		rc.Config.Type = spec.Task.Harness + "." + spec.Task.Task
-	})
-	if private != "" {
-		defer os.Remove(private)
+	}, fmt.Sprintf("with the Python environment %s (%s)", env.Dir, env.Identity()))
+	if out != nil {
+		return out, nil
 	}
-	if err != nil {
-		return failed(err), nil
-	}
-	logf, err := os.Create(filepath.Join(runDir, rundir.ContainerLogFile))
-	if err != nil {
-		return failed(err), nil
-	}
-	defer logf.Close()
-	fmt.Fprintf(logf, "evalplan: %s with the Python environment %s (%s), attempt started %s\n", spec.Address, env.Dir, env.Identity(), time.Now().UTC().Format(time.RFC3339))
-	tail := &tailWriter{max: tailLines}
-	logs := redact(io.MultiWriter(logf, tail), spec.Endpoint, opts.secrets...)
+	defer a.close()
+	spec, opts, private, own, logs, tail := a.spec, a.opts, a.private, a.own, a.logs, a.tail
 	configPath := filepath.Join(runDir, rundir.ContainerConfigFile)
 	if private != "" {
 		configPath = private
