@@ -126,21 +126,14 @@ func (r *Runner) runInPyxis(ctx context.Context, spec *plan.RunSpec, runDir stri
 		return out, nil
 	}
 	defer a.close()
-	spec, opts, private, own, logs, tail, logf := a.spec, a.opts, a.private, a.own, a.logs, a.tail, a.log
+	spec, opts, private, logs, logf := a.spec, a.opts, a.private, a.logs, a.log
 	image := r.pyxisImage(ctx, spec, img, func(msg string) { progress.Log(spec.Address, msg); fmt.Fprintln(logf, "evalplan: "+msg) })
 	progress.Log(spec.Address, "starting the evaluator in "+image+" (srun --container-image)")
 	started := time.Now()
 	code, runErr := r.runStep(ctx, spec, image, runDir, private, opts, logs)
-	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
-		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
-	}
-	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {
-		out.Error = strings.NewReplacer("the container was sent", "the job step (srun) was sent",
-			", and removed", "", "the container exited", "the evaluator's job step exited",
-			"the container's log", "its log (container.log)").Replace(out.Error)
-		return out, err
-	}
-	return finish(runDir, spec, started, r.counters(), tail), nil
+	return r.end(ctx, a, runDir, started, code, runErr, strings.NewReplacer("the container was sent", "the job step (srun) was sent",
+		", and removed", "", "the container exited", "the evaluator's job step exited",
+		"the container's log", "its log (container.log)"))
 }
 
 // runStep runs srun for the evaluator's step under the run's timeout, in the run's own

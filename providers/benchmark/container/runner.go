@@ -277,7 +277,7 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 		return out, nil
 	}
 	defer a.close()
-	spec, opts, private, own, logs, tail := a.spec, a.opts, a.private, a.own, a.logs, a.tail
+	spec, opts, private, logs := a.spec, a.opts, a.private, a.logs
 	say := func(msg string) { progress.Log(spec.Address, msg) }
 
 	if _, err := r.docker().Ensure(ctx, img, say); err != nil {
@@ -291,15 +291,24 @@ func (r *Runner) Run(ctx context.Context, spec *plan.RunSpec, progress plan.Prog
 	}
 	started := time.Now()
 	code, runErr := r.runContainer(ctx, spec, img, runDir, private, opts, logs, say)
-	// Before anything reads the run directory, whatever the outcome: evalplan's run config
-	// back in place, the endpoint's secrets out of everything the evaluator wrote.
-	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
+	return r.end(ctx, a, runDir, started, code, runErr, nil)
+}
+
+// end is the outcome of an attempt whose evaluator exited with code (or runErr). Before
+// anything reads the run directory, whatever the outcome: evalplan's run config back in
+// place, the endpoint's secrets out of everything the evaluator wrote. exitOutcome speaks of
+// a container; words, when not nil, rewrites its errors for what the runtime ran instead.
+func (r *Runner) end(ctx context.Context, a *attempt, runDir string, started time.Time, code int64, runErr error, words *strings.Replacer) (*plan.Outcome, error) {
+	if err := settle(runDir, a.own, a.spec.Endpoint, a.opts.scrub...); err != nil {
 		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
 	}
-	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {
+	if out, err := exitOutcome(ctx, a.spec, r.stopGrace(), code, runErr, a.tail); out != nil {
+		if words != nil {
+			out.Error = words.Replace(out.Error)
+		}
 		return out, err
 	}
-	return finish(runDir, spec, started, r.counters(), tail), nil
+	return finish(runDir, a.spec, started, r.counters(), a.tail), nil
 }
 
 // attempt is one attempt of a container run, set up alike in every runtime (begin).

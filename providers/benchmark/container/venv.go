@@ -172,24 +172,17 @@ func (r *Runner) runInVenv(ctx context.Context, spec *plan.RunSpec, runDir strin
 		return out, nil
 	}
 	defer a.close()
-	spec, opts, private, own, logs, tail := a.spec, a.opts, a.private, a.own, a.logs, a.tail
+	spec, opts, private, logs := a.spec, a.opts, a.private, a.logs
 	configPath := filepath.Join(runDir, rundir.ContainerConfigFile)
 	if private != "" {
 		configPath = private
 	}
 	started := time.Now()
 	code, runErr := r.runProcess(ctx, spec, env, runDir, configPath, r.venvEnviron(env, opts), logs)
-	if err := settle(runDir, own, spec.Endpoint, opts.scrub...); err != nil {
-		return failed(fmt.Errorf("%v; the run directory %s may hold the endpoint's secrets", err, runDir)), nil
-	}
-	if out, err := exitOutcome(ctx, spec, r.stopGrace(), code, runErr, tail); out != nil {
-		// exitOutcome speaks of a container; here it was a process group, and nothing is removed.
-		out.Error = strings.NewReplacer("the container was sent", "the evaluator's processes were sent",
-			", and removed", "", "the container exited", "nemo-evaluator exited",
-			"the container's log", "its log (container.log)").Replace(out.Error)
-		return out, err
-	}
-	return finish(runDir, spec, started, r.counters(), tail), nil
+	// A process group ran, not a container, and nothing is removed.
+	return r.end(ctx, a, runDir, started, code, runErr, strings.NewReplacer("the container was sent", "the evaluator's processes were sent",
+		", and removed", "", "the container exited", "nemo-evaluator exited",
+		"the container's log", "its log (container.log)"))
 }
 
 // venvEnviron is the environment of a venv run's process: a few host variables
