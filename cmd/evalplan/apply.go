@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -109,7 +110,7 @@ func cmdApply(c *cli, args []string) int {
 	store := state.NewStore(l.cfg.Settings.State, st)
 	prog := newProgress(c, color)
 	if clustered && askOnInterrupt {
-		c.interrupts.setAsk(func(msg string) { c.askCancelJobs(x, msg) })
+		c.interrupts.setAsk(func(msg string) { c.askCancelJobs(x, prog, msg) })
 		defer c.interrupts.setAsk(nil)
 	}
 	res, diags := l.engine.Apply(c.ctx, l.cfg, p, store, plan.ApplyOptions{Parallelism: parallelism, NoCache: noCache, Progress: prog})
@@ -130,7 +131,7 @@ func cmdApply(c *cli, args []string) int {
 // flight: it asks whether to cancel them. Yes cancels them as -cancel-on-interrupt does
 // (their runs end partial and resume); no, or just Enter, leaves them running for the next
 // apply to re-attach. With no job in flight it prints msg, as any interrupt does.
-func (c *cli) askCancelJobs(x *executors, msg string) {
+func (c *cli) askCancelJobs(x *executors, out io.Writer, msg string) {
 	n := x.active()
 	if n == 0 {
 		fmt.Fprintln(c.stderr, msg)
@@ -140,14 +141,17 @@ func (c *cli) askCancelJobs(x *executors, msg string) {
 	if n == 1 {
 		jobs, its, runs = "1 slurm job", "its", "run ends"
 	}
-	fmt.Fprintf(c.stderr, "\nInterrupt received (Ctrl-C again exits at once and leaves the jobs running).\nCancel %s? [y/N] ", strings.Replace(jobs, " slurm", " running slurm", 1))
+	// The question goes through the progress display (out), whose live bars would redraw
+	// over it if it were written beside them: on its own lines above them.
+	fmt.Fprintf(out, "\nInterrupt received (Ctrl-C again exits at once and leaves the jobs running).\nCancel %s? [y/N]\n", strings.Replace(jobs, " slurm", " running slurm", 1))
 	line, _ := bufio.NewReader(c.stdin).ReadString('\n')
 	answer := fmt.Sprintf("Leaving %s running: the next apply re-attaches.", jobs)
 	if a := strings.ToLower(strings.TrimSpace(line)); a == "y" || a == "yes" {
 		x.cancelOnInterrupt()
 		answer = fmt.Sprintf("Cancelling %s: %s %s partial; apply again to resume.", jobs, its, runs)
 	}
-	// The progress bars redraw from one line up: a blank line keeps the answer from under them.
+	// The display may stop before it writes again: the answer goes straight to the terminal,
+	// a blank line after it because the bars redraw from one line up.
 	fmt.Fprintf(c.stderr, "%s\n\n", answer)
 }
 

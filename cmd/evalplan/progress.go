@@ -14,12 +14,14 @@ import (
 	"golang.org/x/term"
 )
 
-// progress is a plan.Progress that the apply command stops when done.
+// progress is a plan.Progress that the apply command stops when done. Writes go to the
+// terminal between its updates: above live bars, which would otherwise redraw over them.
 type progress interface {
 	Total(addr string, n int64)
 	Add(addr string, n, errs, tokens int64)
 	Log(addr, msg string)
 	Stop()
+	io.Writer
 }
 
 func newProgress(c *cli, color bool) progress {
@@ -157,6 +159,13 @@ func (l *lines) print() {
 	}
 }
 
+// Write writes p between two progress lines.
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func (l *lines) Stop() {
 	close(l.done)
 	l.wg.Wait()
@@ -230,6 +239,9 @@ func (b *bars) Log(addr, msg string) {
 	b.mu.Unlock()
 	fmt.Fprintf(b.p, "%s: %s\n", addr, msg)
 }
+
+// Write writes p above the bars.
+func (b *bars) Write(p []byte) (int, error) { return b.p.Write(p) }
 
 func (b *bars) Stop() {
 	b.mu.Lock()
