@@ -109,7 +109,9 @@ func TestSlurmInterruptAsks(t *testing.T) {
 			waitSamples(t, p, filepath.Join(dir, "output/quick/native.gsm8k/sim/*/samples.jsonl"), 3)
 			id := stateJob(t, dir)
 			if !tc.gone && !tc.reattach {
-				t.Cleanup(func() { exec.Command("scancel", id).Run() }) // this test's own job
+				// This test's own job; the cleanup waits (up to a minute) for it to leave the
+				// queue, since a job still ending writes into the test's directory.
+				t.Cleanup(func() { cancelJob(t, id) })
 			}
 
 			p.keys("C-c")
@@ -208,4 +210,21 @@ func stateJob(t *testing.T, dir string) string {
 		t.Fatalf("the state records no slurm job:\n%s", b)
 	}
 	return string(m[1])
+}
+
+// cancelJob cancels job id and waits, polling squeue, up to a minute for it to end.
+func cancelJob(t *testing.T, id string) {
+	t.Helper()
+	_ = exec.Command("scancel", id).Run()
+	deadline := time.Now().Add(time.Minute)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for time.Now().Before(deadline) {
+		out, _ := exec.Command("squeue", "-h", "-j", id, "-o", "%T").CombinedOutput()
+		if !regexp.MustCompile(`PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED|SIGNALING|STOPPED`).Match(out) {
+			return
+		}
+		<-tick.C
+	}
+	t.Logf("slurm job %s is still in the queue a minute after scancel", id)
 }
