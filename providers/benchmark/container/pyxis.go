@@ -140,11 +140,8 @@ func (r *Runner) runInPyxis(ctx context.Context, spec *plan.RunSpec, runDir stri
 // process group (recorded like a venv run's, cleanupLeftover); srun passes SIGTERM on to
 // the step.
 func (r *Runner) runStep(ctx context.Context, spec *plan.RunSpec, image, runDir, private string, opts *runOpts, logs io.Writer) (int64, error) {
-	if t := spec.Params.Timeout; t != nil && *t > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
-		defer cancel()
-	}
+	ctx, cancel := withRunTimeout(ctx, spec)
+	defer cancel()
 	port, release, err := reserveAdapterPort()
 	if err != nil {
 		return -1, err

@@ -435,11 +435,8 @@ func secretURL(ep *config.Endpoint) bool {
 // runContainer runs the evaluator under the run's timeout, with nemo-evaluator and, when the
 // image lacks it, eval-factory.
 func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img container.Image, runDir, private string, opts *runOpts, logs io.Writer, say func(string)) (int64, error) {
-	if t := spec.Params.Timeout; t != nil && *t > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
-		defer cancel()
-	}
+	ctx, cancel := withRunTimeout(ctx, spec)
+	defer cancel()
 	rs := container.RunSpec{
 		Image:       img,
 		Entrypoint:  []string{"nemo-evaluator"},
@@ -477,6 +474,14 @@ func (r *Runner) runContainer(ctx context.Context, spec *plan.RunSpec, img conta
 }
 
 var errTimeout = errors.New("run timeout")
+
+// withRunTimeout bounds ctx by the run's own timeout (params timeout), when it has one.
+func withRunTimeout(ctx context.Context, spec *plan.RunSpec) (context.Context, context.CancelFunc) {
+	if t := spec.Params.Timeout; t != nil && *t > 0 {
+		return context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
+	}
+	return ctx, func() {}
+}
 
 // Labels of a run's container: its address and identity, and the configuration directory
 // that identifies the project, so that leftovers are found without touching another

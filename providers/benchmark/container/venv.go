@@ -218,11 +218,8 @@ func (r *Runner) venvEnviron(env *runtime.Env, opts *runOpts) []string {
 // scratch working directory, with its own adapter port, recorded in runDir while it runs
 // (cleanupLeftover).
 func (r *Runner) runProcess(ctx context.Context, spec *plan.RunSpec, env *runtime.Env, runDir, configPath string, environ []string, logs io.Writer) (int64, error) {
-	if t := spec.Params.Timeout; t != nil && *t > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(*t*float64(time.Second)))
-		defer cancel()
-	}
+	ctx, cancel := withRunTimeout(ctx, spec)
+	defer cancel()
 	port, release, err := reserveAdapterPort()
 	if err != nil {
 		return -1, err
